@@ -1,0 +1,1 @@
+"""The `sithsflow` command line: a thin adapter over engine.services (CONTRACT.md)."""

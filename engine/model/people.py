@@ -1,0 +1,77 @@
+"""People in the staff directory, their employments and administrator rights (R3, R5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from engine.model.base import Base
+from engine.model.organisation import CardStation
+from engine.model.organisation import Organisation
+
+
+class Person(Base):
+    """Someone in the staff directory (HSA): a card user, an administrator, or both."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    # Normalised 'YYYYMMDD-NNNN'; a samordningsnummer has day + 60.
+    identity_number: Mapped[str | None] = mapped_column(String(13), unique=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+
+    employments: Mapped[list[Employment]] = relationship(back_populates="person")
+    rights: Mapped[list[AdminRight]] = relationship(back_populates="person")
+
+    @property
+    def label(self) -> str:
+        return self.username or self.identity_number or f"person-{self.id}"
+
+
+class Employment(Base):
+    """An employment in an organisation, as the directory records it (R3)."""
+
+    __tablename__ = "employments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="employments")
+    organisation: Mapped[Organisation] = relationship()
+
+    def is_active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class AdminRight(Base):
+    """One right of a person, with the training and approval dates R5 asks for."""
+
+    __tablename__ = "admin_rights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    right: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("card_stations.id"))
+    trained_on: Mapped[date | None] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="rights")
+    organisation: Mapped[Organisation] = relationship()
+    station: Mapped[CardStation | None] = relationship()

@@ -1,0 +1,311 @@
+"""Domain actions a BPMN start event or user task names in its `action` property.
+
+The case service runs an action after its own checks (READY, rights, four-eyes, form,
+deadline) and before SpiffWorkflow runs the task. An action checks the policy at the
+clock's time, writes cards and certificates in the same unit of work, and returns the
+data the workflow carries on. A refusal raises, and the unit of work rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Conflict
+from engine.errors import NotFound
+from engine.errors import NotPermitted
+from engine.model import Case
+from engine.model import Certificate
+from engine.model import Organisation
+from engine.model import Person
+from engine.model import ReserveCard
+from engine.model.cards import CARD_IN_STOCK
+from engine.model.cards import CARD_ISSUED
+from engine.policy.identity import check_age_for_loa
+from engine.policy.identity import check_loa3_identity
+from engine.policy.office_hours import check_loa2_issue_time
+from engine.policy.timekeeping import add_local_days
+from engine.policy.timekeeping import format_local
+from engine.policy.timekeeping import parse_date_or_instant
+from engine.policy.timekeeping import to_local
+from engine.policy.validity import is_valid_for_national_systems
+from engine.policy.validity import resolve_valid_until
+from engine.policy.validity import validity_ceiling
+from engine.services.directory import employment_in
+from engine.services.directory import identity_of
+from engine.services.directory import require_employment
+from engine.services.directory import resolve_holder
+from engine.services.policy import PolicyReader
+
+SECOND_VERIFICATION_DEADLINE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """One rule applied, for the audit trail."""
+
+    rule: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ActionContext:
+    session: Session
+    clock: Clock
+    policy: PolicyReader
+    actor: Person
+    organisation: Organisation
+    case: Case | None
+    case_data: dict[str, Any]
+    fields: dict[str, Any]
+    properties: dict[str, str]
+
+    @property
+    def loa(self) -> int:
+        return int(self.properties.get("loa", "2"))
+
+
+@dataclass
+class ActionResult:
+    data: dict[str, Any]
+    decisions: list[PolicyDecision] = field(default_factory=list)
+    holder: Person | None = None
+    card_number: str | None = None
+    dispensation: str | None = None
+
+
+Action = Callable[[ActionContext], ActionResult]
+
+
+def _holder_fields(holder: Person) -> dict[str, Any]:
+    return {
+        "holder": holder.username or holder.identity_number,
+        "holder_number": holder.identity_number,
+        "holder_name": holder.display_name,
+    }
+
+
+def first_verification(ctx: ActionContext) -> ActionResult:
+    """R6: the first LoA3 admin verifies; R3, age 18, R10; the R7 deadline starts now."""
+    now = ctx.clock.now()
+    day = to_local(now).date()
+    holder = resolve_holder(ctx.session, str(ctx.fields["holder"]), day)
+    _refuse_self_verification(holder, ctx.actor)
+    require_employment(holder, ctx.organisation, day)
+    identity = identity_of(holder, day)
+    check_age_for_loa(identity.birth_date, day, 3)
+    dispensation = check_loa3_identity(identity, str(ctx.fields["id_document"]), day)
+    deadline = add_local_days(now, SECOND_VERIFICATION_DEADLINE_DAYS)  # R7
+    data = {
+        **_holder_fields(holder),
+        "loa": 3,
+        "id_document": ctx.fields["id_document"],
+        "first_admin": ctx.actor.username,
+        "first_verified_at": now.isoformat(),
+        "deadline_at": deadline.isoformat(),
+    }
+    decisions = [
+        PolicyDecision(
+            "R7", f"Andra verifieringen senast {format_local(deadline)}", {"deadline": deadline}
+        ),
+    ]
+    if dispensation:
+        decisions.append(PolicyDecision("R10", f"Dispens: {dispensation}"))
+    return ActionResult(data, decisions, holder=holder, dispensation=dispensation)
+
+
+def order_loa2(ctx: ActionContext) -> ActionResult:
+    """R15: a remote admin orders LoA2 for a card user employed in the admin's unit (R3)."""
+    day = to_local(ctx.clock.now()).date()
+    holder = resolve_holder(ctx.session, str(ctx.fields["holder"]), day)
+    require_employment(holder, ctx.organisation, day)
+    check_age_for_loa(identity_of(holder, day).birth_date, day, 2)
+    data = {
+        **_holder_fields(holder),
+        "loa": 2,
+        "reason": ctx.fields["reason"],
+        "ordered_by": ctx.actor.username,
+        "cycle": 1,
+    }
+    return ActionResult(data, holder=holder)
+
+
+def issue_reserve_card(ctx: ActionContext) -> ActionResult:
+    """Issue a stock card at the task's LoA (R1, R2, R4) with a certificate within policy."""
+    assert ctx.case is not None and ctx.case.holder is not None
+    now = ctx.clock.now()
+    day = to_local(now).date()
+    holder = ctx.case.holder
+    decisions: list[PolicyDecision] = []
+    dispensation = None
+    _refuse_self_verification(holder, ctx.actor)
+    if ctx.loa == 3:
+        identity = identity_of(holder, day)
+        check_age_for_loa(identity.birth_date, day, 3)
+        dispensation = check_loa3_identity(identity, str(ctx.fields["id_document"]), day)
+    else:
+        check_loa2_issue_time(now, ctx.policy.calendar)  # R12
+        decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
+    card = _card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, ctx.loa)
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    decisions.extend(more)
+    card.state = CARD_ISSUED
+    card.holder = holder
+    card.loa = ctx.loa
+    card.issued_at = now
+    first_admin = ctx.case.started_by if ctx.loa == 3 else None
+    ctx.session.add(
+        _certificate(ctx, card, holder, "issue", now, valid_until, ceiling_rule, first_admin)
+    )
+    data = {**_validity_data(ctx, valid_until), "card_number": card.number}
+    if ctx.loa == 3:
+        data["second_admin"] = ctx.actor.username
+        data["second_id_document"] = ctx.fields["id_document"]
+    return ActionResult(data, decisions, holder, card.number, dispensation)
+
+
+def renew_certificate(ctx: ActionContext) -> ActionResult:
+    """R4/R11/R12/R14: a new validity at the card's own LoA, only outside office hours."""
+    assert ctx.case is not None and ctx.case.holder is not None
+    now = ctx.clock.now()
+    holder = ctx.case.holder
+    card = ctx.session.get(ReserveCard, str(ctx.case_data.get("card_number")))
+    if card is None or card.state != CARD_ISSUED or card.holder_id != holder.id:
+        raise Conflict(
+            "Ärendet har inget utfärdat kort att förlänga. / The case has no issued card to renew."
+        )
+    if card.loa != ctx.loa:
+        raise NotPermitted(
+            f"Kortet {card.number} har LoA{card.loa}; ett certifikat förlängs bara på samma nivå (R4). / "
+            f"Card {card.number} is LoA{card.loa}; a certificate is renewed only at its own LoA (R4).",
+            rule="R4",
+        )
+    decisions: list[PolicyDecision] = []
+    if card.loa == 2:
+        check_loa2_issue_time(now, ctx.policy.calendar)  # R12
+        decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    decisions.extend(more)
+    ctx.session.add(_certificate(ctx, card, holder, "renewal", now, valid_until, ceiling_rule))
+    data = {**_validity_data(ctx, valid_until), "renewed_by": ctx.actor.username}
+    return ActionResult(data, decisions, holder, card.number)
+
+
+ACTIONS: dict[str, Action] = {
+    "first_verification": first_verification,
+    "order_loa2": order_loa2,
+    "issue_reserve_card": issue_reserve_card,
+    "renew_certificate": renew_certificate,
+}
+
+
+def _refuse_self_verification(holder: Person, actor: Person) -> None:
+    if holder.id == actor.id:
+        raise NotPermitted(
+            "En ID-administratör kan inte styrka sin egen identitet (R6). / "
+            "An ID administrator cannot verify their own identity (R6).",
+            rule="R6",
+        )
+
+
+def _card_from_stock(session: Session, number: str, holder: Person, loa: int) -> ReserveCard:
+    """R2: a card goes to one holder ever; R4: a LoA2 card never becomes LoA3."""
+    card = session.get(ReserveCard, number)
+    if card is None:
+        raise NotFound(
+            f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
+        )
+    if card.holder_id is not None and card.holder_id != holder.id:
+        raise NotPermitted(
+            f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
+            f"till en person, en gång (R2). / Card {number} was already issued to another "
+            f"person; a reserve card goes to one person, ever (R2).",
+            rule="R2",
+        )
+    if card.loa == 2 and loa == 3:
+        raise NotPermitted(
+            f"Kortet {number} är utfärdat på LoA2 och kan inte uppgraderas till LoA3; använd ett "
+            f"nytt reservkort (R4). / Card {number} was issued at LoA2 and cannot be upgraded to "
+            f"LoA3; use a new reserve card (R4).",
+            rule="R4",
+        )
+    if card.state != CARD_IN_STOCK:
+        raise Conflict(
+            f"Kortet {number} är inte blankt i lager (status {card.state}). / "
+            f"Card {number} is not blank in stock (state {card.state})."
+        )
+    return card
+
+
+def _validity(
+    ctx: ActionContext, holder: Person, now: datetime
+) -> tuple[datetime, str, list[PolicyDecision]]:
+    day = to_local(now).date()
+    employment = employment_in(holder, ctx.organisation, day)
+    limit = ctx.policy.validity_limit(ctx.loa, now)
+    ceiling = validity_ceiling(
+        loa=ctx.loa,
+        issued_at=now,
+        limit=limit,
+        accepts_loa2_after_national_end=_accepts_loa2(ctx.organisation),
+        employment_end=employment.end_date if employment else None,
+    )
+    valid_until = resolve_valid_until(
+        parse_date_or_instant(str(ctx.fields["valid_until"])), issued_at=now, ceiling=ceiling
+    )
+    decision = PolicyDecision(
+        ceiling.rule,
+        f"Giltig till {format_local(valid_until)}; högst {format_local(ceiling.until)} "
+        f"({ceiling.reason_sv})",
+        {"valid_until": valid_until, "ceiling": ceiling.until},
+    )
+    return valid_until, ceiling.rule, [decision]
+
+
+def _accepts_loa2(organisation: Organisation) -> bool:
+    """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30."""
+    return any(org.accepts_loa2_after_national_end for org in organisation.lineage())
+
+
+def _certificate(
+    ctx: ActionContext,
+    card: ReserveCard,
+    holder: Person,
+    kind: str,
+    now: datetime,
+    valid_until: datetime,
+    ceiling_rule: str,
+    first_admin: Person | None = None,
+) -> Certificate:
+    return Certificate(
+        first_admin=first_admin,
+        card=card,
+        holder=holder,
+        case_id=ctx.case.id if ctx.case else None,
+        loa=ctx.loa,
+        kind=kind,
+        valid_from=now,
+        valid_until=valid_until,
+        issued_by=ctx.actor,
+        valid_for_national_systems=is_valid_for_national_systems(ctx.loa, valid_until),
+        ceiling_rule=ceiling_rule,
+        policy_version=ctx.policy.version,
+    )
+
+
+def _validity_data(ctx: ActionContext, valid_until: datetime) -> dict[str, Any]:
+    lead_days = ctx.policy.reminder_lead_days(ctx.loa)
+    return {
+        "loa": ctx.loa,
+        "valid_until": to_local(valid_until).isoformat(),
+        "certificate_valid_until": valid_until.isoformat(),
+        "reminder_at": add_local_days(valid_until, -lead_days).isoformat(),
+        "valid_for_national_systems": is_valid_for_national_systems(ctx.loa, valid_until),
+    }

@@ -1,0 +1,345 @@
+"""Start a case, complete a task, claim and unclaim: the checks before SpiffWorkflow runs.
+
+Order of checks for a completion, each a refusal that changes nothing but the audit trail:
+the task exists and is READY, the case is open, the user holds the lane's role for the
+case's organisation (R5), four-eyes (R6), the claim, the deadline (R7, R11), the form's
+JSON Schema, then the policy inside the task's action. Only then does SpiffWorkflow run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Conflict
+from engine.errors import DomainError
+from engine.errors import NotFound
+from engine.errors import NotPermitted
+from engine.model import Case
+from engine.model import CaseTask
+from engine.model import Organisation
+from engine.model import Person
+from engine.model import ProcessVersion
+from engine.model import Timer
+from engine.model.cases import CASE_OPEN
+from engine.model.cases import TASK_COMPLETED
+from engine.model.cases import TASK_READY
+from engine.model.cases import TIMER_WAITING
+from engine.policy.timekeeping import format_local
+from engine.policy.timekeeping import to_local
+from engine.rights import rights_granting
+from engine.rights import role_label
+from engine.runner import SERIALIZER_VERSION
+from engine.runner import CaseRunner
+from engine.services.actions import ACTIONS
+from engine.services.actions import ActionContext
+from engine.services.actions import ActionResult
+from engine.services.audit import AuditContext
+from engine.services.audit import record
+from engine.services.audit import record_refusal
+from engine.services.directory import find_user
+from engine.services.policy import PolicyReader
+from engine.services.progress import advance_case
+from engine.services.progress import compress_state
+from engine.services.progress import latest_version
+from engine.services.progress import load_runner
+from engine.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: int
+    process: str
+    version: int
+    state: str
+
+
+def _summary(case: Case) -> CaseSummary:
+    return CaseSummary(case.id, case.process_id, case.process_version.version, case.state)
+
+
+def start_case(
+    runtime: Runtime, clock: Clock, process_id: str, username: str, values: dict[str, Any]
+) -> CaseSummary:
+    """Start a case of the newest version of `process_id` with its start form."""
+    audit = AuditContext(actor=username)
+    try:
+        with runtime.unit_of_work(clock) as uow:
+            session = uow.session
+            actor = find_user(session, username)
+            version = _process_version(session, process_id)
+            audit.process_version = version.label
+            lane, properties = CaseRunner.start_event_properties(version.spec_json)
+            audit.role = lane
+            organisation = _acting_organisation(actor, lane, _local_day(clock))
+            fields = runtime.forms.validate(process_id, "start", values)
+            policy = PolicyReader(session)
+            context = ActionContext(
+                session, clock, policy, actor, organisation, None, {}, fields, properties
+            )
+            result = _run_action(properties, context)
+            _note_result(audit, result, policy)
+            runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
+            case = Case(
+                process_version=version,
+                process_id=version.process_id,
+                state=CASE_OPEN,
+                holder=result.holder,
+                organisation=organisation,
+                started_at=clock.now(),
+                started_by=actor,
+                workflow_state=compress_state(runner.dump()),
+                serializer_version=SERIALIZER_VERSION,
+            )
+            session.add(case)
+            uow.flush()
+            audit.case_id = case.id
+            record(session, clock, audit, "start", task_name="start", details={"fields": fields})
+            _record_decisions(session, clock, audit, result, "start")
+            advance_case(session, clock, case, runner, audit)
+            uow.commit()
+            return _summary(case)
+    except DomainError as error:
+        record_refusal(runtime.database, clock, audit, "start", error)
+        raise
+
+
+def complete_task(
+    runtime: Runtime, clock: Clock, task_id: str, username: str, values: dict[str, Any]
+) -> CaseSummary:
+    """Complete a READY user task with its form's fields, after every check."""
+    audit = AuditContext(actor=username)
+    task_name: str | None = None
+    try:
+        with runtime.unit_of_work(clock) as uow:
+            session = uow.session
+            task = _task(session, task_id)
+            task_name = task.name
+            case = task.case
+            _describe_case(audit, case)
+            audit.role = task.lane
+            actor = find_user(session, username)
+            _check_may_work(session, clock, task, case, actor)
+            fields = runtime.forms.validate(case.process_id, task.name, values)
+            runner = load_runner(case, clock)
+            view = next((v for v in runner.ready_user_tasks() if v.id == task.id), None)
+            if view is None:
+                raise Conflict(_not_ready_message(task))
+            policy = PolicyReader(session)
+            case_data = json.loads(case.data_json)
+            context = ActionContext(
+                session,
+                clock,
+                policy,
+                actor,
+                case.organisation,
+                case,
+                case_data,
+                fields,
+                view.properties,
+            )
+            result = _run_action(view.properties, context)
+            _note_result(audit, result, policy)
+            runner.complete_user_task(task.id, {**fields, **result.data})
+            task.state = TASK_COMPLETED
+            task.completed_at = clock.now()
+            task.completed_by = actor
+            record(
+                session, clock, audit, "complete", task_name=task.name, details={"fields": fields}
+            )
+            _record_decisions(session, clock, audit, result, task.name)
+            advance_case(session, clock, case, runner, audit)
+            uow.commit()
+            return _summary(case)
+    except DomainError as error:
+        record_refusal(runtime.database, clock, audit, "complete", error, task_name=task_name)
+        raise
+
+
+def claim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) -> None:
+    """Take a task so that colleagues in the same queue see it is being worked."""
+    _set_claim(runtime, clock, task_id, username, claim=True)
+
+
+def unclaim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) -> None:
+    """Give a claimed task back to its queue."""
+    _set_claim(runtime, clock, task_id, username, claim=False)
+
+
+def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, claim: bool) -> None:
+    action = "claim" if claim else "unclaim"
+    audit = AuditContext(actor=username)
+    try:
+        with runtime.unit_of_work(clock) as uow:
+            session = uow.session
+            task = _task(session, task_id)
+            _describe_case(audit, task.case)
+            audit.role = task.lane
+            actor = find_user(session, username)
+            if claim:
+                _check_may_work(session, clock, task, task.case, actor)
+                task.claimed_by = actor
+            else:
+                if task.claimed_by_id not in (None, actor.id):
+                    raise Conflict(_claimed_message(task))
+                task.claimed_by = None
+            record(session, clock, audit, action, task_name=task.name)
+            uow.commit()
+    except DomainError as error:
+        record_refusal(runtime.database, clock, audit, action, error)
+        raise
+
+
+# --- checks ------------------------------------------------------------------------
+
+
+def _check_may_work(
+    session: Session, clock: Clock, task: CaseTask, case: Case, actor: Person
+) -> None:
+    if task.state != TASK_READY:
+        raise Conflict(_not_ready_message(task))
+    if case.state != CASE_OPEN:
+        raise Conflict(f"Ärende {case.id} är {case.state}. / Case {case.id} is {case.state}.")
+    day = _local_day(clock)
+    if not rights_granting(actor, task.lane or "", day, case.organisation):
+        raise NotPermitted(_lacks_role_message(actor, task.lane, case.organisation), rule="R5")
+    if task.excluded_person_id == actor.id:
+        # R6: two different administrators; the first never verifies a second time.
+        raise NotPermitted(
+            "Andra verifieringen måste göras av en annan ID-administratör än den första (R6). / "
+            "The second verification must be made by another ID administrator than the first (R6).",
+            rule="R6",
+        )
+    if task.claimed_by_id not in (None, actor.id):
+        raise Conflict(_claimed_message(task))
+    _check_deadline(session, clock, task)
+
+
+def _check_deadline(session: Session, clock: Clock, task: CaseTask) -> None:
+    """A deadline is a rule: after it, completion is refused even before any timer sweep."""
+    now = clock.now()
+    passed = session.scalars(
+        select(Timer).where(
+            Timer.attached_task_id == task.id,
+            Timer.status == TIMER_WAITING,
+            Timer.interrupting.is_(True),
+            Timer.due_at <= now,
+        )
+    ).first()
+    if passed is None:
+        return
+    rule = passed.rule or "R7"
+    when = format_local(passed.due_at)
+    if rule == "R7":
+        message = (
+            f"Tidsfristen för andra verifieringen gick ut {when}: den ska göras inom 5 dagar från "
+            f"den första (R7). Ärendet förfaller; börja om med ett nytt ärende. / The deadline for "
+            f"the second verification passed at {when}: it must happen within 5 days of the first "
+            f"(R7). The case lapses; start over with a new case."
+        )
+    else:
+        message = (
+            f"Certifikatet gick ut {when} och kan inte längre förlängas ({rule}). / "
+            f"The certificate expired at {when} and can no longer be renewed ({rule})."
+        )
+    raise NotPermitted(message, rule=rule)
+
+
+def _acting_organisation(actor: Person, role: str | None, day: date) -> Organisation:
+    """The organisation in which the actor holds the start lane's role (R5)."""
+    rights = rights_granting(actor, role or "", day)
+    if not rights:
+        raise NotPermitted(_lacks_role_message(actor, role, None), rule="R5")
+    return rights[0].organisation
+
+
+def _lacks_role_message(actor: Person, role: str | None, organisation: Organisation | None) -> str:
+    where_sv = f" för {organisation.name}" if organisation else ""
+    where_en = f" for {organisation.name}" if organisation else ""
+    return (
+        f"{actor.username} saknar behörighet som {role_label(role, 'sv')}{where_sv} (R5). / "
+        f"{actor.username} lacks the right of a {role_label(role, 'en')}{where_en} (R5)."
+    )
+
+
+def _not_ready_message(task: CaseTask) -> str:
+    return (
+        f"Uppgiften {task.id} ({task.name}) är inte redo att utföras (status {task.state}). / "
+        f"Task {task.id} ({task.name}) is not ready to be worked (state {task.state})."
+    )
+
+
+def _claimed_message(task: CaseTask) -> str:
+    who = task.claimed_by.username if task.claimed_by else "?"
+    return f"Uppgiften är tagen av {who}. / The task is claimed by {who}."
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _local_day(clock: Clock) -> date:
+    return to_local(clock.now()).date()
+
+
+def _process_version(session: Session, process_id: str) -> ProcessVersion:
+    version = latest_version(session, process_id)
+    if version is None:
+        raise NotFound(f"Okänd process '{process_id}'. / Unknown process '{process_id}'.")
+    return version
+
+
+def _task(session: Session, task_id: str) -> CaseTask:
+    task = session.get(CaseTask, task_id)
+    if task is None:
+        raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
+    return task
+
+
+def _describe_case(audit: AuditContext, case: Case) -> None:
+    audit.case_id = case.id
+    audit.process_version = case.process_version.label
+    audit.holder = case.holder.label if case.holder else None
+    data = json.loads(case.data_json)
+    audit.card_number = data.get("card_number")
+
+
+def _run_action(properties: dict[str, str], context: ActionContext) -> ActionResult:
+    name = properties.get("action")
+    if name is None:
+        return ActionResult({})
+    action = ACTIONS.get(name)
+    if action is None:
+        raise NotFound(f"Okänd åtgärd '{name}' i processen. / Unknown action '{name}'.")
+    return action(context)
+
+
+def _note_result(audit: AuditContext, result: ActionResult, policy: PolicyReader) -> None:
+    audit.policy_version = policy.version
+    audit.calendar_version = policy.calendar.version
+    if result.holder is not None:
+        audit.holder = result.holder.label
+    if result.card_number:
+        audit.card_number = result.card_number
+    audit.dispensation = result.dispensation
+
+
+def _record_decisions(
+    session: Session, clock: Clock, audit: AuditContext, result: ActionResult, task_name: str
+) -> None:
+    for decision in result.decisions:
+        record(
+            session,
+            clock,
+            audit,
+            "policy_decision",
+            task_name=task_name,
+            rule=decision.rule,
+            message=decision.message,
+            details=decision.details,
+        )

@@ -1,0 +1,81 @@
+"""The staff directory as the use cases see it: users, holders and employments (R3)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.errors import NotPermitted
+from engine.model import Employment
+from engine.model import Organisation
+from engine.model import Person
+from engine.policy.identity import IdentityNumber
+from engine.policy.identity import parse_identity_number
+
+_LOOKS_LIKE_NUMBER = re.compile(r"^[0-9+\- ]+$")
+
+
+def find_user(session: Session, username: str) -> Person:
+    """The acting user; an unknown name is refused before anything happens."""
+    person = session.scalars(select(Person).where(Person.username == username)).first()
+    if person is None:
+        raise NotFound(f"Okänd användare '{username}'. / Unknown user '{username}'.")
+    return person
+
+
+def find_organisation(session: Session, code: str) -> Organisation:
+    organisation = session.scalars(select(Organisation).where(Organisation.code == code)).first()
+    if organisation is None:
+        raise NotFound(f"Okänd organisation '{code}'. / Unknown organisation '{code}'.")
+    return organisation
+
+
+def resolve_holder(session: Session, text: str, on: date) -> Person:
+    """R3: the card user must be in the directory; `text` is a user name or a number."""
+    text = text.strip()
+    if _LOOKS_LIKE_NUMBER.match(text):
+        number = parse_identity_number(text, on=on).number
+        person = session.scalars(select(Person).where(Person.identity_number == number)).first()
+        shown = number
+    else:
+        person = session.scalars(select(Person).where(Person.username == text)).first()
+        shown = text
+    if person is None or person.identity_number is None:
+        raise NotPermitted(
+            f"{shown} finns inte i personkatalogen (HSA); inget kort kan utfärdas (R3). / "
+            f"{shown} is not in the staff directory (HSA); no card can be issued (R3).",
+            rule="R3",
+        )
+    return person
+
+
+def identity_of(person: Person, on: date) -> IdentityNumber:
+    assert person.identity_number is not None
+    return parse_identity_number(person.identity_number, on=on)
+
+
+def employment_in(person: Person, organisation: Organisation, on: date) -> Employment | None:
+    """An employment active on `on` in `organisation` or a unit below it."""
+    for employment in person.employments:
+        if not employment.is_active_on(on):
+            continue
+        if any(org.id == organisation.id for org in employment.organisation.lineage()):
+            return employment
+    return None
+
+
+def require_employment(person: Person, organisation: Organisation, on: date) -> Employment:
+    """R3: refuse unless the holder is employed in the issuing organisation on `on`."""
+    employment = employment_in(person, organisation, on)
+    if employment is None:
+        raise NotPermitted(
+            f"{person.display_name} har ingen anställning i {organisation.name} enligt "
+            f"personkatalogen den {on.isoformat()} (R3). / {person.display_name} has no "
+            f"employment in {organisation.name} in the staff directory on {on.isoformat()} (R3).",
+            rule="R3",
+        )
+    return employment

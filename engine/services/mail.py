@@ -1,0 +1,95 @@
+"""E-mails the processes send, queued in the outbox in the step's own transaction.
+
+Delivery is the scheduler's job; here a message is only a row, so a rolled-back step
+never sends anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Invalid
+from engine.model import Case
+from engine.model import OutboxMessage
+from engine.model import Person
+from engine.policy.timekeeping import format_local
+from engine.policy.timekeeping import to_local
+from engine.rights import people_with_role
+
+SEND_EMAIL = "send_email"
+SERVICE_OPERATIONS = (SEND_EMAIL,)
+RECIPIENTS = ("holder", "remote_admins_of_holder_organisation", "case_starter")
+
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "renewal_reminder": (
+        "Påminnelse: LoA2-certifikatet för {holder_name} går ut {valid_until} / "
+        "Reminder: the LoA2 certificate of {holder_name} expires {valid_until}",
+        "Certifikatet på reservkort {card_number} för {holder_name} går ut {valid_until}. "
+        "Begär förlängning i sithsflow (ärende {case_id}) om det behövs; TjänsteID förlänger "
+        "utanför kontorstid (R11, R12, R15).\n\n"
+        "The certificate on reserve card {card_number} of {holder_name} expires {valid_until}. "
+        "Request a renewal in sithsflow (case {case_id}) if it is still needed (R11, R12, R15).",
+    ),
+    "certificate_renewed": (
+        "Ditt reservkortscertifikat är förlängt – uppdatera det på SITHS Mina sidor / "
+        "Your reserve-card certificate was renewed – update it on SITHS Mina sidor",
+        "Hej {holder_name},\n\nCertifikatet på ditt reservkort {card_number} är förlängt till "
+        "{valid_until}. Logga in på SITHS Mina sidor och uppdatera certifikatet på kortet (R15).\n\n"
+        "The certificate on your reserve card {card_number} was renewed until {valid_until}. "
+        "Log in to SITHS Mina sidor and update the certificate on the card (R15).",
+    ),
+}
+
+
+def check_email_params(params: Mapping[str, Any]) -> None:
+    """Deploy-time check of a send_email service task's parameters."""
+    if params.get("template") not in TEMPLATES:
+        raise Invalid(f"Okänd e-postmall {params.get('template')!r}. / Unknown e-mail template.")
+    if params.get("to") not in RECIPIENTS:
+        raise Invalid(f"Okänd mottagare {params.get('to')!r}. / Unknown recipient.")
+
+
+def _recipients(session: Session, clock: Clock, case: Case, to: str) -> list[Person]:
+    if to == "holder":
+        return [case.holder] if case.holder is not None else []
+    if to == "case_starter":
+        return [case.started_by]
+    people = session.scalars(select(Person).where(Person.username.is_not(None))).all()
+    day = to_local(clock.now()).date()
+    return people_with_role(people, "remote_admin", day, case.organisation)
+
+
+def queue_email(
+    session: Session, clock: Clock, case: Case, params: Mapping[str, Any], data: Mapping[str, Any]
+) -> list[OutboxMessage]:
+    check_email_params(params)
+    subject_template, body_template = TEMPLATES[str(params["template"])]
+    values = {
+        "holder_name": data.get("holder_name", ""),
+        "card_number": data.get("card_number", ""),
+        "valid_until": _local(data.get("certificate_valid_until")),
+        "case_id": case.id,
+    }
+    messages = []
+    for person in _recipients(session, clock, case, str(params["to"])):
+        address = person.email or f"{person.username or person.identity_number}@invalid"
+        message = OutboxMessage(
+            to_address=address,
+            subject=subject_template.format(**values),
+            body=body_template.format(**values),
+            case_id=case.id,
+            created_at=clock.now(),
+        )
+        session.add(message)
+        messages.append(message)
+    return messages
+
+
+def _local(iso: Any) -> str:
+    return format_local(datetime.fromisoformat(iso)) if isinstance(iso, str) else ""

@@ -1,0 +1,226 @@
+"""Read-only use cases: a case, the cases, a user's tasks, a card, the outbox, processes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Invalid
+from engine.errors import NotFound
+from engine.model import AuditEvent
+from engine.model import Case
+from engine.model import CaseTask
+from engine.model import Certificate
+from engine.model import OutboxMessage
+from engine.model import ProcessVersion
+from engine.model import ReserveCard
+from engine.model import Timer
+from engine.model.cases import CASE_STATES
+from engine.model.cases import TASK_READY
+from engine.policy.timekeeping import to_local
+from engine.rights import has_role
+from engine.services.directory import find_user
+from engine.services.runtime import Runtime
+
+
+def _iso(at: datetime | None) -> str | None:
+    return to_local(at).isoformat(timespec="seconds") if at is not None else None
+
+
+def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
+    """One case with its data, tasks, timers and history from the audit trail."""
+    with runtime.database.sessions() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")
+        history = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+        ).all()
+        timers = session.scalars(
+            select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at)
+        ).all()
+        return {
+            "id": case.id,
+            "process": case.process_id,
+            "version": case.process_version.version,
+            "state": case.state,
+            "cycle": case.cycle,
+            "holder": case.holder.label if case.holder else None,
+            "organisation": case.organisation.code,
+            "started_by": case.started_by.username,
+            "started_at": _iso(case.started_at),
+            "ended_at": _iso(case.ended_at),
+            "data": json.loads(case.data_json),
+            "tasks": [_task_dict(task) for task in case.tasks],
+            "timers": [
+                {
+                    "name": t.name,
+                    "due_at": _iso(t.due_at),
+                    "status": t.status,
+                    "rule": t.rule,
+                    "fired_at": _iso(t.fired_at),
+                }
+                for t in timers
+            ],
+            "history": [_audit_dict(event) for event in history],
+        }
+
+
+def _task_dict(task: CaseTask) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "name": task.name,
+        "title": task.title,
+        "state": task.state,
+        "lane": task.lane,
+        "cycle": task.cycle,
+        "due_at": _iso(task.due_at),
+        "claimed_by": task.claimed_by.username if task.claimed_by else None,
+        "completed_by": task.completed_by.username if task.completed_by else None,
+        "completed_at": _iso(task.completed_at),
+    }
+
+
+def _audit_dict(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": event.at_local,
+        "at_utc": event.at_utc.isoformat(),
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "task": event.task_name,
+        "rule": event.rule,
+        "message": event.message,
+        "process_version": event.process_version,
+        "policy_version": event.policy_version,
+        "calendar_version": event.calendar_version,
+        "clock_source": event.clock_source,
+        "dispensation": event.dispensation,
+    }
+
+
+def list_cases(runtime: Runtime, state: str | None = None) -> list[dict[str, Any]]:
+    if state is not None and state not in CASE_STATES:
+        raise Invalid(
+            f"Okänd status '{state}'; välj bland {', '.join(CASE_STATES)}. / "
+            f"Unknown state '{state}'; choose one of {', '.join(CASE_STATES)}."
+        )
+    with runtime.database.sessions() as session:
+        query = select(Case).order_by(Case.id)
+        if state is not None:
+            query = query.where(Case.state == state)
+        return [
+            {
+                "id": case.id,
+                "process": case.process_id,
+                "version": case.process_version.version,
+                "state": case.state,
+                "holder": case.holder.label if case.holder else None,
+                "started_at": _iso(case.started_at),
+            }
+            for case in session.scalars(query)
+        ]
+
+
+def tasks_for(runtime: Runtime, clock: Clock, username: str) -> list[dict[str, Any]]:
+    """Tasks the user may work now: the lane's role for the case's organisation, not
+    excluded by four-eyes (R6), not claimed by someone else, deadline not passed."""
+    with runtime.database.sessions() as session:
+        user = find_user(session, username)
+        day = to_local(clock.now()).date()
+        now = clock.now()
+        ready = session.scalars(
+            select(CaseTask).where(CaseTask.state == TASK_READY).order_by(CaseTask.created_at)
+        ).all()
+        tasks = []
+        for task in ready:
+            if task.excluded_person_id == user.id:
+                continue
+            if task.claimed_by_id not in (None, user.id):
+                continue
+            if task.due_at is not None and task.due_at <= now:
+                continue
+            if not has_role(user, task.lane or "", day, task.case.organisation):
+                continue
+            tasks.append(
+                {
+                    "id": task.id,
+                    "case": task.case_id,
+                    "name": task.name,
+                    "title": task.title,
+                    "process": task.case.process_id,
+                    "lane": task.lane,
+                    "holder": task.case.holder.label if task.case.holder else None,
+                    "due_at": _iso(task.due_at),
+                    "claimed_by": task.claimed_by.username if task.claimed_by else None,
+                }
+            )
+        return tasks
+
+
+def show_card(runtime: Runtime, number: str) -> dict[str, Any]:
+    with runtime.database.sessions() as session:
+        card = session.get(ReserveCard, number.strip())
+        if card is None:
+            raise NotFound(f"Inget kort med nummer {number}. / No card numbered {number}.")
+        certificates = list(card.certificates)
+        latest: Certificate | None = certificates[-1] if certificates else None
+        return {
+            "number": card.number,
+            "holder": card.holder.label if card.holder else None,
+            "holder_name": card.holder.display_name if card.holder else None,
+            "loa": card.loa,
+            "state": card.state,
+            "issued_at": _iso(card.issued_at),
+            "valid_until": _iso(latest.valid_until) if latest else None,
+            "valid_for_national_systems": latest.valid_for_national_systems if latest else None,
+            "certificates": [
+                {
+                    "kind": c.kind,
+                    "loa": c.loa,
+                    "valid_from": _iso(c.valid_from),
+                    "valid_until": _iso(c.valid_until),
+                    "issued_by": c.issued_by.username,
+                    "first_admin": c.first_admin.username if c.first_admin else None,
+                    "case": c.case_id,
+                    "valid_for_national_systems": c.valid_for_national_systems,
+                    "ceiling_rule": c.ceiling_rule,
+                }
+                for c in certificates
+            ],
+        }
+
+
+def list_outbox(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.database.sessions() as session:
+        return [
+            {
+                "to": m.to_address,
+                "subject": m.subject,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "case": m.case_id,
+            }
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+
+def list_processes(runtime: Runtime) -> list[dict[str, Any]]:
+    """The newest version of each deployed process."""
+    with runtime.database.sessions() as session:
+        return _latest_processes(session)
+
+
+def _latest_processes(session: Session) -> list[dict[str, Any]]:
+    newest = (
+        select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
+        .group_by(ProcessVersion.process_id)
+        .order_by(ProcessVersion.process_id)
+    )
+    return [{"id": row.process_id, "version": row.version} for row in session.execute(newest)]
