@@ -19,6 +19,7 @@ from engine.model.organisation import ClosingDay
 from engine.model.organisation import OpeningHours
 from engine.model.organisation import Organisation
 from engine.model.people import AdminRight
+from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
 from engine.model.records import AuditEvent
@@ -26,6 +27,7 @@ from engine.model.records import OutboxMessage
 
 __all__ = [
     "AdminRight",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "CardStation",

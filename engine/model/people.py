@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from datetime import datetime
 
 from sqlalchemy import Date
 from sqlalchemy import ForeignKey
@@ -12,6 +13,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from engine.model.base import Base
+from engine.model.base import UTCDateTime
 from engine.model.organisation import CardStation
 from engine.model.organisation import Organisation
 
@@ -29,6 +31,9 @@ class Person(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    # Web login lockout after repeated failures.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     employments: Mapped[list[Employment]] = relationship(back_populates="person")
     rights: Mapped[list[AdminRight]] = relationship(back_populates="person")
@@ -75,3 +80,19 @@ class AdminRight(Base):
     person: Mapped[Person] = relationship(back_populates="rights")
     organisation: Mapped[Organisation] = relationship()
     station: Mapped[CardStation | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()
