@@ -35,8 +35,8 @@ class Person(Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    employments: Mapped[list[Employment]] = relationship(back_populates="person")
-    rights: Mapped[list[AdminRight]] = relationship(back_populates="person")
+    employments: Mapped[list[Employment]] = relationship(back_populates="person", lazy="selectin")
+    rights: Mapped[list[AdminRight]] = relationship(back_populates="person", lazy="selectin")
 
     @property
     def label(self) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from engine.model.cases import CASE_STATES
 from engine.model.cases import TASK_READY
 from engine.policy.timekeeping import to_local
 from engine.rights import has_role
+from engine.rights import roles_of
 from engine.services.directory import find_user
 from engine.services.runtime import Runtime
 
@@ -135,17 +137,22 @@ def tasks_for(runtime: Runtime, clock: Clock, username: str) -> list[dict[str, A
         user = find_user(session, username)
         day = to_local(clock.now()).date()
         now = clock.now()
+        # The inbox query: ready tasks in the user's lanes (ix_case_tasks_state_lane), not
+        # excluded by four-eyes, not claimed by others, deadline not passed.
         ready = session.scalars(
-            select(CaseTask).where(CaseTask.state == TASK_READY).order_by(CaseTask.created_at)
+            select(CaseTask)
+            .where(
+                CaseTask.state == TASK_READY,
+                CaseTask.lane.in_(roles_of(user, day)),
+                or_(CaseTask.excluded_person_id.is_(None), CaseTask.excluded_person_id != user.id),
+                or_(CaseTask.claimed_by_id.is_(None), CaseTask.claimed_by_id == user.id),
+                or_(CaseTask.due_at.is_(None), CaseTask.due_at > now),
+            )
+            .order_by(CaseTask.created_at)
         ).all()
         tasks = []
         for task in ready:
-            if task.excluded_person_id == user.id:
-                continue
-            if task.claimed_by_id not in (None, user.id):
-                continue
-            if task.due_at is not None and task.due_at <= now:
-                continue
+            # Rights are per organisation: the case's must be covered (R5).
             if not has_role(user, task.lane or "", day, task.case.organisation):
                 continue
             tasks.append(
