@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from cli.token_command import token
 from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
@@ -77,6 +78,9 @@ pass_invocation = click.make_pass_decorator(Invocation)
 def cli(ctx: click.Context, database_url: str | None, now: str | None, as_json: bool) -> None:
     """sithsflow: SITHS reserve-card issuance as BPMN processes."""
     settings = Settings.from_env()
+    if now is not None:
+        # Refuse a malformed clock (exit 2) even for commands that never read it.
+        parse_instant(now)
     ctx.obj = Invocation(database_url or settings.database_url, now, as_json)
 
 
@@ -351,6 +355,9 @@ def outbox_list(inv: Invocation) -> None:
     )
 
 
+cli.add_command(token)
+
+
 # --- entry point ------------------------------------------------------------------------
 
 
@@ -385,3 +392,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -253,6 +253,11 @@ def _inventory(spec: Any) -> dict[str, Any]:
         action = _properties(task_spec).get("action")
         if action:
             actions.add(action)
+        for attribute in ("script", "prescript", "postscript"):
+            script = getattr(task_spec, attribute, None)
+            if script:
+                # Refuse `import os` and the like at deploy, not when a case reaches the task.
+                sandbox.check_script(script)
         operation = getattr(task_spec, "operation_name", None)
         if operation:
             params = {

@@ -54,6 +54,12 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+        # An autoflush (a query after a change, e.g. in advance_case) meets a concurrent
+        # update before commit() does: the same race, so the same Conflict, not a fault.
+        if isinstance(exc, StaleDataError) or (
+            isinstance(exc, IntegrityError) and _is_unique_violation(exc)
+        ):
+            raise Conflict(CONCURRENT_CHANGE_MESSAGE) from exc
 
     def commit(self) -> None:
         """Commit; a concurrent update of the same case or card becomes a Conflict."""

@@ -37,7 +37,6 @@ from engine.policy.timekeeping import to_local
 from engine.policy.validity import is_valid_for_national_systems
 from engine.policy.validity import resolve_valid_until
 from engine.policy.validity import validity_ceiling
-from engine.services.directory import employment_in
 from engine.services.directory import identity_of
 from engine.services.directory import require_employment
 from engine.services.directory import resolve_holder
@@ -248,14 +247,16 @@ def _validity(
     ctx: ActionContext, holder: Person, now: datetime
 ) -> tuple[datetime, str, list[PolicyDecision]]:
     day = to_local(now).date()
-    employment = employment_in(holder, ctx.organisation, day)
+    # R3: the holder must still be employed when the certificate is issued or renewed,
+    # not only when the case started; a validity never outlasts that employment.
+    employment = require_employment(holder, ctx.organisation, day)
     limit = ctx.policy.validity_limit(ctx.loa, now)
     ceiling = validity_ceiling(
         loa=ctx.loa,
         issued_at=now,
         limit=limit,
         accepts_loa2_after_national_end=_accepts_loa2(ctx.organisation),
-        employment_end=employment.end_date if employment else None,
+        employment_end=employment.end_date,
     )
     valid_until = resolve_valid_until(
         parse_date_or_instant(str(ctx.fields["valid_until"])), issued_at=now, ceiling=ceiling

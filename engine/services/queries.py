@@ -141,8 +141,11 @@ def tasks_for(runtime: Runtime, clock: Clock, username: str) -> list[dict[str, A
         # excluded by four-eyes, not claimed by others, deadline not passed.
         ready = session.scalars(
             select(CaseTask)
+            .join(Case, Case.id == CaseTask.case_id)
             .where(
                 CaseTask.state == TASK_READY,
+                # R6: nobody works a case about their own identity.
+                or_(Case.holder_id.is_(None), Case.holder_id != user.id),
                 CaseTask.lane.in_(roles_of(user, day)),
                 or_(CaseTask.excluded_person_id.is_(None), CaseTask.excluded_person_id != user.id),
                 or_(CaseTask.claimed_by_id.is_(None), CaseTask.claimed_by_id == user.id),

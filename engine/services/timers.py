@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import DomainError
+from engine.model import Case
 from engine.model import Timer
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TIMER_FIRED
@@ -25,6 +27,7 @@ from engine.model.cases import TIMER_WAITING
 from engine.services.audit import SYSTEM_ACTOR
 from engine.services.audit import AuditContext
 from engine.services.audit import record
+from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
 from engine.services.runtime import Runtime
@@ -99,13 +102,9 @@ def _fire_one(runtime: Runtime, clock: Clock, timer_id: int, worker: str) -> Fir
             return None
         session.refresh(timer)
         case = timer.case
-        audit = AuditContext(
-            actor=worker,
-            role="system",
-            case_id=case.id,
-            holder=case.holder.label if case.holder else None,
-            process_version=case.process_version.label,
-        )
+        # Audit convention: a deadline (R7) or expiry is judged under the policy and
+        # calendar in force, so the timer rows name their versions like every other step.
+        audit = _timer_audit(session, case, worker)
         if case.state != CASE_OPEN:
             record(session, clock, audit, "timer_skipped", task_name=timer.name, rule=timer.rule)
             uow.commit()
@@ -128,6 +127,19 @@ def _fire_one(runtime: Runtime, clock: Clock, timer_id: int, worker: str) -> Fir
         return FiredTimer(case.id, timer.name, timer.rule)
 
 
+def _timer_audit(session: Session, case: Case, worker: str) -> AuditContext:
+    policy = PolicyReader(session)
+    return AuditContext(
+        actor=worker,
+        role="system",
+        case_id=case.id,
+        holder=case.holder.label if case.holder else None,
+        process_version=case.process_version.label,
+        policy_version=policy.version,
+        calendar_version=policy.calendar.version,
+    )
+
+
 def _mark_failed(
     runtime: Runtime, clock: Clock, timer_id: int, worker: str, error: DomainError
 ) -> None:
@@ -139,7 +151,7 @@ def _mark_failed(
         record(
             uow.session,
             clock,
-            AuditContext(actor=worker, role="system", case_id=timer.case_id),
+            _timer_audit(uow.session, timer.case, worker),
             "timer_failed",
             task_name=timer.name,
             rule=error.rule,

@@ -1,7 +1,14 @@
-"""The JSON API under /api/: the same use cases and refusals as the CLI and the pages."""
+"""The JSON API under /api/: the same use cases and refusals as the CLI and the pages.
+
+routes.py   the views, one service call each
+auth.py     bearer tokens (engine/services/tokens.py), no session, no CSRF
+errors.py   DomainError → 401/403/404/409/422 `{"rule", "message"}`
+context.py  runtime, clock, caller and body for a view
+openapi.py  /api/openapi.json, schemas.py its component schemas
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from web.api.routes import api_blueprint
 
-api_blueprint = Blueprint("api", __name__)
+__all__ = ["api_blueprint"]

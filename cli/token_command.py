@@ -1,0 +1,57 @@
+"""`sithsflow token issue|revoke --as USER --name NAME`: API tokens for the JSON API.
+
+A separate module so that cli/main.py only registers it (`click.pass_obj` hands in its
+`Invocation` without an import cycle). The plaintext token is printed
+once (stdout, or `token` in the JSON) and never again, since only its hash is stored.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from engine.services import tokens
+
+if TYPE_CHECKING:
+    # Only for the annotations: cli.main imports this module to register it.
+    from cli.main import Invocation
+
+
+@click.group("token")
+def token() -> None:
+    """Bearer tokens for the JSON API under /api/."""
+
+
+@token.command("issue")
+@click.option("--as", "username", required=True, help="The user the token speaks for.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'station-tablet'.")
+@click.pass_obj
+def token_issue(inv: Invocation, username: str, name: str) -> None:
+    """Issue a token; copy it now, it is shown only this once."""
+    issued = tokens.issue_token(inv.runtime, inv.clock, username, name)
+    inv.emit(
+        {
+            "token": issued.token,
+            "api_token": {
+                "id": issued.id,
+                "user": issued.username,
+                "name": issued.name,
+                "created_at": issued.created_at.isoformat(),
+            },
+        },
+        lambda: (
+            f"API-nyckel '{issued.name}' för {issued.username} (visas bara nu / shown only now):\n"
+            f"{issued.token}"
+        ),
+    )
+
+
+@token.command("revoke")
+@click.option("--as", "username", required=True, help="The user whose token to revoke.")
+@click.option("--name", required=True, help="The token's name.")
+@click.pass_obj
+def token_revoke(inv: Invocation, username: str, name: str) -> None:
+    """Revoke a user's token by name; requests with it are refused from now on."""
+    tokens.revoke_token(inv.runtime, inv.clock, username, name)
+    inv.emit({"ok": True}, lambda: f"API-nyckeln '{name}' för {username} är återkallad.")

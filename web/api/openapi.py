@@ -1,0 +1,208 @@
+"""/api/openapi.json: an OpenAPI 3.1 document of every endpoint, built from forms/.
+
+The paths are written out here, next to nothing else, so that a reader sees the whole API
+on one screen; tests/api/test_openapi.py compares them with the app's URL map, so a route
+added without documentation fails the build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.forms import FormRegistry
+from engine.model.cases import CASE_STATES
+from web.api.schemas import Schema
+from web.api.schemas import component_schemas
+from web.api.schemas import ref
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1"
+SECURITY_SCHEME = "bearerToken"
+
+_REFUSALS = {
+    "401": "No token, or an unknown or revoked one.",
+    "403": "A rule or a right forbids it (R5, R6, R12 …); `rule` names it.",
+    "404": "No such case, task, card, process or user.",
+    "409": "The task or case is no longer in the state the caller saw.",
+    "422": "Malformed input: the body, a field, a date.",
+}
+
+
+def _json(schema: Schema, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", *codes)}
+    if "422" in codes:
+        answers["422"] = _json(
+            ref("FormError"), _REFUSALS["422"] + " A refused form lists each field in `fields`."
+        )
+    return answers
+
+
+def _keyed(key: str, schema: Schema) -> Schema:
+    return {"type": "object", "properties": {key: schema}, "required": [key]}
+
+
+def _list_of(key: str, item: str) -> Schema:
+    return _keyed(key, {"type": "array", "items": ref(item)})
+
+
+def _path_param(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+TASK_ID = _path_param("task_id", {"type": "string"}, "A task's id, from `GET /tasks`.")
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    errors: tuple[str, ...] = (),
+    body: str | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": {**ok, **_errors(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True, **_json(ref(body), body)}
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _paths() -> dict[str, Any]:
+    case_id = _path_param("case_id", {"type": "integer"}, "A case's id.")
+    return {
+        "/cases": {
+            "post": _operation(
+                "startCase",
+                "Start a case of a process with its start form's fields.",
+                {"201": _json(_keyed("case", ref("CaseSummary")), "The case started.")},
+                errors=("403", "404", "409", "422"),
+                body="StartCaseRequest",
+            ),
+            "get": _operation(
+                "listCases",
+                "List cases, optionally in one state.",
+                {"200": _json(_list_of("cases", "CaseListItem"), "The cases.")},
+                errors=("422",),
+                parameters=[
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(CASE_STATES)},
+                        "description": "Only cases in this state.",
+                    }
+                ],
+            ),
+        },
+        "/cases/{case_id}": {
+            "get": _operation(
+                "showCase",
+                "One case with its data, tasks, timers and history.",
+                {"200": _json(_keyed("case", ref("Case")), "The case.")},
+                errors=("404",),
+                parameters=[case_id],
+            )
+        },
+        "/tasks": {
+            "get": _operation(
+                "listTasks",
+                "The tasks the token's user may work now.",
+                {"200": _json(_list_of("tasks", "Task"), "The user's tasks.")},
+            )
+        },
+        "/tasks/{task_id}/claim": {
+            "post": _operation(
+                "claimTask",
+                "Take a task, so that colleagues see it is being worked.",
+                {"200": _json(ref("Claim"), "Claimed.")},
+                errors=("403", "404", "409"),
+                parameters=[TASK_ID],
+            )
+        },
+        "/tasks/{task_id}/unclaim": {
+            "post": _operation(
+                "unclaimTask",
+                "Give a claimed task back to its queue.",
+                {"200": _json(ref("Claim"), "Back in the queue.")},
+                errors=("404", "409"),
+                parameters=[TASK_ID],
+            )
+        },
+        "/tasks/{task_id}/complete": {
+            "post": _operation(
+                "completeTask",
+                "Complete a task with its form's fields.",
+                {"200": _json(_keyed("case", ref("CaseState")), "The case after the task.")},
+                errors=("403", "404", "409", "422"),
+                body="CompleteTaskRequest",
+                parameters=[TASK_ID],
+            )
+        },
+        "/cards/{number}": {
+            "get": _operation(
+                "showCard",
+                "One reserve card and its certificates.",
+                {"200": _json(_keyed("card", ref("Card")), "The card.")},
+                errors=("404",),
+                parameters=[_path_param("number", {"type": "string"}, "e.g. RK000001.")],
+            )
+        },
+        "/me": {
+            "get": _operation(
+                "me",
+                "Who the token speaks for, and their roles today.",
+                {"200": _json(ref("Me"), "The token's user.")},
+            )
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapiDocument",
+                "summary": "This document.",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI document."}},
+            }
+        },
+    }
+
+
+def build_document(forms: FormRegistry, *, server_url: str) -> dict[str, Any]:
+    """The document for an API served at `server_url` (e.g. `/api`)."""
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "sithsflow API",
+            "version": API_VERSION,
+            "description": "SITHS reserve-card issuance: the same use cases, rules and "
+            "refusals as the `sithsflow` command line. Authenticate with a token from "
+            "`sithsflow token issue --as USER --name NAME`.",
+        },
+        "servers": [{"url": server_url or "/"}],
+        "security": [{SECURITY_SCHEME: []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Authorization: Bearer <token>.",
+                }
+            },
+            "schemas": component_schemas(forms),
+        },
+    }

@@ -1,0 +1,120 @@
+"""The API's views: read the request, call one service, shape the answer like the CLI's JSON.
+
+No rule is judged here; every refusal is a DomainError from the service, mapped in
+errors.py. Response keys match `sithsflow --json` (CONTRACT.md), so a script can move
+between the CLI and the API without renaming anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from flask import request
+from flask import url_for
+
+from engine.policy.timekeeping import to_local
+from engine.services import cases
+from engine.services import queries
+from web.api.auth import install_authentication
+from web.api.context import clock
+from web.api.context import form_fields
+from web.api.context import identity
+from web.api.context import json_object
+from web.api.context import refuse_unknown_keys
+from web.api.context import required_text
+from web.api.context import runtime
+from web.api.errors import install_error_handlers
+from web.api.openapi import build_document
+
+api_blueprint = Blueprint("api", __name__)
+install_authentication(api_blueprint)
+install_error_handlers(api_blueprint)
+
+Json = dict[str, Any]
+
+
+@api_blueprint.post("/cases")
+def start_case() -> tuple[Response, int, dict[str, str]]:
+    """Start a case of the newest version of `process` with its start form's `fields`."""
+    body = json_object()
+    refuse_unknown_keys(body, "process", "fields")
+    summary = cases.start_case(
+        runtime(), clock(), required_text(body, "process"), identity().username, form_fields(body)
+    )
+    location = url_for(".show_case", case_id=summary.id)
+    return jsonify({"case": asdict(summary)}), 201, {"Location": location}
+
+
+@api_blueprint.get("/cases")
+def list_cases() -> Json:
+    return {"cases": queries.list_cases(runtime(), request.args.get("state") or None)}
+
+
+@api_blueprint.get("/cases/<int:case_id>")
+def show_case(case_id: int) -> Json:
+    return {"case": queries.show_case(runtime(), case_id)}
+
+
+@api_blueprint.get("/tasks")
+def list_tasks() -> Json:
+    """The tasks the token's user may work now (four-eyes, claims and deadlines applied)."""
+    return {"tasks": queries.tasks_for(runtime(), clock(), identity().username)}
+
+
+@api_blueprint.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str) -> Json:
+    cases.claim_task(runtime(), clock(), task_id, identity().username)
+    return {"ok": True, "task": {"id": task_id, "claimed_by": identity().username}}
+
+
+@api_blueprint.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str) -> Json:
+    cases.unclaim_task(runtime(), clock(), task_id, identity().username)
+    return {"ok": True, "task": {"id": task_id, "claimed_by": None}}
+
+
+@api_blueprint.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Json:
+    """Complete a task with its form's `fields`; answers the case's new state."""
+    body = json_object()
+    refuse_unknown_keys(body, "fields")
+    summary = cases.complete_task(
+        runtime(), clock(), task_id, identity().username, form_fields(body)
+    )
+    return {"case": {"id": summary.id, "process": summary.process, "state": summary.state}}
+
+
+@api_blueprint.get("/cards/<number>")
+def show_card(number: str) -> Json:
+    return {"card": queries.show_card(runtime(), number)}
+
+
+@api_blueprint.get("/me")
+def me() -> Json:
+    """Who the token speaks for; authentication already looked it up, so no service call."""
+    who = identity()
+    return {
+        "user": {"username": who.username, "display_name": who.display_name, "roles": who.roles},
+        "token": {
+            "name": who.token_name,
+            "created_at": _local_iso(who.token_created_at),
+            "last_used_at": _local_iso(who.token_last_used_at),
+        },
+    }
+
+
+def _local_iso(at: datetime) -> str:
+    # As every other time the API answers with: Stockholm, to the second.
+    return to_local(at).isoformat(timespec="seconds")
+
+
+@api_blueprint.get("/openapi.json")
+def openapi_document() -> Json:
+    """The OpenAPI document; public, since it describes the API and holds no data."""
+    prefix = url_for(".openapi_document").removesuffix("/openapi.json")
+    return build_document(runtime().forms, server_url=prefix)

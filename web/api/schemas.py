@@ -1,0 +1,214 @@
+"""The OpenAPI component schemas: the shapes the API answers with, and the forms it takes.
+
+Response shapes mirror engine/services/queries.py and the CLI's JSON. Form schemas are the
+forms/ JSON Schemas themselves: OpenAPI 3.1 speaks JSON Schema 2020-12, so each form is
+embedded as written, less `$schema` and `$id` (an `$id` would move the base URI of every
+`$ref` inside the document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from engine.forms import START_FORM_ID
+from engine.forms import Form
+from engine.model.cases import CASE_STATES
+
+Schema = dict[str, Any]
+
+TEXT: Schema = {"type": "string"}
+OPTIONAL_TEXT: Schema = {"type": ["string", "null"]}
+TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
+INTEGER: Schema = {"type": "integer"}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def form_schema_name(form: Form) -> str:
+    """`loa3-reserve.start` → `form.loa3-reserve.start` (names allow `.` and `-`)."""
+    return f"form.{form.process_id}.{form.form_id}"
+
+
+def _obj(properties: dict[str, Schema], *, required: Iterable[str] | None = None) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(properties if required is None else required),
+    }
+
+
+def _form_component(form: Form) -> Schema:
+    return {k: v for k, v in form.schema.items() if k not in ("$schema", "$id")}
+
+
+def _start_request(forms: list[Form]) -> Schema:
+    """One alternative per process that has a start form; `process` tells them apart."""
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"process": {"const": form.process_id}, "fields": ref(name)},
+                "required": ["process", "fields"],
+                "additionalProperties": False,
+            }
+            for form, name in ((f, form_schema_name(f)) for f in forms)
+        ]
+    }
+
+
+def _complete_request(forms: list[Form]) -> Schema:
+    # anyOf, not oneOf: a form with no required fields (request_renewal) matches {} too.
+    # The task itself decides which form applies; the server validates against that one.
+    return {
+        "type": "object",
+        "properties": {"fields": {"anyOf": [ref(form_schema_name(f)) for f in forms]}},
+        "additionalProperties": False,
+    }
+
+
+def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
+    """Every schema the paths refer to, with one per form in forms/."""
+    all_forms = sorted(forms, key=lambda f: (f.process_id, f.form_id))
+    start_forms = [f for f in all_forms if f.form_id == START_FORM_ID]
+    task_forms = [f for f in all_forms if f.form_id != START_FORM_ID]
+    state: Schema = {"type": "string", "enum": list(CASE_STATES)}
+    schemas: dict[str, Schema] = {
+        "Error": {
+            **_obj({"rule": OPTIONAL_TEXT, "message": TEXT}),
+            "description": "A refusal: the rule ID where one applies, and a sentence "
+            "in Swedish, then ' / ', then English.",
+        },
+        "FormError": {
+            "allOf": [
+                ref("Error"),
+                _obj(
+                    {
+                        "fields": {"type": "object", "additionalProperties": TEXT},
+                        "fields_en": {"type": "object", "additionalProperties": TEXT},
+                    },
+                    required=(),
+                ),
+            ],
+            "description": "A refusal of invalid input; when a form was refused, `fields` "
+            "(Swedish) and `fields_en` (English) give each failing field's sentence.",
+        },
+        "StartCaseRequest": _start_request(start_forms),
+        "CompleteTaskRequest": _complete_request(task_forms),
+        "CaseSummary": _obj({"id": INTEGER, "process": TEXT, "version": INTEGER, "state": state}),
+        "CaseState": _obj({"id": INTEGER, "process": TEXT, "state": state}),
+        "CaseListItem": _obj(
+            {
+                "id": INTEGER,
+                "process": TEXT,
+                "version": INTEGER,
+                "state": state,
+                "holder": OPTIONAL_TEXT,
+                "started_at": TIME,
+            }
+        ),
+        "CaseTask": _obj(
+            {
+                "id": TEXT,
+                "name": TEXT,
+                "title": OPTIONAL_TEXT,
+                "state": TEXT,
+                "lane": OPTIONAL_TEXT,
+                "cycle": INTEGER,
+                "due_at": TIME,
+                "claimed_by": OPTIONAL_TEXT,
+                "completed_by": OPTIONAL_TEXT,
+                "completed_at": TIME,
+            }
+        ),
+        "Timer": _obj(
+            {
+                "name": TEXT,
+                "due_at": TIME,
+                "status": TEXT,
+                "rule": OPTIONAL_TEXT,
+                "fired_at": TIME,
+            }
+        ),
+        "HistoryEntry": _obj(
+            {"at": TEXT, "actor": TEXT, "action": TEXT, "task": OPTIONAL_TEXT},
+            required=["at", "actor", "action"],
+        )
+        | {"description": "One audit event; the audit trail's other columns come along."},
+        "Case": _obj(
+            {
+                "id": INTEGER,
+                "process": TEXT,
+                "version": INTEGER,
+                "state": state,
+                "cycle": INTEGER,
+                "holder": OPTIONAL_TEXT,
+                "organisation": TEXT,
+                "started_by": TEXT,
+                "started_at": TIME,
+                "ended_at": TIME,
+                "data": {"type": "object"},
+                "tasks": {"type": "array", "items": ref("CaseTask")},
+                "timers": {"type": "array", "items": ref("Timer")},
+                "history": {"type": "array", "items": ref("HistoryEntry")},
+            }
+        ),
+        "Task": _obj(
+            {
+                "id": TEXT,
+                "case": INTEGER,
+                "name": TEXT,
+                "title": OPTIONAL_TEXT,
+                "process": TEXT,
+                "lane": OPTIONAL_TEXT,
+                "holder": OPTIONAL_TEXT,
+                "due_at": TIME,
+                "claimed_by": OPTIONAL_TEXT,
+            }
+        ),
+        "Claim": _obj(
+            {"ok": {"const": True}, "task": _obj({"id": TEXT, "claimed_by": OPTIONAL_TEXT})}
+        ),
+        "Certificate": _obj(
+            {
+                "kind": TEXT,
+                "loa": INTEGER,
+                "valid_from": TIME,
+                "valid_until": TIME,
+                "issued_by": TEXT,
+                "first_admin": OPTIONAL_TEXT,
+                "case": {"type": ["integer", "null"]},
+                "valid_for_national_systems": {"type": ["boolean", "null"]},
+                "ceiling_rule": OPTIONAL_TEXT,
+            }
+        ),
+        "Card": _obj(
+            {
+                "number": TEXT,
+                "holder": OPTIONAL_TEXT,
+                "holder_name": OPTIONAL_TEXT,
+                "loa": {"type": ["integer", "null"]},
+                "state": TEXT,
+                "issued_at": TIME,
+                "valid_until": TIME,
+                "valid_for_national_systems": {"type": ["boolean", "null"]},
+                "certificates": {"type": "array", "items": ref("Certificate")},
+            }
+        ),
+        "Me": _obj(
+            {
+                "user": _obj(
+                    {
+                        "username": TEXT,
+                        "display_name": TEXT,
+                        "roles": {"type": "array", "items": TEXT},
+                    }
+                ),
+                "token": _obj({"name": TEXT, "created_at": TIME, "last_used_at": TIME}),
+            }
+        ),
+    }
+    schemas.update({form_schema_name(f): _form_component(f) for f in all_forms})
+    return schemas
