@@ -114,9 +114,9 @@ def sithsflow_cases(runtime: Runtime, n: int, first_card: int = 0) -> float:
 def stored_bytes_per_case(runtime: Runtime) -> float:
     with runtime.database.sessions() as session:
         total = session.scalar(
-            select(
-                func.sum(func.length(Case.workflow_state) + func.length(Case.data_json))
-            ).where(Case.state == "completed")
+            select(func.sum(func.length(Case.workflow_state) + func.length(Case.data_json))).where(
+                Case.state == "completed"
+            )
         )
         count = session.scalar(select(func.count()).where(Case.state == "completed"))
     return float(total or 0) / max(1, count or 0)
