@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import ArgumentError
 
 from cli.token_command import token
 from engine.clock import Clock
@@ -56,7 +57,13 @@ class Invocation:
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
-            self._runtime = bootstrap(self.database_url)
+            try:
+                self._runtime = bootstrap(self.database_url)
+            except ArgumentError as error:
+                raise Invalid(
+                    f"Ogiltig databas-URL '{self.database_url}': {error}. / "
+                    f"Invalid database URL '{self.database_url}'."
+                ) from error
             upgrade_schema(self._runtime.database)
         return self._runtime
 
