@@ -15,11 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Prepares the SQLite database with the demo region, then explains how to walk the flows.
+# Prepares the SQLite database with the demo region, then serves the web app with the
+# timer sweep beside it on http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/.
 run: install
 	$(BIN)/sithsflow db init
 	$(BIN)/sithsflow demo load
 	@cat docs/walkthrough.txt
+	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof, password: demo)"
+	$(BIN)/python -m web
 
 lint: install
 	$(BIN)/ruff check .

@@ -186,6 +186,7 @@ class ParsedProcess:
     process_id: str
     name: str
     spec_json: str
+    filename: str = ""
     lanes: frozenset[str] = frozenset()
     actions: frozenset[str] = frozenset()
     service_calls: tuple[tuple[str, dict[str, Any]], ...] = ()
@@ -226,6 +227,7 @@ def parse_processes(
                     process_id,
                     spec.description or process_id,
                     json.dumps(spec_dict),
+                    filename=parser.process_parsers[process_id].filename or "",
                     **_inventory(spec),
                 )
             )

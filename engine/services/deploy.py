@@ -61,9 +61,8 @@ def deploy_files(
             deployed = [
                 _store_decision(uow.session, clock, text, name, actor) for name, text in dmn.items()
             ]
-            combined = "\n".join(bpmn[name] for name in sorted(bpmn))
             deployed += [
-                _store_process(uow.session, clock, process, combined, actor)
+                _store_process(uow.session, clock, process, bpmn[process.filename], actor)
                 for process in processes
             ]
             for item in deployed:

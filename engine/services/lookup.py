@@ -1,0 +1,193 @@
+"""Read-only look-ups for the pages: search, a person, a card's history, a case's diagram.
+
+Complements engine.services.queries (whose answers the CLI contract fixes) with what a
+person at a card station or the service desk asks: "which card does Frida hold?",
+"what happened to RK000002?", "where is this case in its process?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy import select
+
+from engine.errors import NotFound
+from engine.model import AuditEvent
+from engine.model import Case
+from engine.model import Person
+from engine.model import ReserveCard
+from engine.model.cases import TASK_COMPLETED
+from engine.model.cases import TASK_READY
+from engine.model.cases import TIMER_FIRED
+from engine.model.cases import Timer
+from engine.policy.timekeeping import to_local
+from engine.services.runtime import Runtime
+
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "card" or "person"
+    key: str  # card number or person id
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CasePosition:
+    """A case's process source and which BPMN elements are done, current or reached."""
+
+    process_id: str
+    # Every BPMN file deployed together, one after another (engine.services.deploy).
+    source_xml: str
+    ready: frozenset[str]
+    completed: frozenset[str]
+    # Ready task id -> the user four-eyes keeps away from it (R6).
+    excluded: dict[str, str]
+
+
+def search(runtime: Runtime, text: str) -> list[SearchHit]:
+    """Cards by number and people by name, user name or personal number (a prefix is enough)."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = f"%{text}%"
+    digits = text.replace("-", "").replace(" ", "")
+    with runtime.database.sessions() as session:
+        hits: list[SearchHit] = []
+        for card in session.scalars(
+            select(ReserveCard)
+            .where(ReserveCard.number.ilike(pattern))
+            .order_by(ReserveCard.number)
+            .limit(SEARCH_LIMIT)
+        ):
+            holder = card.holder.display_name if card.holder else "—"
+            hits.append(SearchHit("card", card.number, card.number, f"{card.state} · {holder}"))
+        conditions = [Person.display_name.ilike(pattern), Person.username.ilike(pattern)]
+        if digits.isdigit():
+            conditions.append(Person.identity_number.ilike(f"%{digits[:8]}%"))
+        for person in session.scalars(
+            select(Person).where(or_(*conditions)).order_by(Person.display_name).limit(SEARCH_LIMIT)
+        ):
+            hits.append(
+                SearchHit(
+                    "person",
+                    str(person.id),
+                    person.display_name,
+                    person.identity_number or person.username or "",
+                )
+            )
+        return hits
+
+
+def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
+    """A person with their employments, rights, cards and cases."""
+    with runtime.database.sessions() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFound(f"Ingen person med id {person_id}. / No person with id {person_id}.")
+        cards = session.scalars(
+            select(ReserveCard)
+            .where(ReserveCard.holder_id == person.id)
+            .order_by(ReserveCard.number)
+        ).all()
+        cases = session.scalars(
+            select(Case).where(Case.holder_id == person.id).order_by(Case.id.desc())
+        ).all()
+        return {
+            "id": person.id,
+            "username": person.username,
+            "display_name": person.display_name,
+            "identity_number": person.identity_number,
+            "email": person.email,
+            "employments": [
+                {
+                    "organisation": e.organisation.name,
+                    "title": e.title,
+                    "start_date": e.start_date,
+                    "end_date": e.end_date,
+                }
+                for e in person.employments
+            ],
+            "rights": [
+                {
+                    "right": r.right,
+                    "organisation": r.organisation.name,
+                    "station": r.station.name if r.station else None,
+                    "trained_on": r.trained_on,
+                    "approved_on": r.approved_on,
+                    "valid_from": r.valid_from,
+                    "valid_to": r.valid_to,
+                }
+                for r in person.rights
+            ],
+            "cards": [{"number": c.number, "loa": c.loa, "state": c.state} for c in cards],
+            "cases": [
+                {"id": c.id, "process": c.process_id, "state": c.state, "started_at": c.started_at}
+                for c in cases
+            ],
+        }
+
+
+def person_id_of(runtime: Runtime, username: str) -> int:
+    """The person page of a holder label shown on a case or card."""
+    with runtime.database.sessions() as session:
+        person = session.scalars(
+            select(Person).where(
+                or_(Person.username == username, Person.identity_number == username)
+            )
+        ).first()
+        if person is None:
+            raise NotFound(f"Okänd person '{username}'. / Unknown person '{username}'.")
+        return person.id
+
+
+def card_history(runtime: Runtime, number: str) -> list[dict[str, Any]]:
+    """The audit rows that name the card, oldest first (issuance records are kept 10 years)."""
+    with runtime.database.sessions() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.card_number == number.strip())
+            .order_by(AuditEvent.id)
+        ).all()
+        return [
+            {
+                "at": to_local(e.at_utc),
+                "actor": e.actor,
+                "action": e.action,
+                "case": e.case_id,
+                "task": e.task_name,
+                "rule": e.rule,
+                "message": e.message,
+            }
+            for e in events
+        ]
+
+
+def case_position(runtime: Runtime, case_id: int) -> CasePosition:
+    """What the diagram highlights: the start and completed tasks done, ready tasks current."""
+    with runtime.database.sessions() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")
+        ready = {t.name for t in case.tasks if t.state == TASK_READY}
+        completed = {"start"} | {t.name for t in case.tasks if t.state == TASK_COMPLETED}
+        fired = session.scalars(
+            select(Timer.name).where(Timer.case_id == case.id, Timer.status == TIMER_FIRED)
+        ).all()
+        completed |= set(fired)
+        excluded = {
+            t.id: case.started_by.username or ""
+            for t in case.tasks
+            if t.state == TASK_READY and t.excluded_person_id == case.started_by_id
+        }
+        return CasePosition(
+            case.process_id,
+            case.process_version.source_xml,
+            frozenset(ready),
+            frozenset(completed),
+            excluded,
+        )

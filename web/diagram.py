@@ -1,0 +1,234 @@
+"""The BPMN diagram of a case, drawn as SVG on the server from the process's BPMN DI.
+
+No JavaScript viewer: the shapes and edges already carry their coordinates
+(`bpmndi:BPMNShape`, `bpmndi:BPMNEdge`), so lanes, tasks, events, gateways and flows are
+drawn as they were modelled, with completed elements and the current (ready) tasks
+highlighted. Colours are set by class in style.css (the CSP forbids inline styles).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from engine.services.lookup import CasePosition
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
+TASKS = {"userTask", "serviceTask", "scriptTask", "manualTask", "task", "businessRuleTask"}
+EVENTS = {"startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent"}
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
+PADDING = 20
+_XML_DECLARATION = re.compile(r"(?=<\?xml )")
+CHARS_PER_LINE_PER_PIXEL = 1 / 6.2  # about 6 px per character at the 11 px font
+LINE_HEIGHT = 13
+
+
+@dataclass(frozen=True)
+class Element:
+    id: str
+    kind: str
+    name: str
+    is_timer: bool
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang: str) -> str:
+    """SVG markup for the case's process, or an empty string when it has no diagram."""
+    root = _document_of(position.source_xml, position.process_id)
+    if root is None:
+        return ""
+    elements = _elements(root)
+    shapes: list[tuple[str, Box]] = []
+    for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
+        bounds = shape.find("dc:Bounds", NS)
+        if bounds is None:
+            continue
+        box = Box(*(float(bounds.get(k, "0")) for k in ("x", "y", "width", "height")))
+        shapes.append((shape.get("bpmnElement", ""), box))
+    if not shapes:
+        return ""
+    edges = [
+        (
+            edge.get("bpmnElement", ""),
+            [
+                (float(p.get("x", "0")), float(p.get("y", "0")))
+                for p in edge.iterfind("di:waypoint", NS)
+            ],
+        )
+        for edge in root.iterfind(".//bpmndi:BPMNEdge", NS)
+    ]
+    left = min(b.x for _, b in shapes) - PADDING
+    top = min(b.y for _, b in shapes) - PADDING
+    right = max(b.x + b.w for _, b in shapes) + PADDING
+    bottom = max(b.y + b.h for _, b in shapes) + PADDING
+    title = "Processkarta" if lang == "sv" else "Process diagram"
+    out = [
+        f'<svg class="bpmn" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="bpmn-title" '
+        f'viewBox="{left:.0f} {top:.0f} {right - left:.0f} {bottom - top:.0f}">',
+        f'<title id="bpmn-title">{escape(title)}</title>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'class="arrowhead"/></marker></defs>',
+    ]
+    ordered = sorted(shapes, key=lambda s: _layer(elements.get(s[0])))
+    for element_id, box in ordered:
+        element = elements.get(element_id)
+        if element is None:
+            continue
+        state = _state(element_id, position)
+        if element.kind in ("participant", "lane"):
+            name = role_name(element.name) if element.kind == "lane" else element.name
+            out.append(_pool(element, box, name))
+    for flow_id, points in edges:
+        if len(points) < 2:
+            continue
+        path = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
+        state = _state(flow_id, position)
+        out.append(f'<polyline class="flow {state}" points="{path}" marker-end="url(#arrow)"/>')
+        name = elements[flow_id].name if flow_id in elements else ""
+        if name:
+            (x1, y1), (x2, y2) = points[0], points[1]
+            out.append(_text(name, (x1 + x2) / 2 + 4, (y1 + y2) / 2 - 6, "flow-label", 120))
+    for element_id, box in ordered:
+        element = elements.get(element_id)
+        if element is None or element.kind in ("participant", "lane"):
+            continue
+        out.append(_node(element, box, _state(element_id, position)))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _document_of(source: str, process_id: str) -> ElementTree.Element | None:
+    """The BPMN document that defines `process_id` among those deployed together."""
+    for document in _XML_DECLARATION.split(source):
+        if not document.strip():
+            continue
+        root = ElementTree.fromstring(document.strip())
+        for process in root.iterfind("bpmn:process", NS):
+            if process.get("id") == process_id:
+                return root
+    return None
+
+
+def _elements(root: ElementTree.Element) -> dict[str, Element]:
+    found: dict[str, Element] = {}
+    for node in root.iter():
+        if not node.tag.startswith("{" + NS["bpmn"] + "}") or "id" not in node.attrib:
+            continue
+        kind = node.tag.split("}", 1)[1]
+        is_timer = node.find("bpmn:timerEventDefinition", NS) is not None
+        found[node.attrib["id"]] = Element(node.attrib["id"], kind, node.get("name", ""), is_timer)
+    return found
+
+
+def _layer(element: Element | None) -> int:
+    if element is None:
+        return 9
+    order = {"participant": 0, "lane": 1, "boundaryEvent": 5}
+    return order.get(element.kind, 3)
+
+
+def _state(element_id: str, position: CasePosition) -> str:
+    if element_id in position.ready:
+        return "current"
+    if element_id in position.completed:
+        return "done"
+    return "idle"
+
+
+def _pool(element: Element, box: Box, name: str) -> str:
+    band = 30
+    cx, cy = box.x + band / 2, box.y + box.h / 2
+    return (
+        f'<g class="{element.kind}"><rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.w:.0f}" '
+        f'height="{box.h:.0f}"/><line x1="{box.x + band:.0f}" y1="{box.y:.0f}" '
+        f'x2="{box.x + band:.0f}" y2="{box.y + box.h:.0f}"/>'
+        f'<text x="{cx:.0f}" y="{cy:.0f}" transform="rotate(-90 {cx:.0f} {cy:.0f})" '
+        f'text-anchor="middle" dominant-baseline="middle">{escape(_shorten(name, box.h / 6.5))}</text></g>'
+    )
+
+
+def _node(element: Element, box: Box, state: str) -> str:
+    label = f"<title>{escape(element.name or element.id)}</title>"
+    if element.kind in TASKS:
+        return (
+            f'<g class="task {state}">{label}<rect x="{box.x:.0f}" y="{box.y:.0f}" '
+            f'width="{box.w:.0f}" height="{box.h:.0f}" rx="10"/>'
+            f"{_text(element.name, box.x + box.w / 2, box.y + box.h / 2, 'task-label', box.w - 12, centre=True)}</g>"
+        )
+    if element.kind in GATEWAYS:
+        cx, cy, r = box.x + box.w / 2, box.y + box.h / 2, box.w / 2
+        diamond = f"{cx:.0f},{box.y:.0f} {box.x + box.w:.0f},{cy:.0f} {cx:.0f},{box.y + box.h:.0f} {box.x:.0f},{cy:.0f}"
+        cross = r * 0.35
+        return (
+            f'<g class="gateway {state}">{label}<polygon points="{diamond}"/>'
+            f'<path d="M{cx - cross:.0f},{cy - cross:.0f} L{cx + cross:.0f},{cy + cross:.0f} '
+            f'M{cx + cross:.0f},{cy - cross:.0f} L{cx - cross:.0f},{cy + cross:.0f}" class="mark"/>'
+            f"{_text(element.name, cx, box.y - 8, 'event-label', 160, above=True)}</g>"
+        )
+    if element.kind in EVENTS:
+        cx, cy, r = box.x + box.w / 2, box.y + box.h / 2, box.w / 2
+        parts = [
+            f'<g class="event {element.kind} {state}">{label}<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r:.0f}"/>'
+        ]
+        if element.kind in ("boundaryEvent", "intermediateCatchEvent"):
+            parts.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r - 4:.0f}" class="inner"/>')
+        if element.is_timer:
+            parts.append(
+                f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r - 9:.0f}" class="clock"/>'
+                f'<path d="M{cx:.0f},{cy:.0f} L{cx:.0f},{cy - r + 12:.0f} M{cx:.0f},{cy:.0f} '
+                f'L{cx + r - 13:.0f},{cy:.0f}" class="mark"/>'
+            )
+        # Boundary events sit side by side on a task's edge: keep their labels narrow.
+        width = 80 if element.kind == "boundaryEvent" else 150
+        parts.append(_text(element.name, cx, box.y + box.h + 14, "event-label", width))
+        parts.append("</g>")
+        return "".join(parts)
+    return ""
+
+
+def _text(
+    text: str,
+    x: float,
+    y: float,
+    css: str,
+    width: float,
+    *,
+    centre: bool = False,
+    above: bool = False,
+) -> str:
+    if not text:
+        return ""
+    lines = textwrap.wrap(text, max(8, int(width * CHARS_PER_LINE_PER_PIXEL))) or [text]
+    lines = lines[:4]
+    if centre:
+        y -= (len(lines) - 1) * LINE_HEIGHT / 2
+    elif above:
+        y -= (len(lines) - 1) * LINE_HEIGHT
+    spans = "".join(
+        f'<tspan x="{x:.0f}" dy="{0 if i == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text class="{css}" x="{x:.0f}" y="{y:.0f}" text-anchor="middle" dominant-baseline="middle">{spans}</text>'
+
+
+def _shorten(text: str, max_chars: float) -> str:
+    limit = max(6, int(max_chars))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,121 @@
+"""Swedish by default, English on request: catalogues, dates in Stockholm, bilingual messages.
+
+The .po files in web/translations are the source; they are compiled to .mo into the
+instance folder at every start (no build step, no network, never stale). Messages from
+the engine carry both languages ("svenska / English"); `localized` picks one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask import request
+from flask import session
+from flask_babel import Babel
+from flask_babel import format_date
+from flask_babel import format_datetime
+from flask_babel import ngettext
+
+from engine.policy.timekeeping import to_local
+from engine.rights import role_label
+from engine.services.worklist import Deadline
+
+LANGUAGES = ("sv", "en")
+DEFAULT_LANGUAGE = "sv"
+TIME_ZONE = "Europe/Stockholm"
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def init_app(app: Flask) -> None:
+    compiled = Path(app.instance_path) / "translations"
+    compile_catalogues(SOURCE_DIR, compiled)
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
+    app.config["BABEL_DEFAULT_TIMEZONE"] = TIME_ZONE
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    Babel(app, locale_selector=language, timezone_selector=lambda: TIME_ZONE)
+    app.jinja_env.filters.update(
+        local=format_local,
+        day=format_day,
+        time_left=time_left,
+        localized=localized,
+        role=role_name,
+    )
+    app.jinja_env.globals.update(task_title=task_title)
+    app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)
+
+
+def compile_catalogues(source: Path, target: Path) -> None:
+    """Compile every `<lang>/LC_MESSAGES/messages.po` under `source` into `target`."""
+    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parts[-3])
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+
+
+def language() -> str:
+    """The chosen language of this session, Swedish unless English was picked."""
+    chosen = session.get("lang") if request else None
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def localized(message: str) -> str:
+    """The current language's half of an engine message "svenska / English"."""
+    sv, separator, en = message.partition(" / ")
+    if not separator:
+        return message
+    return en if language() == "en" else sv
+
+
+def task_title(process: str, task: str, fallback: str) -> str:
+    """A task's name in the session's language: its form's title, else the BPMN name."""
+    from web.context import runtime
+
+    form = runtime().forms.get(process, task)
+    return form.title(language()) if form is not None else fallback
+
+
+def role_name(role: str | None) -> str:
+    return role_label(role, language())
+
+
+def format_local(value: datetime | str | None) -> str:
+    """An instant as Stockholm wall-clock time with the weekday: "mån 2026-11-23 15:01"."""
+    if value is None or value == "":
+        return "—"
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if at.tzinfo is None:
+        return at.strftime("%Y-%m-%d %H:%M")
+    return str(format_datetime(to_local(at), "EEE yyyy-MM-dd HH:mm"))
+
+
+def format_day(value: date | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return str(format_date(day, "yyyy-MM-dd"))
+
+
+def time_left(deadline: Deadline | None) -> str:
+    """ "4 d 3 h kvar av 5 dagar": whole days and hours left of the deadline's length."""
+    if deadline is None:
+        return ""
+    seconds = max(0, int(deadline.remaining.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    return str(
+        ngettext(
+            "%(d)d d %(h)d h left of %(num)d day",
+            "%(d)d d %(h)d h left of %(num)d days",
+            deadline.total_days,
+            d=days,
+            h=hours,
+        )
+    )

@@ -1,0 +1,24 @@
+"""The blueprints, one per area of work."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_views(app: Flask) -> None:
+    from web.views import admin
+    from web.views import auth
+    from web.views import cards
+    from web.views import cases
+    from web.views import home
+    from web.views import tasks
+
+    for blueprint in (
+        home.blueprint,
+        auth.blueprint,
+        tasks.blueprint,
+        cases.blueprint,
+        cards.blueprint,
+        admin.blueprint,
+    ):
+        app.register_blueprint(blueprint)

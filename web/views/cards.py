@@ -1,0 +1,55 @@
+"""Cards, people and the search that finds them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from werkzeug.wrappers import Response
+
+from engine.services import lookup
+from engine.services import queries
+from web import context
+from web.access import READERS
+from web.security import requires
+
+blueprint = Blueprint("cards", __name__)
+
+
+@blueprint.get("/search")
+@requires(*READERS)
+def search() -> Response | str:
+    """By holder (name, user name, personal number) or card number; one hit opens it."""
+    text = request.args.get("q", "")
+    hits = lookup.search(context.runtime(), text)
+    if len(hits) == 1:
+        hit = hits[0]
+        if hit.kind == "card":
+            return redirect(url_for("cards.card", number=hit.key))
+        return redirect(url_for("cards.person", person_id=int(hit.key)))
+    return render_template("search.html", q=text, hits=hits)
+
+
+@blueprint.get("/cards/<number>")
+@requires(*READERS)
+def card(number: str) -> str:
+    runtime = context.runtime()
+    shown = queries.show_card(runtime, number)
+    history = lookup.card_history(runtime, number)
+    return render_template("card.html", card=shown, history=history)
+
+
+@blueprint.get("/people/<int:person_id>")
+@requires(*READERS)
+def person(person_id: int) -> str:
+    return render_template("person.html", person=lookup.show_person(context.runtime(), person_id))
+
+
+@blueprint.get("/people/find/<label>")
+@requires(*READERS)
+def find_person(label: str) -> Response:
+    """A holder as a case or card names them (user name or number) to their page."""
+    person_id = lookup.person_id_of(context.runtime(), label)
+    return redirect(url_for("cards.person", person_id=person_id))

@@ -1,0 +1,95 @@
+"""Starting cases (LoA3 first verification, LoA2 remote order) and the case page."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from engine.errors import DomainError
+from engine.forms import START_FORM_ID
+from engine.forms import FormInvalid
+from engine.services import cases
+from engine.services import queries
+from engine.services.lookup import case_position
+from engine.services.worklist import office_hours_status
+from web import context
+from web.access import LOA2_ORDERERS
+from web.access import LOA3_STARTERS
+from web.access import READERS
+from web.diagram import render_diagram
+from web.errors import status_of
+from web.form_fields import form_view
+from web.form_fields import submitted
+from web.i18n import language
+from web.i18n import role_name
+from web.security import current_username
+from web.security import requires
+
+blueprint = Blueprint("cases", __name__)
+
+LOA3_PROCESS = "loa3-reserve"
+LOA2_PROCESS = "loa2-remote-order"
+
+
+@blueprint.get("/cases")
+@requires(*READERS)
+def index() -> str:
+    state = request.args.get("state") or None
+    found = queries.list_cases(context.runtime(), state)
+    return render_template("cases.html", cases=list(reversed(found)), state=state)
+
+
+@blueprint.get("/cases/<int:case_id>")
+@requires(*READERS)
+def show(case_id: int) -> str:
+    runtime = context.runtime()
+    case = queries.show_case(runtime, case_id)
+    position = case_position(runtime, case_id)
+    diagram = Markup(render_diagram(position, role_name, language()))
+    return render_template("case.html", case=case, diagram=diagram, position=position)
+
+
+@blueprint.route("/start/loa3", methods=["GET", "POST"])
+@requires(*LOA3_STARTERS)
+def start_loa3() -> Response | str | tuple[str, int]:
+    """The first ID administrator verifies the applicant's identity (R6; R7 starts)."""
+    return _start(LOA3_PROCESS, "start_loa3")
+
+
+@blueprint.route("/start/loa2", methods=["GET", "POST"])
+@requires(*LOA2_ORDERERS)
+def start_loa2() -> Response | str | tuple[str, int]:
+    """A remote reserve-card administrator orders LoA2; the service desk issues (R15)."""
+    return _start(LOA2_PROCESS, "start_loa2")
+
+
+def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
+    runtime, clock = context.runtime(), context.clock()
+    form = runtime.forms.get(process, START_FORM_ID)
+    hours = office_hours_status(runtime, clock) if process == LOA2_PROCESS else None
+    if request.method == "GET":
+        return render_template(
+            "start.html", form=form_view(form), endpoint=endpoint, office_hours=hours
+        )
+    values = submitted(form, request.form)
+    try:
+        summary = cases.start_case(runtime, clock, process, current_username(), values)
+    except DomainError as refused:
+        invalid = refused if isinstance(refused, FormInvalid) else None
+        page = render_template(
+            "start.html",
+            form=form_view(form, values, invalid),
+            endpoint=endpoint,
+            office_hours=hours,
+            refused=refused,
+        )
+        return page, status_of(refused)
+    flash(gettext("Case %(id)d started.", id=summary.id), "success")
+    return redirect(url_for("cases.show", case_id=summary.id))

@@ -1,0 +1,65 @@
+"""The front door: where each role starts its day, the language switch and /healthz."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from web import context
+from web.access import ADMINS
+from web.access import READERS
+from web.access import WORKERS
+from web.i18n import LANGUAGES
+from web.security import signed_in
+
+blueprint = Blueprint("home", __name__)
+
+
+@blueprint.get("/")
+@signed_in
+def index() -> Response | str:
+    """Workers land on their queues, readers on the cases, administrators on the registers."""
+    if current_user.has_any_role(*WORKERS):
+        return redirect(url_for("tasks.queues"))
+    if current_user.has_any_role(*READERS):
+        return redirect(url_for("cases.index"))
+    if current_user.has_any_role(*ADMINS):
+        return redirect(url_for("admin.index"))
+    return render_template("no_role.html")
+
+
+@blueprint.post("/language")
+def choose_language() -> Response:
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(same_site_path(request.form.get("next", "")) or url_for("home.index"))
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[dict[str, object], int]:
+    """200 when the database answers, 503 otherwise (for a load balancer or `make run`)."""
+    try:
+        with context.runtime().database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return {"ok": False, "database": "unreachable"}, 503
+    return {"ok": True}, 200
+
+
+def same_site_path(target: str) -> str | None:
+    """Only a path on this site, so the switch cannot send anyone elsewhere."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,88 @@
+"""Queues and task forms: see the work, claim it, fill in the form, complete it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from engine.errors import DomainError
+from engine.forms import FormInvalid
+from engine.services import cases
+from engine.services.worklist import QueueFilter
+from engine.services.worklist import task_to_work
+from engine.services.worklist import worklist
+from web import context
+from web.access import WORKERS
+from web.errors import status_of
+from web.form_fields import form_view
+from web.form_fields import submitted
+from web.i18n import task_title
+from web.security import current_username
+from web.security import requires
+
+blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+DUE_CHOICES = (1, 3, 7)
+
+
+@blueprint.get("")
+@requires(*WORKERS)
+def queues() -> str:
+    """ "Mina uppgifter" and one group queue per role, narrowed by the filters."""
+    due = request.args.get("due", "")
+    chosen = QueueFilter(
+        process=request.args.get("process") or None,
+        station=request.args.get("station") or None,
+        due_within_days=int(due) if due.isdigit() else None,
+    )
+    work = worklist(context.runtime(), context.clock(), current_username(), chosen)
+    return render_template("tasks.html", work=work, chosen=chosen, due_choices=DUE_CHOICES)
+
+
+@blueprint.post("/<task_id>/claim")
+@requires(*WORKERS)
+def claim(task_id: str) -> Response:
+    cases.claim_task(context.runtime(), context.clock(), task_id, current_username())
+    flash(gettext("The task is yours; colleagues see that you are working on it."), "success")
+    return redirect(url_for("tasks.work", task_id=task_id))
+
+
+@blueprint.post("/<task_id>/unclaim")
+@requires(*WORKERS)
+def unclaim(task_id: str) -> Response:
+    cases.unclaim_task(context.runtime(), context.clock(), task_id, current_username())
+    flash(gettext("The task is back in its group queue."), "success")
+    return redirect(url_for("tasks.queues"))
+
+
+@blueprint.route("/<task_id>", methods=["GET", "POST"])
+@requires(*WORKERS)
+def work(task_id: str) -> Response | str | tuple[str, int]:
+    """The task's form; a refusal re-draws it with the reason and the fields' errors."""
+    runtime, clock = context.runtime(), context.clock()
+    opened = task_to_work(runtime, clock, task_id, current_username())
+    form = runtime.forms.get(opened.task.process, opened.task.name)
+    if request.method == "GET":
+        return render_template("task.html", opened=opened, form=form_view(form))
+    values = submitted(form, request.form)
+    try:
+        summary = cases.complete_task(runtime, clock, task_id, current_username(), values)
+    except FormInvalid as refused:
+        page = render_template(
+            "task.html", opened=opened, form=form_view(form, values, refused), refused=refused
+        )
+        return page, 422
+    except DomainError as refused:
+        page = render_template(
+            "task.html", opened=opened, form=form_view(form, values), refused=refused
+        )
+        return page, status_of(refused)
+    title = task_title(opened.task.process, opened.task.name, opened.task.title)
+    flash(gettext("Done: %(task)s.", task=title), "success")
+    return redirect(url_for("cases.show", case_id=summary.id))
