@@ -29,8 +29,16 @@ EVENTS = {"startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 PADDING = 20
 _XML_DECLARATION = re.compile(r"(?=<\?xml )")
-CHARS_PER_LINE_PER_PIXEL = 1 / 6.2  # about 6 px per character at the 11 px font
+PX_PER_CHAR = 5.8  # an average character of the 11 px labels (DejaVu Sans: 5.1 to 6.3)
 LINE_HEIGHT = 13
+BAND_WIDTH = 30  # the name band on the left of a pool or lane
+BAND_PX_PER_CHAR = 7.2  # the 12 px bold pool and lane names
+BAND_MARGIN = 8
+BOUNDARY_LABEL_WIDTH = 130  # the widest a boundary event's label grows, in px
+BOUNDARY_LABEL_MIN_WIDTH = 48  # narrower than this, a label moves down instead
+EVENT_LABEL_WIDTH = 100  # start and end events: short lines that stay near the circle
+LABEL_GAP = 6
+_SLASH_BREAK = "/\x00 "
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Element:
     kind: str
     name: str
     is_timer: bool
+    attached_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,12 +97,14 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
         'class="arrowhead"/></marker></defs>',
     ]
     ordered = sorted(shapes, key=lambda s: _layer(elements.get(s[0])))
+    event_labels = _boundary_labels(elements, shapes)
+    lanes = [box for element_id, box in shapes if _is_pool(elements.get(element_id))]
     for element_id, box in ordered:
         element = elements.get(element_id)
         if element is None:
             continue
         state = _state(element_id, position)
-        if element.kind in ("participant", "lane"):
+        if _is_pool(element):
             name = role_name(element.name) if element.kind == "lane" else element.name
             out.append(_pool(element, box, name))
     for flow_id, points in edges:
@@ -110,7 +121,8 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
         element = elements.get(element_id)
         if element is None or element.kind in ("participant", "lane"):
             continue
-        out.append(_node(element, box, _state(element_id, position)))
+        label = event_labels.get(element_id) or _event_label(element, box, lanes)
+        out.append(_node(element, box, _state(element_id, position), label))
     out.append("</svg>")
     return "\n".join(out)
 
@@ -134,7 +146,9 @@ def _elements(root: ElementTree.Element) -> dict[str, Element]:
             continue
         kind = node.tag.split("}", 1)[1]
         is_timer = node.find("bpmn:timerEventDefinition", NS) is not None
-        found[node.attrib["id"]] = Element(node.attrib["id"], kind, node.get("name", ""), is_timer)
+        found[node.attrib["id"]] = Element(
+            node.attrib["id"], kind, node.get("name", ""), is_timer, node.get("attachedToRef", "")
+        )
     return found
 
 
@@ -154,18 +168,90 @@ def _state(element_id: str, position: CasePosition) -> str:
 
 
 def _pool(element: Element, box: Box, name: str) -> str:
-    band = 30
+    """A pool or lane with its name read upwards in the band: two lines at most, the
+    rest cut with "…" and the whole name in a tooltip."""
+    band = BAND_WIDTH
     cx, cy = box.x + band / 2, box.y + box.h / 2
+    lines = _wrap(name, box.h - 2 * BAND_MARGIN, BAND_PX_PER_CHAR, max_lines=2)
     return (
         f'<g class="{element.kind}"><rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.w:.0f}" '
         f'height="{box.h:.0f}"/><line x1="{box.x + band:.0f}" y1="{box.y:.0f}" '
         f'x2="{box.x + band:.0f}" y2="{box.y + box.h:.0f}"/>'
-        f'<text x="{cx:.0f}" y="{cy:.0f}" transform="rotate(-90 {cx:.0f} {cy:.0f})" '
-        f'text-anchor="middle" dominant-baseline="middle">{escape(_shorten(name, box.h / 6.5))}</text></g>'
+        f'<text x="{cx:.0f}" y="{cy - (len(lines) - 1) * LINE_HEIGHT / 2:.1f}" '
+        f'transform="rotate(-90 {cx:.0f} {cy:.0f})" text-anchor="middle" '
+        f'dominant-baseline="middle"><title>{escape(name)}</title>{_spans(lines, cx)}</text></g>'
     )
 
 
-def _node(element: Element, box: Box, state: str) -> str:
+def _boundary_labels(elements: dict[str, Element], shapes: list[tuple[str, Box]]) -> dict[str, str]:
+    """Labels of boundary events, placed so that they neither cross the flow leaving the
+    event's bottom nor overlap each other.
+
+    A label starts just right of its event's outgoing flow and is as wide as the room up
+    to the next event on the same task (two lines at most). Where even that does not
+    keep two labels apart, the later one moves down below the earlier.
+    """
+    events = sorted(
+        (box.x + box.w / 2, box.y + box.h, element_id)
+        for element_id, box in shapes
+        if element_id in elements and elements[element_id].kind == "boundaryEvent"
+    )
+    placed: list[Box] = []
+    labels: dict[str, str] = {}
+    for cx, bottom, element_id in events:
+        element = elements[element_id]
+        if not element.name:
+            continue
+        siblings = [
+            other_cx
+            for other_cx, _, other_id in events
+            if other_cx > cx and elements[other_id].attached_to == element.attached_to
+        ]
+        width: float = BOUNDARY_LABEL_WIDTH
+        if siblings:
+            width = min(width, min(siblings) - cx - 2 * LABEL_GAP)
+        width = max(width, BOUNDARY_LABEL_MIN_WIDTH)
+        lines = _wrap(element.name, width, PX_PER_CHAR, max_lines=2)
+        used = max(len(line) for line in lines) * PX_PER_CHAR
+        area = Box(cx + LABEL_GAP, bottom + 4, used, len(lines) * LINE_HEIGHT)
+        while any(_overlaps(area, other) for other in placed):
+            area = Box(area.x, area.y + LINE_HEIGHT, area.w, area.h)
+        placed.append(area)
+        spans = _spans(lines, area.x)
+        labels[element_id] = (
+            f'<text class="event-label" x="{area.x:.0f}" y="{area.y + LINE_HEIGHT / 2:.1f}" '
+            f'text-anchor="start" dominant-baseline="middle">{spans}</text>'
+        )
+    return labels
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def _is_pool(element: Element | None) -> bool:
+    return element is not None and element.kind in ("participant", "lane")
+
+
+def _event_label(element: Element, box: Box, lanes: list[Box]) -> str:
+    """A start, end or catch event's name below it, kept inside its lane's drawing area."""
+    if element.kind not in EVENTS or not element.name:
+        return ""
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    lines = _wrap(element.name, EVENT_LABEL_WIDTH, PX_PER_CHAR, max_lines=4)
+    half = max(len(line) for line in lines) * PX_PER_CHAR / 2
+    around = [lane for lane in lanes if _overlaps(lane, Box(cx, cy, 0.1, 0.1))]
+    if around:
+        lane = min(around, key=lambda lane: lane.w * lane.h)
+        left, right = lane.x + BAND_WIDTH + LABEL_GAP + half, lane.x + lane.w - LABEL_GAP - half
+        cx = min(max(cx, left), right) if left <= right else cx
+    return (
+        f'<text class="event-label" x="{cx:.0f}" y="{box.y + box.h + 14:.0f}" '
+        f'text-anchor="middle" dominant-baseline="middle">{_spans(lines, cx)}</text>'
+    )
+
+
+def _node(element: Element, box: Box, state: str, event_label: str = "") -> str:
     label = f"<title>{escape(element.name or element.id)}</title>"
     if element.kind in TASKS:
         return (
@@ -196,9 +282,7 @@ def _node(element: Element, box: Box, state: str) -> str:
                 f'<path d="M{cx:.0f},{cy:.0f} L{cx:.0f},{cy - r + 12:.0f} M{cx:.0f},{cy:.0f} '
                 f'L{cx + r - 13:.0f},{cy:.0f}" class="mark"/>'
             )
-        # Boundary events sit side by side on a task's edge: keep their labels narrow.
-        width = 80 if element.kind == "boundaryEvent" else 150
-        parts.append(_text(element.name, cx, box.y + box.h + 14, "event-label", width))
+        parts.append(event_label)
         parts.append("</g>")
         return "".join(parts)
     return ""
@@ -216,19 +300,35 @@ def _text(
 ) -> str:
     if not text:
         return ""
-    lines = textwrap.wrap(text, max(8, int(width * CHARS_PER_LINE_PER_PIXEL))) or [text]
-    lines = lines[:4]
+    lines = _wrap(text, width, PX_PER_CHAR, max_lines=4)
     if centre:
         y -= (len(lines) - 1) * LINE_HEIGHT / 2
     elif above:
         y -= (len(lines) - 1) * LINE_HEIGHT
-    spans = "".join(
+    return (
+        f'<text class="{css}" x="{x:.0f}" y="{y:.0f}" text-anchor="middle" '
+        f'dominant-baseline="middle">{_spans(lines, x)}</text>'
+    )
+
+
+def _spans(lines: list[str], x: float) -> str:
+    return "".join(
         f'<tspan x="{x:.0f}" dy="{0 if i == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text class="{css}" x="{x:.0f}" y="{y:.0f}" text-anchor="middle" dominant-baseline="middle">{spans}</text>'
 
 
-def _shorten(text: str, max_chars: float) -> str:
-    limit = max(6, int(max_chars))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _wrap(text: str, width: float, px_per_char: float, max_lines: int) -> list[str]:
+    """`text` in lines that fit `width` px, at most `max_lines`; what does not fit ends in "…"."""
+    limit = max(6, int(width / px_per_char))
+    # A line may also break after a slash ("TjänsteID/Servicecenter"), as after a hyphen.
+    breakable = text.replace("/", _SLASH_BREAK)
+    lines = textwrap.wrap(breakable, limit, break_long_words=False) or [breakable]
+    lines = [line.replace(_SLASH_BREAK, "/").replace(_SLASH_BREAK.rstrip(), "/") for line in lines]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return [_shorten(line, limit) for line in lines]
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

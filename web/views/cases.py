@@ -23,6 +23,7 @@ from web import context
 from web.access import LOA2_ORDERERS
 from web.access import LOA3_STARTERS
 from web.access import READERS
+from web.case_data import case_facts
 from web.diagram import render_diagram
 from web.errors import status_of
 from web.form_fields import form_view
@@ -53,7 +54,8 @@ def show(case_id: int) -> str:
     case = queries.show_case(runtime, case_id)
     position = case_position(runtime, case_id)
     diagram = Markup(render_diagram(position, role_name, language()))
-    return render_template("case.html", case=case, diagram=diagram, position=position)
+    facts = case_facts(case["data"], case["process"], runtime.forms, case["holder"])
+    return render_template("case.html", case=case, facts=facts, diagram=diagram, position=position)
 
 
 @blueprint.route("/start/loa3", methods=["GET", "POST"])

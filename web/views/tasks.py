@@ -19,6 +19,7 @@ from engine.services.worklist import task_to_work
 from engine.services.worklist import worklist
 from web import context
 from web.access import WORKERS
+from web.case_data import case_facts
 from web.errors import status_of
 from web.form_fields import form_view
 from web.form_fields import submitted
@@ -68,19 +69,25 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
     runtime, clock = context.runtime(), context.clock()
     opened = task_to_work(runtime, clock, task_id, current_username())
     form = runtime.forms.get(opened.task.process, opened.task.name)
+    task = opened.task
+    facts = case_facts(opened.case_data, task.process, runtime.forms, task.holder)
     if request.method == "GET":
-        return render_template("task.html", opened=opened, form=form_view(form))
+        return render_template("task.html", opened=opened, facts=facts, form=form_view(form))
     values = submitted(form, request.form)
     try:
         summary = cases.complete_task(runtime, clock, task_id, current_username(), values)
     except FormInvalid as refused:
         page = render_template(
-            "task.html", opened=opened, form=form_view(form, values, refused), refused=refused
+            "task.html",
+            opened=opened,
+            facts=facts,
+            form=form_view(form, values, refused),
+            refused=refused,
         )
         return page, 422
     except DomainError as refused:
         page = render_template(
-            "task.html", opened=opened, form=form_view(form, values), refused=refused
+            "task.html", opened=opened, facts=facts, form=form_view(form, values), refused=refused
         )
         return page, status_of(refused)
     title = task_title(opened.task.process, opened.task.name, opened.task.title)
