@@ -17,6 +17,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import ArgumentError
 
+from cli.report_command import report
 from cli.token_command import token
 from engine.clock import Clock
 from engine.clock import FixedClock
@@ -363,6 +364,9 @@ def outbox_list(inv: Invocation) -> None:
 
 
 cli.add_command(token)
+
+
+cli.add_command(report)
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -56,7 +56,8 @@ class Certificate(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     loa: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))  # "issue" or "renewal"
-    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Reports list issuances and renewals by period, sorted by this.
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     first_admin_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

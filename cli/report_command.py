@@ -1,0 +1,64 @@
+"""`sithsflow report NAME --from DATE --to DATE --out FILE.pdf [--lang sv|en]` (CONTRACT.md).
+
+Options are checked before the database is touched, so a bad period or an unwritable path
+is refused at once (exit 2). Progress of long reports goes to stderr, never to the JSON
+on stdout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from reports import ReportRequest
+from reports import generate_report
+
+if TYPE_CHECKING:
+    from cli.main import Invocation
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.command("report")
+@click.argument("name", metavar="NAME")
+@click.option("--from", "first", metavar="DATE", help="First day, YYYY-MM-DD (local).")
+@click.option("--to", "last", metavar="DATE", help="Last day, YYYY-MM-DD (included).")
+@click.option("--out", required=True, metavar="FILE.pdf", help="Where to write the PDF.")
+@click.option("--lang", default="sv", show_default=True, help="sv or en.")
+@click.option("--case", "case_id", type=int, help="audit: one case.")
+@click.option("--card", help="audit: one reserve card number.")
+@click.option("--holder", help="audit: one holder (user name or personal number).")
+@click.option("--days", type=int, help="expiring: days ahead (default 30).")
+@click.pass_obj
+def report(
+    inv: Invocation,
+    name: str,
+    first: str | None,
+    last: str | None,
+    out: str,
+    lang: str,
+    case_id: int | None,
+    card: str | None,
+    holder: str | None,
+    days: int | None,
+) -> None:
+    """Write a PDF report. NAME: issuance, loa2-compliance, deadlines, expiring, staffing, audit."""
+    request = ReportRequest.parse(
+        name,
+        out=out,
+        lang=lang,
+        first=first,
+        last=last,
+        case_id=case_id,
+        card=card,
+        holder=holder,
+        days=days,
+    )
+    path = generate_report(inv.runtime, inv.clock, request, progress=_progress)
+    inv.emit(
+        {"path": str(path)},
+        lambda: f"Rapporten är skriven / The report is written: {path}",
+    )

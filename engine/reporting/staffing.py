@@ -1,0 +1,163 @@
+"""Card-station staffing (R8): LoA3 administrators against opening hours, day by day.
+
+An applicant meets a first LoA3 administrator at a station that is open, and must meet a
+*different* one within 5 days (R6, R7), at the same or another station. The directory
+records which station an administrator's right belongs to, not a roster, so an
+administrator counts as available whenever their station is open. A station is closed
+on public holidays, midsommarafton, julafton, nyårsafton and local closing days.
+
+A day is *blocked* when some station is open with a LoA3 administrator, yet no second,
+different administrator can be met before the deadline: meeting the first as late as
+possible that day (just before closing) gives the latest deadline, the same clock time
+5 days later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from datetime import time
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+
+from engine.model import CardStation
+from engine.policy.calendar import SwedishCalendar
+from engine.policy.timekeeping import WEEKDAY_NAMES_SV
+from engine.reporting.common import Period
+from engine.reporting.common import StaffIndex
+from engine.rights import rights_granting
+from engine.services.actions import SECOND_VERIFICATION_DEADLINE_DAYS
+
+LOA3_ROLE = "loa3_admin"
+
+
+@dataclass(frozen=True)
+class StationDay:
+    """One station on one day: its hours (empty when closed) and LoA3 admins on duty."""
+
+    station: str
+    hours: tuple[tuple[time, time], ...]
+    admins: tuple[str, ...]
+    closed_reason: str | None  # a holiday or closing day, when the station would open
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.hours)
+
+
+@dataclass(frozen=True)
+class WeekdayRow:
+    station: str
+    weekday: int
+    hours: tuple[tuple[time, time], ...]
+    admins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlockedDay:
+    day: date
+    first_options: tuple[StationDay, ...]  # where a first verification was possible
+    reachable: tuple[str, ...]  # administrators reachable within the deadline
+    reason_closed: tuple[tuple[date, str], ...]  # holidays inside the window
+
+
+class StaffingReport:
+    """LoA3 staffing per station and weekday, and the days an applicant is stuck (R8)."""
+
+    def __init__(
+        self, session: Session, staff: StaffIndex, calendar: SwedishCalendar, period: Period
+    ) -> None:
+        self._staff = staff
+        self._calendar = calendar
+        self._period = period
+        self._stations = list(
+            session.scalars(
+                select(CardStation)
+                .options(selectinload(CardStation.opening_hours))
+                .order_by(CardStation.name)
+            )
+        )
+        self._cache: dict[date, tuple[StationDay, ...]] = {}
+
+    def weekday_table(self, on: date) -> list[WeekdayRow]:
+        """Per station and weekday: opening hours and LoA3 administrators in force on `on`."""
+        rows = []
+        for station in self._stations:
+            admins = self._admins_at(station, on)
+            for weekday in range(7):
+                hours = tuple(
+                    (h.opens, h.closes) for h in station.opening_hours if h.weekday == weekday
+                )
+                rows.append(WeekdayRow(station.name, weekday, hours, admins if hours else ()))
+        return rows
+
+    def _admins_at(self, station: CardStation, on: date) -> tuple[str, ...]:
+        names = []
+        for person in self._staff.admins:
+            if any(r.station_id == station.id for r in rights_granting(person, LOA3_ROLE, on)):
+                names.append(person.username or person.display_name)
+        return tuple(names)
+
+    def _is_holiday(self, day: date) -> str | None:
+        """The holiday or closing day on `day`; a plain weekend is not a reason."""
+        reason = self._calendar.closed_reason(day)
+        if reason is None or reason == WEEKDAY_NAMES_SV[day.weekday()]:
+            return None
+        return reason
+
+    def station_days(self, day: date) -> tuple[StationDay, ...]:
+        """Every station on `day`, closed on holidays and closing days."""
+        if day not in self._cache:
+            holiday = self._is_holiday(day)
+            entries = []
+            for station in self._stations:
+                hours = tuple(
+                    (h.opens, h.closes) for h in station.opening_hours if h.weekday == day.weekday()
+                )
+                closed = holiday if hours and holiday else None
+                entries.append(
+                    StationDay(
+                        station=station.name,
+                        hours=() if closed else hours,
+                        admins=self._admins_at(station, day) if hours and not closed else (),
+                        closed_reason=closed,
+                    )
+                )
+            self._cache[day] = tuple(entries)
+        return self._cache[day]
+
+    def blocked_days(self) -> Iterator[BlockedDay]:
+        """Days of the period on which a first verification leaves no way to a second."""
+        for day in self._period.days():
+            options = tuple(sd for sd in self.station_days(day) if sd.is_open and sd.admins)
+            if not options:
+                continue
+            if any(self._second_possible(day, first) for first in options):
+                continue
+            window = [day + timedelta(days=n) for n in range(SECOND_VERIFICATION_DEADLINE_DAYS + 1)]
+            reachable = sorted(
+                {a for d in window for sd in self.station_days(d) if sd.is_open for a in sd.admins}
+            )
+            holidays = tuple(
+                (d, reason) for d in window if (reason := self._is_holiday(d)) is not None
+            )
+            yield BlockedDay(day, options, tuple(reachable), holidays)
+
+    def _second_possible(self, day: date, first: StationDay) -> bool:
+        """Whether some first admin at `first` leaves a different admin within 5 days."""
+        latest_close = max(closes for _, closes in first.hours)
+        for admin in first.admins:
+            for offset in range(SECOND_VERIFICATION_DEADLINE_DAYS + 1):
+                for other in self.station_days(day + timedelta(days=offset)):
+                    if not other.is_open or not any(a != admin for a in other.admins):
+                        continue
+                    if offset < SECOND_VERIFICATION_DEADLINE_DAYS:
+                        return True
+                    # R7: on day 5 only before the first meeting's clock time.
+                    if min(opens for opens, _ in other.hours) < latest_close:
+                        return True
+        return False

@@ -1,0 +1,84 @@
+"""What a report module reads from, and how streamed rows become a bounded detail table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Generic
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.reporting.common import Period
+from engine.reporting.common import StaffIndex
+from engine.services.policy import PolicyReader
+from reports.i18n import Labels
+from reports.request import ReportRequest
+
+T = TypeVar("T")
+PROGRESS_EVERY_ROWS = 10_000
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass
+class Sources:
+    """One open session and what every report needs alongside it."""
+
+    session: Session
+    clock: Clock
+    policy: PolicyReader
+    staff: StaffIndex
+    request: ReportRequest
+    labels: Labels
+    progress: Progress = _silent
+    rows_read: int = 0
+
+    @property
+    def period(self) -> Period:
+        assert self.request.period is not None, "checked by ReportRequest.parse"
+        return self.request.period
+
+    def period_text(self) -> str:
+        period = self.request.period
+        if period is None:
+            return "–"
+        if period.first_day == period.last_day:
+            return period.first_day.isoformat()
+        return f"{period.first_day.isoformat()} – {period.last_day.isoformat()}"
+
+    def tick(self) -> None:
+        """Count one streamed row; say so on the progress channel every 10,000 rows."""
+        self.rows_read += 1
+        if self.rows_read % PROGRESS_EVERY_ROWS == 0:
+            self.progress(self.labels("progress_rows", n=self.labels.number(self.rows_read)))
+
+
+@dataclass
+class Detail(Generic[T]):
+    """The first `limit` rows of a table, and how many more there were."""
+
+    limit: int
+    rows: list[T] = field(default_factory=list)
+    more: int = 0
+
+    def offer(self, row: T) -> None:
+        if len(self.rows) < self.limit:
+            self.rows.append(row)
+        else:
+            self.more += 1
+
+
+def collect(sources: Sources, rows: Iterable[T]) -> Detail[T]:
+    """Stream `rows` into a capped detail table, counting progress as they pass."""
+    detail: Detail[T] = Detail(sources.request.detail_limit)
+    for row in rows:
+        sources.tick()
+        detail.offer(row)
+    return detail

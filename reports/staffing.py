@@ -1,0 +1,33 @@
+"""Card-station staffing (R8): the weekday table and the blocked days of the period."""
+
+from __future__ import annotations
+
+from engine.reporting.staffing import StaffingReport
+from reports.render import Page
+from reports.sources import Sources
+from reports.sources import collect
+
+
+def build(sources: Sources) -> Page:
+    t = sources.labels
+    period = sources.period
+    report = StaffingReport(sources.session, sources.staff, sources.policy.calendar, period)
+    weekdays = report.weekday_table(period.first_day)
+    blocked = collect(sources, report.blocked_days())
+    open_days = sum(
+        1
+        for day in period.days()
+        if any(sd.is_open and sd.admins for sd in report.station_days(day))
+    )
+    return Page(
+        template="staffing.html",
+        title=t("staffing_title"),
+        period_text=sources.period_text(),
+        context={
+            "weekdays": weekdays,
+            "blocked": blocked,
+            "blocked_total": len(blocked.rows) + blocked.more,
+            "open_days": open_days,
+            "rights_day": period.first_day.isoformat(),
+        },
+    )

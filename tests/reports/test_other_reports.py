@@ -1,0 +1,75 @@
+"""Expiring certificates, card-station staffing (R8) and the audit extract."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import NotFound
+from tests.reports.conftest import Render
+from tests.reports.scenario import Scenario
+
+
+def test_expiring_lists_the_newest_certificates_with_who_must_act(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("expiring", now="2025-12-10 12:00", lang="en")
+    assert "Window: 2025-12-10 12:00 – 2026-01-09 12:00" in text
+    assert "2 Total 2 LoA2" in text
+    # The remote order's case waits for david to request renewal (R15).
+    assert "2025-12-17 15:31 7.1 RK000002 LoA2 · Case #2" in text
+    assert "the remote administrator must request renewal (R15) remote administrator david" in text
+    assert "RK000010" in text
+    # RK000012 ran out before the window; RK000011's newest certificate is outside it.
+    assert "RK000012" not in text and "RK000011" not in text
+
+
+def test_r14_expiring_loa2_of_an_organisation_without_acceptance_needs_a_loa3_card(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("expiring", first="2026-07-01", last="2026-07-31", now="2026-06-28 12:00")
+    assert "RK000013" in text
+    row = text[text.index("RK000013") :][:200]
+    assert "kan inte förlängas efter 2026-06-30: nytt LoA3-" in row
+    assert "ID-administratör LoA3 anna, bertil" in row
+
+
+def test_r8_staffing_finds_the_day_no_second_loa3_admin_can_be_met(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("staffing", first="2025-12-29", last="2026-01-09", lang="en")
+    assert "Kortstation Kungsbacka Monday closed – Tuesday 09:00–12:00 1 bertil" in text
+    # Friday 2 January 2026: anna only, Trettondedag jul on Tuesday closes Kungsbacka.
+    assert "2026-01-02 Friday Kortstation Halmstad: anna anna 2026-01-06 Trettondedag jul" in text
+    assert "7 Days with an open LoA3 station 1 Days without a second verification" in text
+
+
+def test_audit_extract_of_a_case_shows_actors_roles_versions(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("audit", case_id=scenario.loa3_completed)
+    assert "Granskningsutdrag: ärende 1" in text
+    assert "anna loa3_admin start" in text
+    assert "bertil loa3_admin complete second_verification" in text
+    assert "loa3-reserve@1 rules-2026.11" in text and "validity-limits@1" in text
+    assert "2025-12-01 09:00:00 UTC" in text and "klockan satt" in text
+
+
+def test_audit_extract_of_a_card_includes_the_steps_before_the_card_was_known(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("audit", card="RK000001", lang="en")
+    assert "anna loa3_admin start" in text  # no card number on this row yet
+    assert "R7 Andra verifieringen senast 2025-12-06 10:00" in text
+
+
+def test_r10_audit_extract_of_a_holder_shows_the_dispensation(
+    scenario: Scenario, render: Render
+) -> None:
+    text = render("audit", holder="ivan")
+    assert "R10-dispensation-until-2026-03-30" in text
+    assert "lapsed" in text
+
+
+def test_audit_extract_of_an_unknown_case_is_refused(scenario: Scenario, render: Render) -> None:
+    with pytest.raises(NotFound):
+        render("audit", case_id=999)
