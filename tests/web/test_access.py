@@ -27,6 +27,7 @@ USERS = ("anna", "bertil", "cecilia", "david", "sara", "petra", "maria", "olof",
 WORKERS = {"anna", "bertil", "cecilia", "david", "sara"}
 READERS = WORKERS | {"petra", "maria", "olof"}
 ADMINS = {"petra"}
+REPORT_READERS = {"maria", "olof"}  # manager and auditor (web.access.REPORTS_BY_ROLE)
 
 # (url, who may open it); {case}, {task} and {person} are filled in from the fixture.
 PAGES: list[tuple[str, set[str]]] = [
@@ -42,6 +43,7 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cards/RK000001", READERS),
     ("/people/{person}", READERS),
     ("/people/find/frida", READERS),
+    ("/reports", REPORT_READERS),
     ("/admin", ADMINS),
     ("/admin/people/new", ADMINS),
     ("/admin/people/{person}", ADMINS),

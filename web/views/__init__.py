@@ -11,6 +11,7 @@ def register_views(app: Flask) -> None:
     from web.views import cards
     from web.views import cases
     from web.views import home
+    from web.views import reports
     from web.views import tasks
 
     for blueprint in (
@@ -19,6 +20,7 @@ def register_views(app: Flask) -> None:
         tasks.blueprint,
         cases.blueprint,
         cards.blueprint,
+        reports.blueprint,
         admin.blueprint,
     ):
         app.register_blueprint(blueprint)

@@ -1,0 +1,221 @@
+"""The Reports page: managers and auditors download the PDFs of reports/ (issue 4), checked
+on the server with errors beside the fields, in Swedish or English."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from werkzeug.test import TestResponse
+
+from engine.clock import FixedClock
+from tests.support.flows import Flows
+from tests.support.flows import local
+from tests.web.conftest import Browser
+from tests.web.conftest import text
+from web.report_form import ReportOptions
+from web.report_form import download_name
+
+NOVEMBER = {"first": "2026-11-01", "last": "2026-11-30"}
+
+
+def _pdf_text(response: TestResponse) -> str:
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def _filename(response: TestResponse) -> str:
+    found = re.search(r'filename="?([^";]+)"?', response.headers["Content-Disposition"])
+    assert found, response.headers["Content-Disposition"]
+    return found.group(1)
+
+
+def _error(page: str, field: str) -> str:
+    """The error drawn beside `field` (its id is r-<field>-error)."""
+    found = re.search(rf'<p class="field-error" id="r-{field}-error">([^<]*)</p>', page)
+    assert found, f"no error beside {field}"
+    return found.group(1)
+
+
+def _loa3_issued(flows: Flows, clock: FixedClock) -> int:
+    """R6: anna verifies frida on 2026-11-02, bertil issues RK000001 the next day."""
+    case = flows.at("2026-11-02 10:00").start_loa3("anna", holder="frida")
+    flows.at("2026-11-03 10:00").complete(
+        case.id,
+        "second_verification",
+        "bertil",
+        id_document="passport",
+        card_number="RK000001",
+        valid_until="2027-05-01",
+    )
+    clock.set(local("2026-11-23 10:00"))
+    return case.id
+
+
+def _report(browser: Browser, **fields: str) -> TestResponse:
+    browser.get("/reports")
+    return browser.post("/reports", {"lang": "sv", **fields})
+
+
+def test_maria_downloads_the_issuance_register_as_a_pdf(
+    browser: Browser, flows: Flows, clock: FixedClock
+) -> None:
+    _loa3_issued(flows, clock)
+    browser.login("maria")
+    response = _report(browser, report="issuance", **NOVEMBER)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert _filename(response) == "sithsflow-issuance-2026-11-01-2026-11-30.pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    pdf = _pdf_text(response)
+    assert "Register över utfärdade reservkort" in pdf
+    assert "Period: 2026-11-01 – 2026-11-30" in pdf
+    assert "RK000001" in pdf
+    assert "1:a: Anna Andersson (anna) 2:a: Bertil Berg (bertil)" in pdf
+
+
+@pytest.mark.parametrize(
+    ("fields", "title"),
+    [
+        ({"report": "deadlines", **NOVEMBER}, "Tidsfrister för LoA3-reservkort"),
+        ({"report": "staffing", **NOVEMBER}, "Bemanning av kortstationer (R8)"),
+        ({"report": "expiring", "days": "60"}, "Certifikat som går ut"),
+        ({"report": "audit", "card": "RK000001"}, "Granskningsutdrag"),
+    ],
+)
+def test_a_manager_prints_every_other_report_too(
+    browser: Browser, fields: dict[str, str], title: str
+) -> None:
+    browser.login("maria")
+    response = _report(browser, **fields)
+    assert response.status_code == 200, text(response)[:500]
+    assert title in _pdf_text(response)
+
+
+def test_the_download_is_named_after_the_report_and_period_and_leaves_no_file_behind(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made: list[Path] = []
+
+    def mkdtemp(prefix: str) -> str:
+        folder = tmp_path / f"{prefix}{len(made)}"
+        folder.mkdir()
+        made.append(folder)
+        return str(folder)
+
+    monkeypatch.setattr("web.views.reports.tempfile.mkdtemp", mkdtemp)
+    browser.login("maria")
+    response = _report(browser, report="loa2-compliance", **NOVEMBER)
+    assert response.status_code == 200
+    assert _filename(response) == "sithsflow-loa2-compliance-2026-11-01-2026-11-30.pdf"
+    assert "Efterlevnad av LoA2-dispensen" in _pdf_text(response)
+    assert made and not made[0].exists()
+
+
+def test_olof_downloads_the_audit_extract_of_a_case(
+    browser: Browser, flows: Flows, clock: FixedClock
+) -> None:
+    case_id = _loa3_issued(flows, clock)
+    browser.login("olof")
+    page = text(browser.get("/reports"))
+    # An auditor is offered the compliance report and the audit extract only.
+    assert re.findall(r'<option value="([a-z0-9-]+)"', page)[:2] == ["loa2-compliance", "audit"]
+    assert 'value="issuance"' not in page
+    response = browser.post("/reports", {"report": "audit", "case_id": str(case_id), "lang": "en"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert _filename(response) == f"sithsflow-audit-case-{case_id}.pdf"
+    pdf = _pdf_text(response)
+    assert "Audit extract" in pdf
+    assert "anna" in pdf and "bertil" in pdf
+
+
+def test_an_auditor_may_not_print_a_report_the_form_does_not_offer_him(browser: Browser) -> None:
+    browser.login("olof")
+    response = _report(browser, report="issuance", **NOVEMBER)
+    assert response.status_code == 403
+
+
+def test_sara_gets_403_and_no_reports_link(browser: Browser) -> None:
+    browser.login("sara")
+    assert browser.get("/reports").status_code == 403
+    assert _report(browser, report="issuance", **NOVEMBER).status_code == 403
+    assert 'href="/reports"' not in text(browser.get("/cases"))
+
+
+def test_managers_and_auditors_find_reports_in_the_navigation(browser: Browser) -> None:
+    for user in ("maria", "olof"):
+        browser.login(user)
+        page = text(browser.get("/cases"))
+        assert re.search(r'<a href="/reports"\s*>Rapporter</a>', page), user
+        browser.logout()
+
+
+def test_a_reversed_period_is_shown_beside_the_field_in_swedish(browser: Browser) -> None:
+    browser.login("maria")
+    response = _report(browser, report="issuance", first="2026-11-30", last="2026-11-01")
+    assert response.status_code == 422
+    page = text(response)
+    assert (
+        _error(page, "last")
+        == "Perioden slutar innan den börjar: den sista dagen ligger före den första."
+    )
+    assert 'value="2026-11-30"' in page  # what was posted is kept
+    assert 'id="r-last"' in page and 'aria-invalid="true"' in page
+
+
+def test_malformed_and_missing_fields_are_each_named(browser: Browser) -> None:
+    browser.login("maria")
+    page = text(_report(browser, report="issuance", first="2026-13-01"))
+    assert _error(page, "first") == "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-11-01."
+    assert _error(page, "last") == "Ange periodens sista dag."
+    page = text(_report(browser, report="audit", case_id="12", card="RK000001"))
+    assert _error(page, "subject").startswith("Granskningsutdraget behöver precis ett av")
+    page = text(_report(browser, report="expiring", days="0"))
+    assert _error(page, "days") == "Skriv ett helt antal dagar från 1 till 3660."
+
+
+def test_an_unknown_case_is_404_with_the_message_on_the_form(browser: Browser) -> None:
+    browser.login("olof")
+    response = _report(browser, report="audit", case_id="99999")
+    assert response.status_code == 404
+    page = text(response)
+    assert "Inget ärende med id 99999." in page
+    assert 'name="case_id"' in page and 'value="99999"' in page
+
+
+def test_english_labels_and_errors_after_switching_language(browser: Browser) -> None:
+    browser.login("maria")
+    assert 'value="sv" lang="sv" selected' in text(browser.get("/reports"))
+    browser.post("/language", {"lang": "en", "next": "/reports"})
+    page = text(browser.get("/reports"))
+    for label in ("Reports", "Report", "From", "To", "Language of the report", "Download PDF"):
+        assert f">{label}<" in page, label
+    assert "Register of issued reserve cards" in page
+    assert 'value="en" lang="en" selected' in page  # the report defaults to the session's
+    response = browser.post("/reports", {"report": "issuance", "first": "2026-11-30",
+                                         "last": "2026-11-01", "lang": "en"})  # fmt: skip
+    assert response.status_code == 422
+    assert _error(text(response), "last") == (
+        "The period ends before it starts: the last day is before the first."
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        (ReportOptions("staffing", "sv", "2026-11-01", "2026-11-30"),
+         "sithsflow-staffing-2026-11-01-2026-11-30.pdf"),
+        (ReportOptions("audit", "sv", card="RK000001"), "sithsflow-audit-card-RK000001.pdf"),
+        (ReportOptions("audit", "sv", holder="../erik ek"), "sithsflow-audit-holder-erikek.pdf"),
+        (ReportOptions("expiring", "sv"), "sithsflow-expiring-2026-11-23-30d.pdf"),
+        (ReportOptions("expiring", "en", "2026-12-01", days=10),
+         "sithsflow-expiring-2026-12-01-10d.pdf"),
+    ],
+)  # fmt: skip
+def test_download_names(options: ReportOptions, name: str) -> None:
+    assert download_name(options, local("2026-11-23 10:00").date()) == name
