@@ -11,9 +11,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports import ReportRequest
-from reports import generate_report
-
 if TYPE_CHECKING:
     from cli.main import Invocation
 
@@ -46,6 +43,11 @@ def report(
     days: int | None,
 ) -> None:
     """Write a PDF report. NAME: issuance, loa2-compliance, deadlines, expiring, staffing, audit."""
+    # Imported here: WeasyPrint takes most of a second to import, which every other
+    # command would otherwise pay at start-up.
+    from reports import ReportRequest
+    from reports import generate_report
+
     request = ReportRequest.parse(
         name,
         out=out,
