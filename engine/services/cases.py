@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from engine.clock import Clock
 from engine.errors import Conflict
@@ -46,9 +49,9 @@ from engine.services.audit import record_refusal
 from engine.services.directory import find_user
 from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
-from engine.services.progress import compress_state
 from engine.services.progress import latest_version
 from engine.services.progress import load_runner
+from engine.services.progress import store_state
 from engine.services.runtime import Runtime
 
 
@@ -72,7 +75,7 @@ def start_case(
     try:
         with runtime.unit_of_work(clock) as uow:
             session = uow.session
-            actor = find_user(session, username)
+            actor = find_user(session, username, employments=False)
             version = _process_version(session, process_id)
             audit.process_version = version.label
             lane, properties = CaseRunner.start_event_properties(version.spec_json)
@@ -94,15 +97,16 @@ def start_case(
                 organisation=organisation,
                 started_at=clock.now(),
                 started_by=actor,
-                workflow_state=compress_state(runner.dump()),
                 serializer_version=SERIALIZER_VERSION,
             )
+            # Inserted with its state as advance_case leaves it, so it needs no UPDATE after.
+            store_state(case, runner)
             session.add(case)
             uow.flush()
             audit.case_id = case.id
             record(session, clock, audit, "start", task_name="start", details={"fields": fields})
             _record_decisions(session, clock, audit, result, "start")
-            advance_case(session, clock, case, runner, audit)
+            advance_case(session, clock, case, runner, audit, new=True)
             uow.commit()
             return _summary(case)
     except DomainError as error:
@@ -124,7 +128,7 @@ def complete_task(
             case = task.case
             _describe_case(audit, case)
             audit.role = task.lane
-            actor = find_user(session, username)
+            actor = find_user(session, username, employments=False)
             _check_may_work(session, clock, task, case, actor)
             fields = runtime.forms.validate(case.process_id, task.name, values)
             runner = load_runner(case, clock)
@@ -132,6 +136,9 @@ def complete_task(
             if view is None:
                 raise Conflict(_not_ready_message(task))
             policy = PolicyReader(session)
+            # Read the calendar (the audit names its version) before the action writes the
+            # card and certificate, so the read does not flush them on their own.
+            audit.calendar_version = policy.calendar.version
             case_data = json.loads(case.data_json)
             context = ActionContext(
                 session,
@@ -181,7 +188,7 @@ def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, clai
             task = _task(session, task_id)
             _describe_case(audit, task.case)
             audit.role = task.lane
-            actor = find_user(session, username)
+            actor = find_user(session, username, employments=False)
             if claim:
                 _check_may_work(session, clock, task, task.case, actor)
                 task.claimed_by = actor
@@ -221,17 +228,19 @@ def _check_may_work(
     _check_deadline(session, clock, task)
 
 
+# Built once so SQLAlchemy reuses its cache key on every completion.
+_PASSED_DEADLINE = select(Timer).where(
+    Timer.attached_task_id == bindparam("task_id"),
+    Timer.status == TIMER_WAITING,
+    Timer.interrupting.is_(True),
+    Timer.due_at <= bindparam("now"),
+)
+
+
 def _check_deadline(session: Session, clock: Clock, task: CaseTask) -> None:
     """A deadline is a rule: after it, completion is refused even before any timer sweep."""
     now = clock.now()
-    passed = session.scalars(
-        select(Timer).where(
-            Timer.attached_task_id == task.id,
-            Timer.status == TIMER_WAITING,
-            Timer.interrupting.is_(True),
-            Timer.due_at <= now,
-        )
-    ).first()
+    passed = session.scalars(_PASSED_DEADLINE, {"task_id": task.id, "now": now}).first()
     if passed is None:
         return
     rule = passed.rule or "R7"
@@ -294,8 +303,20 @@ def _process_version(session: Session, process_id: str) -> ProcessVersion:
     return version
 
 
+# What the checks, the action and the audit read of a task: one query with its case, instead
+# of one lazy load each. A holder's employments (R3) load with it; the rest only when read.
+_TASK_WITH_CASE = (
+    joinedload(CaseTask.case).options(
+        joinedload(Case.process_version),
+        joinedload(Case.organisation),
+        joinedload(Case.holder).options(joinedload(Person.employments), lazyload(Person.rights)),
+        joinedload(Case.started_by).options(lazyload(Person.employments), lazyload(Person.rights)),
+    ),
+)
+
+
 def _task(session: Session, task_id: str) -> CaseTask:
-    task = session.get(CaseTask, task_id)
+    task = session.get(CaseTask, task_id, options=_TASK_WITH_CASE)
     if task is None:
         raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
     return task

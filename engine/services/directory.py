@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from engine.errors import NotFound
 from engine.errors import NotPermitted
@@ -19,9 +22,19 @@ from engine.policy.identity import parse_identity_number
 _LOOKS_LIKE_NUMBER = re.compile(r"^[0-9+\- ]+$")
 
 
-def find_user(session: Session, username: str) -> Person:
-    """The acting user; an unknown name is refused before anything happens."""
-    person = session.scalars(select(Person).where(Person.username == username)).first()
+# Built once so SQLAlchemy reuses their cache keys on every step.
+_USER = select(Person).where(Person.username == bindparam("username"))
+_ACTOR = _USER.options(joinedload(Person.rights), lazyload(Person.employments))
+
+
+def find_user(session: Session, username: str, *, employments: bool = True) -> Person:
+    """The acting user; an unknown name is refused before anything happens.
+
+    `employments=False` reads the user with their rights in one query and leaves the
+    employments to load only if read: an actor is judged by their rights (R5).
+    """
+    query = _USER if employments else _ACTOR
+    person = session.scalars(query, {"username": username}).unique().first()
     if person is None:
         raise NotFound(f"Okänd användare '{username}'. / Unknown user '{username}'.")
     return person
@@ -37,13 +50,16 @@ def find_organisation(session: Session, code: str) -> Organisation:
 def resolve_holder(session: Session, text: str, on: date) -> Person:
     """R3: the card user must be in the directory; `text` is a user name or a number."""
     text = text.strip()
+    # A holder is judged by identity and employments (one query); rights load only if read.
     if _LOOKS_LIKE_NUMBER.match(text):
         number = parse_identity_number(text, on=on).number
-        person = session.scalars(select(Person).where(Person.identity_number == number)).first()
+        query = select(Person).where(Person.identity_number == number)
         shown = number
     else:
-        person = session.scalars(select(Person).where(Person.username == text)).first()
+        query = select(Person).where(Person.username == text)
         shown = text
+    query = query.options(joinedload(Person.employments), lazyload(Person.rights))
+    person = session.scalars(query).unique().first()
     if person is None or person.identity_number is None:
         raise NotPermitted(
             f"{shown} finns inte i personkatalogen (HSA); inget kort kan utfärdas (R3). / "

@@ -10,6 +10,7 @@ from datetime import date
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,11 +40,13 @@ class PolicyReader:
         self._session = session
         self._calendar: SwedishCalendar | None = None
         self._decisions: dict[str, DecisionVersion] = {}
+        # The newest version of every table, read at the first decision: a step uses two.
+        self._newest: dict[str, DecisionVersion] | None = None
 
     @property
     def calendar(self) -> SwedishCalendar:
         if self._calendar is None:
-            days = self._session.scalars(select(ClosingDay)).all()
+            days = self._session.scalars(_CLOSING_DAYS).all()
             self._calendar = _calendar_for(tuple(sorted((d.day, d.reason) for d in days)))
         return self._calendar
 
@@ -54,12 +57,9 @@ class PolicyReader:
 
     def _decision(self, decision_id: str) -> DecisionVersion:
         if decision_id not in self._decisions:
-            found = self._session.scalars(
-                select(DecisionVersion)
-                .where(DecisionVersion.decision_id == decision_id)
-                .order_by(DecisionVersion.version.desc())
-                .limit(1)
-            ).first()
+            if self._newest is None:
+                self._newest = _newest_decisions(self._session)
+            found = self._newest.get(decision_id)
             if found is None:
                 raise NotFound(
                     f"Beslutstabellen '{decision_id}' är inte driftsatt. Kör 'sithsflow db init'. / "
@@ -87,3 +87,21 @@ class PolicyReader:
         """How many local days before expiry the renewal reminder goes out."""
         row = decide(self._decision(RENEWAL_REMINDER).source_xml, {"loa": loa})
         return int(row.get("lead_days") or 0)
+
+
+# Built once so SQLAlchemy reuses their cache keys on every step.
+_CLOSING_DAYS = select(ClosingDay)
+_NEWEST = (
+    select(DecisionVersion.decision_id, func.max(DecisionVersion.version).label("version"))
+    .group_by(DecisionVersion.decision_id)
+    .subquery()
+)
+_NEWEST_DECISIONS = select(DecisionVersion).join(
+    _NEWEST,
+    (DecisionVersion.decision_id == _NEWEST.c.decision_id)
+    & (DecisionVersion.version == _NEWEST.c.version),
+)
+
+
+def _newest_decisions(session: Session) -> dict[str, DecisionVersion]:
+    return {row.decision_id: row for row in session.scalars(_NEWEST_DECISIONS)}

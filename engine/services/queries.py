@@ -6,10 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import selectinload
 
 from engine.clock import Clock
 from engine.errors import Invalid
@@ -19,6 +23,7 @@ from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Certificate
 from engine.model import OutboxMessage
+from engine.model import Person
 from engine.model import ProcessVersion
 from engine.model import ReserveCard
 from engine.model import Timer
@@ -35,18 +40,36 @@ def _iso(at: datetime | None) -> str | None:
     return to_local(at).isoformat(timespec="seconds") if at is not None else None
 
 
+# A person shown by name only: their rights and employments wait until read.
+_NAME_ONLY = (lazyload(Person.employments), lazyload(Person.rights))
+# A case page in four queries (case, tasks, history, timers), not one per relation; the
+# statements are built once so SQLAlchemy reuses their cache keys.
+_CASE_PAGE = (
+    joinedload(Case.process_version),
+    joinedload(Case.organisation),
+    joinedload(Case.holder).options(*_NAME_ONLY),
+    joinedload(Case.started_by).options(*_NAME_ONLY),
+    selectinload(Case.tasks).options(
+        joinedload(CaseTask.claimed_by).options(*_NAME_ONLY),
+        joinedload(CaseTask.completed_by).options(*_NAME_ONLY),
+    ),
+)
+
+
+_HISTORY = (
+    select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id)
+)
+_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id")).order_by(Timer.due_at)
+
+
 def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
     """One case with its data, tasks, timers and history from the audit trail."""
     with runtime.database.sessions() as session:
-        case = session.get(Case, case_id)
+        case = session.get(Case, case_id, options=_CASE_PAGE)
         if case is None:
             raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")
-        history = session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-        ).all()
-        timers = session.scalars(
-            select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at)
-        ).all()
+        history = session.scalars(_HISTORY, {"case_id": case.id}).all()
+        timers = session.scalars(_TIMERS, {"case_id": case.id}).all()
         return {
             "id": case.id,
             "process": case.process_id,
