@@ -8,104 +8,20 @@ unless SITHSFLOW_REQUIRE_BROWSER=1 (CI), where they fail instead.
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from engine.clock import FixedClock
-from engine.services.runtime import bootstrap
-from engine.settings import Settings
+from tests.e2e.browser_support import Server
+from tests.e2e.browser_support import login
+from tests.e2e.browser_support import logout
+from tests.e2e.browser_support import page as page
+from tests.e2e.browser_support import server as server
+from tests.e2e.browser_support import shot
 from tests.support.flows import local
-from web import create_app
-from web.context import CLOCK_KEY
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-REQUIRE_BROWSER = os.environ.get("SITHSFLOW_REQUIRE_BROWSER") == "1"
 
 pytestmark = pytest.mark.slow
 
 if False:  # pragma: no cover - names for the type checker only
     from playwright.sync_api import Page
-
-
-@dataclass
-class Server:
-    url: str
-    clock: FixedClock
-
-
-@pytest.fixture
-def server(sqlite_template: Path, tmp_path: Path) -> Iterator[Server]:
-    from werkzeug.serving import make_server
-
-    database = tmp_path / "browser.db"
-    shutil.copyfile(sqlite_template, database)
-    runtime = bootstrap(f"sqlite:///{database}")
-    clock = FixedClock(local("2026-11-23 10:00"))
-    settings = Settings.from_env(
-        {"SITHSFLOW_INSTANCE": str(tmp_path / "instance"), "SITHSFLOW_SECRET_KEY": "e2e"}
-    )
-    app = create_app(settings, runtime)
-    app.config[CLOCK_KEY] = clock
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{http.server_port}", clock)
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        runtime.database.dispose()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if REQUIRE_BROWSER:
-            pytest.fail("chromium is not installed but SITHSFLOW_REQUIRE_BROWSER=1")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        # A tablet in landscape, the card stations' usual device.
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="sv-SE")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def login(page: Page, server: Server, user: str) -> None:
-    page.goto(server.url + "/login")
-    page.locator("#username").fill(user)
-    page.locator("#password").fill("demo")
-    page.locator("form.form button[type=submit]").click()
-
-
-def logout(page: Page) -> None:
-    page.locator("form[action='/logout'] button").click()
 
 
 def test_r6_loa3_by_anna_and_bertil_with_anna_refused_as_second_admin(
