@@ -184,6 +184,120 @@ def test_sandbox_refuses_growing_a_sequence_in_place_past_the_limit() -> None:
         execute("s = 'a'\ns *= 10**10")
 
 
+# One C-level step (a method, a format, a copy) cannot be interrupted by the time limit, so
+# each of these must be refused before it starts: well under a second, not after gigabytes.
+REFUSE_WITHIN_SECONDS = 1.0
+
+
+def _assert_refused_quickly(run: Any) -> None:
+    started = time.monotonic()
+    with pytest.raises(SandboxViolation, match="larger than|not allowed|too long"):
+        run()
+    assert time.monotonic() - started < REFUSE_WITHIN_SECONDS
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        # padding to a huge width
+        "'a'.ljust(10**10)",
+        "'a'.rjust(10**10)",
+        "'a'.center(10**10)",
+        "'a'.zfill(10**10)",
+        "str.ljust('a', 10**10)",
+        "b'a'.ljust(10**10)",
+        "'\\t'.expandtabs(10**9)",
+        "('\\t' * 1000).expandtabs(10**6)",
+        # replacing, joining, translating, encoding into a huge result
+        "('a' * 10**6).replace('', 'a' * 10**6)",
+        "('a' * 10**6).replace('a', 'aa')",
+        "('x' * 10**6).join(['a'] * 100000)",
+        "str.join('x' * 10**6, ['a'] * 100000)",
+        "('a' * 10**6).translate({97: 'a' * 10**6})",
+        "('a' * 10**6).encode('unicode_escape')",
+        # printf formatting
+        "'%*d' % (10**10, 1)",
+        "'%.*f' % (10**9, 1.0)",
+        "'%10000000000d' % 1",
+        "'%.1000000000f' % 1.0",
+        "'%(a)s' * 10 % {'a': 'a' * 10**6}",
+        # f-strings: a huge width or precision, constant or computed
+        "f'{1:>10000000000}'",
+        "f'{1:>{10**10}}'",
+        "f'{1.0:.1000000000f}'",
+        "f'{1:>{\"1\" * 10}}'",
+        'f\'{"a" * 10**6}{"a" * 10**6}\'',
+        # printing a structure of shared references: small in memory, huge as text
+        "str(['a' * 10**6] * 100000)",
+        "repr(['a' * 10**6] * 100000)",
+        "'%s' % ([('a' * 10**6)] * 100000,)",
+        "f\"{['a' * 10**6] * 100000}\"",
+        "str([[[0] * 1000] * 1000] * 1000)",
+        "[[[0] * 1000] * 1000] * 1000 == [[[0] * 1000] * 1000] * 1000",
+        # concatenation
+        "('a' * 10**6) + ('a' * 10**6)",
+        "sum([[0] * 10] * 200000, [])",
+        "list.extend([0] * 10**6, [0] * 10**6)",
+        # integers past what Python prints, and modular powers that never end
+        "2 ** 20000",
+        "1 << 20000",
+        "pow(3, 1 << 13000, (1 << 13000) + 1)",
+        "pow(3, 10**4000, 10**4000 + 1)",
+        # strftime padding a field to a huge width
+        "deadline.strftime('%1000000000Y')",
+        "f'{deadline:%1000000000Y}'",
+    ],
+)
+def test_sandbox_refuses_a_step_that_would_build_a_huge_value(expression: str) -> None:
+    deadline = datetime(2026, 11, 28, 10, 0)
+    _assert_refused_quickly(lambda: evaluate(expression, deadline=deadline))
+
+
+@pytest.mark.parametrize(
+    "growth",
+    [
+        "s = s + s",
+        "s += s",
+        "s = '%s%s' % (s, s)",
+        "s = f'{s}{s}'",
+        "s = ''.join([s, s])",
+        "s = s.replace('a', 'aa')",
+        "s = repr(s + '\\\\')",
+        "s = s.encode('unicode_escape').decode('latin-1') + '\\\\'",
+        "items.extend(items)",
+        "items.extend(map(abs, items))",
+        "list.extend(items, items)",
+        "items[:0] = items",
+        "items = [*items, *items]",
+        "items = items + items",
+    ],
+)
+def test_sandbox_refuses_doubling_a_value_in_a_loop(growth: str) -> None:
+    # Each step is fast and few trace events apart: without a size check, forty doublings of
+    # a megabyte would be a terabyte long before the time limit is looked at.
+    script = f"s = 'a' * 10**6\nitems = [0] * 10**6\nfor i in range(40):\n    {growth}"
+    _assert_refused_quickly(lambda: execute(script))
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "s = 'a' * 10**6\nbig = [s for i in range(100000)]",
+        "a = [0 for i in range(1000)]\nb = [a for i in range(1000)]\nc = [b for i in range(1000)]",
+        "s = 'a' * 10**6\nraise ValueError([s for i in range(100000)])",
+    ],
+)
+def test_sandbox_refuses_leaving_behind_what_the_engine_could_not_store(script: str) -> None:
+    # The engine serializes the case data and reports errors outside the sandbox.
+    scope: dict[str, Any] = {}
+    _assert_refused_quickly(lambda: sandbox.execute(script, scope, limit_seconds=1.0))
+    assert "big" not in scope and "c" not in scope
+
+
+def test_sandbox_refuses_an_expression_value_the_engine_could_not_store() -> None:
+    _assert_refused_quickly(lambda: evaluate("[s for i in range(100000)]", s="a" * 10**6))
+
+
 # --- what must keep working --------------------------------------------------------------
 
 
@@ -205,6 +319,31 @@ def test_sandbox_refuses_growing_a_sequence_in_place_past_the_limit() -> None:
         ("sorted(names)[0]", {"names": ["sara", "anna"]}, "anna"),
         ("data['holder'].upper()", {"data": {"holder": "erik"}}, "ERIK"),
         ("'RK%06d' % number", {"number": 1}, "RK000001"),
+        ("'%s-%s' % (a, b)", {"a": "x", "b": "y"}, "x-y"),
+        ("'%(a)s %d%%' % {'a': 1} if False else '%d%%' % 5", {}, "5%"),
+        ("'Order 12345678901: %s' % state", {"state": "ok"}, "Order 12345678901: ok"),
+        ("'x'.join(names)", {"names": ["anna", "sara"]}, "annaxsara"),
+        ("', '.join(n.upper() for n in names)", {"names": ["anna", "sara"]}, "ANNA, SARA"),
+        ("str.join(',', names)", {"names": ["a", "b"]}, "a,b"),
+        ("s.replace('a', 'o')", {"s": "banana"}, "bonono"),
+        ("s.center(10, '*') + '5'.zfill(3)", {"s": "banana"}, "**banana**005"),
+        ("'a\\tb'.expandtabs(4)", {}, "a   b"),
+        ("'abc'.translate(str.maketrans('a', 'b'))", {}, "bbc"),
+        ("'ab'.encode().decode()", {}, "ab"),
+        ("f'{name}: {amount:.2f} {name!r:>6}'", {"name": "x", "amount": 3.14159}, "x: 3.14    'x'"),
+        ("f'{n:>{width}}|{n:05d}|{n + 1=}'", {"n": 7, "width": 3}, "  7|00007|n + 1=8"),
+        (
+            "f'{d:%Y-%m-%d}' + d.strftime(' %d.%m.%Y')",
+            {"d": datetime(2026, 11, 28)},
+            "2026-11-28 28.11.2026",
+        ),
+        ("isinstance(s, str) and isinstance(1, (str, int)) and str(5) == '5'", {"s": "x"}, True),
+        ("str.upper(s) + repr(s)", {"s": "x"}, "X'x'"),
+        ("'a' + 'b' + str(1 + 2)", {}, "ab3"),
+        ("[*items, *'ab']", {"items": [1]}, [1, "a", "b"]),
+        ("sum([[1], [2, 3]], []) + [sum([0.5, 1], 1)]", {}, [1, 2, 3, 2.5]),
+        ("pow(3, 65537, 2**2048 - 159) > 0", {}, True),
+        ("len(str(10**4000)) + len(str(2**10000))", {}, 4001 + 3011),
         ("len(range(100000))", {}, 100000),
         (
             "deadline.isoformat()",
@@ -230,6 +369,26 @@ def test_sandbox_script_writes_plain_values_back_and_keeps_functions_out() -> No
     assert scope["doubled"] == [2, 4, 6]
     assert (scope["first"], scope["rest"]) == (1, [2, 3])
     assert "double" not in scope
+
+
+def test_sandbox_script_may_still_grow_lists_within_the_limits() -> None:
+    scope = execute(
+        "items[1:2] = [5, 6]\nitems[0] = 9\ndel items[-1]\nitems.extend([7])\n"
+        "list.extend(items, range(2))\nlog = {}\nlog['k'] = 'a' * 10\n"
+        "text = 'a'\ntext += 'b'\ntext %= ()\nbig = [0] * 10**6",
+        items=[1, 2, 3],
+    )
+    assert scope["items"] == [9, 5, 6, 7, 0, 1]
+    assert scope["log"] == {"k": "aaaaaaaaaa"}
+    assert scope["text"] == "ab"
+    assert len(scope["big"]) == 10**6
+
+
+def test_sandbox_str_is_still_the_str_type_to_scripts() -> None:
+    with pytest.raises(NotImplementedError):
+        evaluate("str.format('{0.__class__}', 1)")
+    assert evaluate("[str(n) for n in numbers]", numbers=[1, 2]) == ["1", "2"]
+    assert evaluate("list(map(str, numbers))", numbers=[1, 2]) == ["1", "2"]
 
 
 def test_sandbox_restores_the_previous_trace_function() -> None:

@@ -1,0 +1,31 @@
+"""The sandbox's limits and its one exception."""
+
+from __future__ import annotations
+
+SCRIPT_TIME_LIMIT_SECONDS = 1.0
+SCRIPT_MAX_RANGE = 100_000
+# What one uninterruptible C-level step may build: items of a sequence, characters of a
+# string, or the estimated size of a value as text (see `estimate_size`).
+SCRIPT_MAX_SIZE = 1_000_000
+# Bits of an integer: about the 4300 decimal digits Python still converts to text.
+SCRIPT_MAX_INT_BITS = 14_000
+# Digit operations one pow(base, exponent, modulus) may take (a fraction of a second).
+SCRIPT_MAX_POW_WORK = 100_000_000
+# The size of what a script leaves behind for the engine to store, in `estimate_size` units.
+SCRIPT_MAX_DATA_SIZE = 10 * SCRIPT_MAX_SIZE
+TRACE_CHECK_EVERY_EVENTS = 256
+
+
+class SandboxViolation(Exception):
+    """A script tried something the sandbox forbids, or ran out of time."""
+
+
+def too_large(what: str) -> SandboxViolation:
+    return SandboxViolation(f"{what} would build a value larger than the sandbox allows")
+
+
+def capped_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > SCRIPT_MAX_RANGE:
+        raise SandboxViolation(f"range() longer than {SCRIPT_MAX_RANGE} is not allowed")
+    return result
