@@ -22,8 +22,10 @@ from flask_babel import format_datetime
 from flask_babel import ngettext
 
 from engine.policy.timekeeping import to_local
+from engine.rights import ROLE_LABELS
 from engine.rights import role_label
 from engine.services.worklist import Deadline
+from web.labels import label
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -44,6 +46,7 @@ def init_app(app: Flask) -> None:
         time_left=time_left,
         localized=localized,
         role=role_name,
+        label=label,
     )
     app.jinja_env.globals.update(task_title=task_title)
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)
@@ -83,7 +86,10 @@ def task_title(process: str, task: str, fallback: str) -> str:
 
 
 def role_name(role: str | None) -> str:
-    return role_label(role, language())
+    """A BPMN lane's role as engine.rights names it; "system" and "login" from web.labels."""
+    if role is None or role in ROLE_LABELS:
+        return role_label(role, language())
+    return label(role, "role")
 
 
 def format_local(value: datetime | str | None) -> str:

@@ -72,7 +72,8 @@ def test_r5_loa3_right_needs_training_and_approval_dates(
         },
     )
     assert granted.status_code == 302
-    assert "reserve_loa3" in text(browser.get(person_url))
+    person_page = text(browser.get(person_url))
+    assert "Reservkort LoA3" in person_page and ">reserve_loa3<" not in person_page
     with runtime.database.sessions() as session:
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.actor == "petra")

@@ -43,7 +43,8 @@ def test_r6_loa3_flow_anna_starts_bertil_issues_and_anna_is_refused(
     form = {"id_document": "passport", "card_number": "RK000001", "valid_until": "2027-05-24"}
     done = browser.post(task, form)
     assert done.status_code == 302
-    assert "completed" in text(browser.get(f"/cases/{case_id}"))
+    completed = text(browser.get(f"/cases/{case_id}"))
+    assert 'data-state="completed">Avslutat</span>' in completed
     card = text(browser.get("/cards/RK000001"))
     assert "Frida Fors" in card and "LoA3" in card
     browser.logout()
@@ -114,7 +115,9 @@ def test_r15_loa2_order_issue_renewal_request_and_renewal(
     assert browser.post(renew, {"valid_until": "2026-12-18"}).status_code == 302
     case_page = text(browser.get(f"/cases/{case_id}"))
     assert "cykel 2" in case_page
-    assert "renew_loa2" in case_page
+    history = case_page[case_page.index('id="history-title"') :]
+    assert "Förläng LoA2-certifikat" in history and "Ny förlängningscykel" in history
+    assert 'data-action="cycle_started"' in history
 
 
 def test_r12_issuing_in_office_hours_is_refused_with_the_next_allowed_time(

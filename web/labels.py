@@ -1,0 +1,147 @@
+"""What people read for the engine's internal codes: case, task, timer and card states,
+audit actions, rights and the roles the audit trail names.
+
+The engine stores and the API returns the raw codes ("open", "policy_decision",
+"refused:complete"); the pages show `label(code, kind)` in the session's language. Each
+label has a message context (the kind), because one English word needs different Swedish
+for different things: a case is "Avslutat", a task "Slutförd". A code without a label,
+such as an action added to the engine later, shows as it is rather than disappearing.
+Templates keep the raw code for CSS classes and `data-*` attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import LazyString
+from flask_babel import gettext
+from flask_babel import lazy_pgettext
+
+_Table = Mapping[str, LazyString]
+
+CASE_STATES: _Table = {
+    "open": lazy_pgettext("case state", "Open"),
+    "completed": lazy_pgettext("case state", "Completed"),
+    "lapsed": lazy_pgettext("case state", "Lapsed (R7)"),
+    "expired": lazy_pgettext("case state", "Expired"),
+    "cancelled": lazy_pgettext("case state", "Cancelled"),
+}
+
+TASK_STATES: _Table = {
+    "ready": lazy_pgettext("task state", "Ready"),
+    "completed": lazy_pgettext("task state", "Completed"),
+    "cancelled": lazy_pgettext("task state", "Cancelled"),
+}
+
+TIMER_STATUSES: _Table = {
+    "waiting": lazy_pgettext("timer status", "Waiting"),
+    "fired": lazy_pgettext("timer status", "Fired"),
+    "cancelled": lazy_pgettext("timer status", "Cancelled"),
+    "failed": lazy_pgettext("timer status", "Failed"),
+}
+
+CARD_STATES: _Table = {
+    "in_stock": lazy_pgettext("card state", "In stock"),
+    "issued": lazy_pgettext("card state", "Issued"),
+    "revoked": lazy_pgettext("card state", "Revoked"),
+}
+
+CERTIFICATE_KINDS: _Table = {
+    "issue": lazy_pgettext("certificate kind", "Issue"),
+    "renewal": lazy_pgettext("certificate kind", "Renewal"),
+}
+
+# Every action engine/services writes with `record(...)`; refusals are "refused:<attempt>".
+ACTIONS: _Table = {
+    # cases and tasks (engine/services/cases.py, progress.py)
+    "start": lazy_pgettext("audit action", "Case started"),
+    "complete": lazy_pgettext("audit action", "Task completed"),
+    "claim": lazy_pgettext("audit action", "Task claimed"),
+    "unclaim": lazy_pgettext("audit action", "Task released"),
+    "policy_decision": lazy_pgettext("audit action", "Policy decision"),
+    "cycle_started": lazy_pgettext("audit action", "New renewal cycle"),
+    "completed": lazy_pgettext("audit action", "Case completed"),
+    "lapsed": lazy_pgettext("audit action", "Case lapsed (R7)"),
+    "expired": lazy_pgettext("audit action", "Case expired"),
+    "cancelled": lazy_pgettext("audit action", "Case cancelled"),
+    # timers (engine/services/timers.py)
+    "timer_fired": lazy_pgettext("audit action", "Timer fired"),
+    "timer_skipped": lazy_pgettext("audit action", "Timer skipped"),
+    "timer_failed": lazy_pgettext("audit action", "Timer failed"),
+    # deployment and demo data (deploy.py, demo.py)
+    "deploy": lazy_pgettext("audit action", "Deployed"),
+    "demo_loaded": lazy_pgettext("audit action", "Demo data loaded"),
+    # sign-in (accounts.py)
+    "login": lazy_pgettext("audit action", "Signed in"),
+    "logout": lazy_pgettext("audit action", "Signed out"),
+    "login_failed": lazy_pgettext("audit action", "Sign-in failed"),
+    "login_refused_locked": lazy_pgettext("audit action", "Sign-in refused: account locked"),
+    "locked_out": lazy_pgettext("audit action", "Account locked"),
+    # API tokens (tokens.py)
+    "token_issued": lazy_pgettext("audit action", "API token issued"),
+    "token_revoked": lazy_pgettext("audit action", "API token revoked"),
+    # registers (administration.py)
+    "person_created": lazy_pgettext("audit action", "Person added"),
+    "person_updated": lazy_pgettext("audit action", "Person changed"),
+    "right_granted": lazy_pgettext("audit action", "Right granted"),
+    "right_changed": lazy_pgettext("audit action", "Right changed"),
+    "station_created": lazy_pgettext("audit action", "Card station added"),
+    "station_changed": lazy_pgettext("audit action", "Card station changed"),
+}
+
+# What was attempted when an action was refused: "refused:complete" reads "Refused: complete".
+REFUSED_PREFIX = "refused:"
+ATTEMPTS: _Table = {
+    "start": lazy_pgettext("refused attempt", "start"),
+    "complete": lazy_pgettext("refused attempt", "complete"),
+    "claim": lazy_pgettext("refused attempt", "claim"),
+    "unclaim": lazy_pgettext("refused attempt", "release"),
+    "deploy": lazy_pgettext("refused attempt", "deploy"),
+    "token_issue": lazy_pgettext("refused attempt", "issue an API token"),
+    "token_revoke": lazy_pgettext("refused attempt", "revoke an API token"),
+    "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
+}
+
+# Administrator rights (engine/rights.py RIGHTS).
+RIGHTS: _Table = {
+    "id_admin_full": lazy_pgettext("right", "ID administrator, full"),
+    "reserve_loa3": lazy_pgettext("right", "Reserve cards LoA3"),
+    "reserve_loa2": lazy_pgettext("right", "Reserve cards LoA2"),
+    "remote_reserve_admin": lazy_pgettext("right", "Remote reserve-card administrator"),
+    "service_desk": lazy_pgettext("right", "Service desk"),
+    "process_owner": lazy_pgettext("right", "Process owner"),
+    "manager": lazy_pgettext("right", "Manager"),
+    "auditor": lazy_pgettext("right", "Auditor"),
+    "system_admin": lazy_pgettext("right", "System administrator"),
+}
+
+# Roles in the audit trail that are no BPMN lane (those are labelled by engine.rights).
+ROLES: _Table = {
+    "system": lazy_pgettext("role", "system"),
+    "login": lazy_pgettext("role", "sign-in"),
+}
+
+TABLES: dict[str, _Table] = {
+    "case": CASE_STATES,
+    "task": TASK_STATES,
+    "timer": TIMER_STATUSES,
+    "card": CARD_STATES,
+    "certificate": CERTIFICATE_KINDS,
+    "action": ACTIONS,
+    "right": RIGHTS,
+    "role": ROLES,
+}
+
+
+def label(code: str | None, kind: str) -> str:
+    """The label of `code` among the `kind` codes (a key of TABLES), else the code itself."""
+    if code is None:
+        return ""
+    found = TABLES[kind].get(code)
+    if found is not None:
+        return str(found)
+    if kind == "action" and code.startswith(REFUSED_PREFIX):
+        attempt = code.removeprefix(REFUSED_PREFIX)
+        known = ATTEMPTS.get(attempt)
+        return str(gettext("Refused: %(attempt)s", attempt=str(known) if known else attempt))
+    return code
