@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from cli.main import Invocation
+    from cli.invocation import Invocation
 
 
 def _progress(message: str) -> None:

@@ -15,7 +15,7 @@ from engine.services import tokens
 
 if TYPE_CHECKING:
     # Only for the annotations: cli.main imports this module to register it.
-    from cli.main import Invocation
+    from cli.invocation import Invocation
 
 
 @click.group("token")

@@ -1,0 +1,158 @@
+"""`case start|show|list` and `task list|complete|claim|unclaim`: working the cases."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cli.invocation import Invocation
+from cli.invocation import pass_invocation
+from engine.errors import Invalid
+from engine.services import cases as case_service
+from engine.services import queries
+
+
+def _fields(pairs: tuple[str, ...], data: str | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if data:
+        try:
+            loaded = json.loads(data)
+        except json.JSONDecodeError as error:
+            raise Invalid(
+                f"--data är inte giltig JSON: {error}. / --data is not valid JSON."
+            ) from error
+        if not isinstance(loaded, dict):
+            raise Invalid("--data måste vara ett JSON-objekt. / --data must be a JSON object.")
+        fields.update(loaded)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise Invalid(f"--set '{pair}' ska ha formen fält=värde. / --set must be field=value.")
+        fields[key.strip()] = value
+    return fields
+
+
+@click.group()
+def case() -> None:
+    """Cases (process instances)."""
+
+
+@case.command("start")
+@click.argument("process_id")
+@click.option("--as", "username", required=True)
+@click.option("--set", "pairs", multiple=True, help="A start-form field, k=v.")
+@click.option("--data", help="Start-form fields as a JSON object.")
+@pass_invocation
+def case_start(
+    inv: Invocation, process_id: str, username: str, pairs: tuple[str, ...], data: str | None
+) -> None:
+    summary = case_service.start_case(
+        inv.runtime, inv.clock, process_id, username, _fields(pairs, data)
+    )
+    inv.emit(
+        {"case": summary.__dict__},
+        lambda: f"Ärende {summary.id} ({summary.process} v{summary.version}) är {summary.state}.",
+    )
+
+
+@case.command("show")
+@click.argument("case_id", type=int)
+@pass_invocation
+def case_show(inv: Invocation, case_id: int) -> None:
+    shown = queries.show_case(inv.runtime, case_id)
+    inv.emit({"case": shown}, lambda: _case_text(shown))
+
+
+def _case_text(shown: dict[str, Any]) -> str:
+    lines = [
+        f"Ärende {shown['id']}  {shown['process']} v{shown['version']}  {shown['state']}",
+        f"Innehavare: {shown['holder']}  Startat: {shown['started_at']} av {shown['started_by']}",
+        "Data: " + json.dumps(shown["data"], ensure_ascii=False),
+        "Uppgifter:",
+        *(
+            f"  {t['id']}  {t['name']}  {t['state']}  frist {t['due_at'] or '-'}"
+            for t in shown["tasks"]
+        ),
+        "Timers:",
+        *(f"  {t['name']}  {t['due_at']}  {t['status']}" for t in shown["timers"]),
+        "Historik:",
+        *(
+            f"  {h['at']}  {h['actor']}  {h['action']}  {h['rule'] or ''} {h['message']}"
+            for h in shown["history"]
+        ),
+    ]
+    return "\n".join(lines)
+
+
+@case.command("list")
+@click.option("--state")
+@pass_invocation
+def case_list(inv: Invocation, state: str | None) -> None:
+    listed = queries.list_cases(inv.runtime, state)
+    inv.emit(
+        {"cases": listed},
+        lambda: (
+            "\n".join(f"{c['id']}  {c['process']}  {c['state']}  {c['holder']}" for c in listed)
+            or "(inga ärenden)"
+        ),
+    )
+
+
+@click.group()
+def task() -> None:
+    """User tasks."""
+
+
+@task.command("list")
+@click.option("--as", "username", required=True)
+@pass_invocation
+def task_list(inv: Invocation, username: str) -> None:
+    listed = queries.tasks_for(inv.runtime, inv.clock, username)
+    inv.emit(
+        {"tasks": listed},
+        lambda: (
+            "\n".join(
+                f"{t['id']}  ärende {t['case']}  {t['name']}  {t['process']}  frist {t['due_at'] or '-'}"
+                for t in listed
+            )
+            or "(inga uppgifter)"
+        ),
+    )
+
+
+@task.command("complete")
+@click.argument("task_id")
+@click.option("--as", "username", required=True)
+@click.option("--set", "pairs", multiple=True, help="A form field, k=v.")
+@click.option("--data", help="Form fields as a JSON object.")
+@pass_invocation
+def task_complete(
+    inv: Invocation, task_id: str, username: str, pairs: tuple[str, ...], data: str | None
+) -> None:
+    summary = case_service.complete_task(
+        inv.runtime, inv.clock, task_id, username, _fields(pairs, data)
+    )
+    inv.emit(
+        {"case": {"id": summary.id, "state": summary.state, "process": summary.process}},
+        lambda: f"Klart. Ärende {summary.id} är {summary.state}.",
+    )
+
+
+@task.command("claim")
+@click.argument("task_id")
+@click.option("--as", "username", required=True)
+@pass_invocation
+def task_claim(inv: Invocation, task_id: str, username: str) -> None:
+    case_service.claim_task(inv.runtime, inv.clock, task_id, username)
+    inv.emit({"ok": True}, lambda: f"{username} har tagit uppgiften.")
+
+
+@task.command("unclaim")
+@click.argument("task_id")
+@click.option("--as", "username", required=True)
+@pass_invocation
+def task_unclaim(inv: Invocation, task_id: str, username: str) -> None:
+    case_service.unclaim_task(inv.runtime, inv.clock, task_id, username)
+    inv.emit({"ok": True}, lambda: "Uppgiften är tillbaka i kön.")
