@@ -20,10 +20,8 @@ from engine.clock import FixedClock
 from engine.errors import Conflict
 from engine.model import AuditEvent
 from engine.model import Case
-from engine.model import CaseTask
 from engine.model import Certificate
 from engine.model import ReserveCard
-from engine.model import Timer
 from engine.services import cases
 from engine.services import timers
 from engine.services.cases import CaseSummary
@@ -41,22 +39,6 @@ BARRIER_TIMEOUT_S = 20
 
 def _fields(card: str) -> dict[str, str]:
     return {"id_document": "passport", "card_number": card, "valid_until": "2027-05-23"}
-
-
-def _state(flows: Flows) -> dict[str, Any]:
-    """Every row a completion writes, and the row counts, except the audit trail."""
-    counts = flows.row_counts()
-    with flows.runtime.database.sessions() as session:
-        return {
-            "counts": {k: v for k, v in counts.items() if k != "audit_events"},
-            "cases": session.execute(select(Case.id, Case.state, Case.version_id)).all(),
-            "tasks": session.execute(select(CaseTask.id, CaseTask.state)).all(),
-            "timers": session.execute(select(Timer.id, Timer.status)).all(),
-            "cards": session.execute(
-                select(ReserveCard.number, ReserveCard.state, ReserveCard.version_id)
-            ).all(),
-            "certificates": session.execute(select(Certificate.id, Certificate.card_number)).all(),
-        }
 
 
 def _audit(flows: Flows, after_id: int = 0) -> list[AuditEvent]:
@@ -95,7 +77,7 @@ def test_completion_that_loses_the_race_is_a_conflict_and_changes_nothing(
 
     def winner_completes_first() -> None:
         seen["won"] = complete_task(flows.runtime, flows.clock, task, "bertil", _fields("RK000001"))
-        seen["state"], seen["last_audit"] = _state(flows), _audit(flows)[-1].id
+        seen["state"], seen["last_audit"] = flows.rows_but_audit(), _audit(flows)[-1].id
 
     # The loser has read the task as READY and the case at its version when the winner
     # commits; then it loads the workflow and carries on with a stale case.
@@ -104,7 +86,7 @@ def test_completion_that_loses_the_race_is_a_conflict_and_changes_nothing(
         complete_task(flows.runtime, flows.clock, task, "bertil", _fields("RK000002"))
     assert lost.value.rule is None
     assert seen["won"].state == "completed"
-    assert _state(flows) == seen["state"]
+    assert flows.rows_but_audit() == seen["state"]
     [refusal] = _audit(flows, seen["last_audit"])
     assert (refusal.action, refusal.actor, refusal.case_id) == (
         "refused:complete",
@@ -164,14 +146,14 @@ def test_r7_completion_racing_the_deadline_sweep_loses_to_the_lapse(
 
     def sweep_fires_first() -> None:
         seen["fired"] = fire_due_timers(flows.runtime, sweep_clock)
-        seen["state"] = _state(flows)
+        seen["state"] = flows.rows_but_audit()
 
     _interleave(monkeypatch, cases, "load_runner", sweep_fires_first)
     with pytest.raises(Conflict, match="got there first"):
         complete_task(flows.runtime, flows.clock, task, "bertil", _fields("RK000001"))
     assert [f.rule for f in seen["fired"]] == ["R7"]
     assert flows.case(case_id)["state"] == "lapsed"
-    assert _state(flows) == seen["state"]
+    assert flows.rows_but_audit() == seen["state"]
 
 
 def test_two_concurrent_timer_sweeps_fire_a_due_timer_exactly_once(

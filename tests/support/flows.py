@@ -10,6 +10,11 @@ from sqlalchemy import select
 
 from engine.clock import FixedClock
 from engine.model import Base
+from engine.model import Case
+from engine.model import CaseTask
+from engine.model import Certificate
+from engine.model import ReserveCard
+from engine.model import Timer
 from engine.policy.timekeeping import STOCKHOLM
 from engine.services import cases
 from engine.services import queries
@@ -59,6 +64,29 @@ class Flows:
 
     def case(self, case_id: int) -> dict[str, Any]:
         return queries.show_case(self.runtime, case_id)
+
+    def rows_but_audit(self) -> dict[str, Any]:
+        """Every row a step writes, and the row counts of every table but the audit trail,
+        to show that a refusal or a lost race changed nothing else."""
+        counts = self.row_counts()
+        with self.runtime.database.sessions() as session:
+            return {
+                "counts": {k: v for k, v in counts.items() if k != "audit_events"},
+                "cases": session.execute(select(Case.id, Case.state, Case.version_id)).all(),
+                "tasks": session.execute(select(CaseTask.id, CaseTask.state)).all(),
+                "timers": session.execute(select(Timer.id, Timer.status)).all(),
+                "cards": session.execute(
+                    select(
+                        ReserveCard.number,
+                        ReserveCard.state,
+                        ReserveCard.holder_id,
+                        ReserveCard.version_id,
+                    )
+                ).all(),
+                "certificates": session.execute(
+                    select(Certificate.id, Certificate.card_number)
+                ).all(),
+            }
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table, to show that a refusal changed nothing (but the audit trail)."""
