@@ -213,16 +213,7 @@ def _check_may_work(
         raise Conflict(_not_ready_message(task))
     if case.state != CASE_OPEN:
         raise Conflict(f"Ärende {case.id} är {case.state}. / Case {case.id} is {case.state}.")
-    day = _local_day(clock)
-    if not rights_granting(actor, task.lane or "", day, case.organisation):
-        raise NotPermitted(_lacks_role_message(actor, task.lane, case.organisation), rule="R5")
-    if task.excluded_person_id == actor.id:
-        # R6: two different administrators; the first never verifies a second time.
-        raise NotPermitted(
-            "Andra verifieringen måste göras av en annan ID-administratör än den första (R6). / "
-            "The second verification must be made by another ID administrator than the first (R6).",
-            rule="R6",
-        )
+    check_role_and_four_eyes(task, case, actor, _local_day(clock))
     if task.claimed_by_id not in (None, actor.id):
         raise Conflict(_claimed_message(task))
     _check_deadline(session, clock, task)
@@ -235,6 +226,22 @@ _PASSED_DEADLINE = select(Timer).where(
     Timer.interrupting.is_(True),
     Timer.due_at <= bindparam("now"),
 )
+
+
+def check_role_and_four_eyes(task: CaseTask, case: Case, actor: Person, day: date) -> None:
+    """R5: the lane's role for the case's organisation on `day`; R6: not the first admin.
+
+    Shared by completing a task and by opening it in a queue, so both refuse alike.
+    """
+    if not rights_granting(actor, task.lane or "", day, case.organisation):
+        raise NotPermitted(_lacks_role_message(actor, task.lane, case.organisation), rule="R5")
+    if task.excluded_person_id == actor.id:
+        # R6: two different administrators; the first never verifies a second time.
+        raise NotPermitted(
+            "Andra verifieringen måste göras av en annan ID-administratör än den första (R6). / "
+            "The second verification must be made by another ID administrator than the first (R6).",
+            rule="R6",
+        )
 
 
 def _check_deadline(session: Session, clock: Clock, task: CaseTask) -> None:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import NotFound
-from engine.errors import NotPermitted
 from engine.model import AdminRight
 from engine.model import CardStation
 from engine.model import CaseTask
@@ -33,6 +32,7 @@ from engine.policy.office_hours import next_time_outside_office_hours
 from engine.policy.timekeeping import to_local
 from engine.rights import has_role
 from engine.rights import role_label
+from engine.services.cases import check_role_and_four_eyes
 from engine.services.directory import find_user
 from engine.services.policy import PolicyReader
 from engine.services.runtime import Runtime
@@ -169,20 +169,7 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
             raise Conflict(
                 f"Uppgiften {task.id} är redan {task.state}. / Task {task.id} is already {task.state}."
             )
-        if not has_role(user, task.lane or "", to_local(now).date(), task.case.organisation):
-            raise NotPermitted(
-                f"Du saknar behörighet som {role_label(task.lane, 'sv')} för ärendet (R5). / "
-                f"You lack the right of a {role_label(task.lane, 'en')} for this case (R5).",
-                rule="R5",
-            )
-        if task.excluded_person_id == user.id:
-            # R6: the first administrator never does the second verification.
-            raise NotPermitted(
-                "Du gjorde den första identitetskontrollen; den andra måste göras av en annan "
-                "ID-administratör (R6). / You made the first verification; the second must be "
-                "made by another ID administrator (R6).",
-                rule="R6",
-            )
+        check_role_and_four_eyes(task, task.case, user, to_local(now).date())
         form = runtime.forms.get(task.case.process_id, task.name)
         needs_r12 = form is not None and "R12" in form.rules()
         return TaskToWork(
