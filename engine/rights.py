@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from engine.errors import NotPermitted
 from engine.model import AdminRight
 from engine.model import Organisation
 from engine.model import Person
@@ -115,3 +116,13 @@ def people_with_role(
     people: Iterable[Person], role: str, on: date, organisation: Organisation | None
 ) -> list[Person]:
     return [person for person in people if has_role(person, role, on, organisation)]
+
+
+def require_process_owner(person: Person, on: date) -> None:
+    """S1: only a process owner on that day deploys, activates, suspends or migrates."""
+    if not has_role(person, PROCESS_OWNER, on):
+        raise NotPermitted(
+            f"{person.username} är inte processägare och får inte ändra processer (S1). / "
+            f"{person.username} is not a process owner and may not change processes (S1).",
+            rule="S1",
+        )

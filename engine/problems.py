@@ -1,0 +1,38 @@
+"""Problems found in a model a process owner deploys: one per element, listed together.
+
+A deploy (or `--dry-run`) does not stop at the first fault: it collects every problem,
+each naming its file and element, with a sentence in Swedish and English, and refuses the
+whole bundle with `ModelRejected` when there is any (S1: all or nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to change in a model: where it is and what to do, in both languages."""
+
+    file: str
+    element: str | None
+    message: str  # "Svenska. / English."
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"file": self.file, "element": self.element, "message": self.message}
+
+
+class ModelRejected(Invalid):
+    """A bundle that would not run, or would break a rule (S3), with every problem found."""
+
+    def __init__(self, problems: list[Problem], rule: str | None = None) -> None:
+        count = len(problems)
+        first = problems[0].message if problems else ""
+        super().__init__(
+            f"Modellen avvisades: {count} problem. Första: {first} / "
+            f"The model was refused: {count} problem(s). First: {first}",
+            rule=rule,
+        )
+        self.problems = list(problems)
