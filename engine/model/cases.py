@@ -62,6 +62,9 @@ class DecisionVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(64))
+    # S6: the instant from which this table judges events (never before its deploy; the
+    # first version of a table judges everything before it, as nothing else existed).
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
 
     @property
     def label(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -35,6 +37,7 @@ from engine.services.runtime import Runtime
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 SYSTEM_LANE = "system"
+DECISIONS_BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,9 @@ def _store_decision(
     version = DecisionVersion(
         decision_id=parsed.decision_id,
         version=(latest.version + 1) if latest else 1,
+        # S6: a change takes effect from its deploy, never earlier; the first version of a
+        # table judges everything before it.
+        effective_from=clock.now() if latest else DECISIONS_BEGINNING,
         source_xml=text,
         checksum=checksum,
         deployed_at=clock.now(),
