@@ -6,8 +6,9 @@ or issued before a rule changed) must show up here as a violation. Each row is j
 the rules in force at its own local time:
 
 - R12 office hours only from 2025-12-01 (earlier, any time was allowed);
-- the validity limit of the DMN table for that day (6 months before 2025-11-16, then
-  14 days, R11);
+- the validity limit of the DMN table version in force at the issue instant (S6: a table
+  change never re-judges the past), for that day (6 months before 2025-11-16, then 14
+  days, R11);
 - R13: issued before 2025-12-01, it must not run past 2025-12-01 00:00;
 - R14: running past 2026-06-30 only where the organisation accepts LoA2 after that date,
   and then marked "not valid for NLL, Pascal, NPÖ".
@@ -19,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import date
 from datetime import datetime
 
 from sqlalchemy import select
@@ -187,15 +187,7 @@ class Loa2Compliance:
         self._staff = staff
         self._policy = policy
         self._period = period
-        # The DMN table answers by local day; one evaluation per day, not per row.
-        self._limits: dict[date, ValidityLimit] = {}
         self.summary = ComplianceSummary()
-
-    def _limit(self, issued_at: datetime) -> ValidityLimit:
-        day = to_local(issued_at).date()
-        if day not in self._limits:
-            self._limits[day] = self._policy.validity_limit(2, issued_at)
-        return self._limits[day]
 
     def rows(self) -> Iterator[ComplianceRow]:
         holder = aliased(Person)
@@ -232,7 +224,8 @@ class Loa2Compliance:
             verdict = judge_loa2(
                 issued_at=cert.valid_from,
                 valid_until=cert.valid_until,
-                limit=self._limit(cert.valid_from),
+                # S6: the table in force at the issue instant (cached per version and day).
+                limit=self._policy.validity_limit(2, cert.valid_from),
                 accepts_after_national_end=accepts,
                 marked_not_national=not cert.valid_for_national_systems,
                 calendar=calendar,

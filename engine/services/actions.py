@@ -302,7 +302,7 @@ def _certificate(
 
 
 def _validity_data(ctx: ActionContext, valid_until: datetime) -> dict[str, Any]:
-    lead_days = ctx.policy.reminder_lead_days(ctx.loa)
+    lead_days = ctx.policy.reminder_lead_days(ctx.loa, ctx.clock.now())
     return {
         "loa": ctx.loa,
         "valid_until": to_local(valid_until).isoformat(),

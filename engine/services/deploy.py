@@ -49,11 +49,26 @@ class Deployed:
 
 
 def deploy_files(
-    runtime: Runtime, clock: Clock, paths: list[Path], actor: str = "operator"
+    runtime: Runtime,
+    clock: Clock,
+    paths: list[Path],
+    actor: str = "operator",
+    *,
+    effective_from: datetime | None = None,
 ) -> list[Deployed]:
-    """Validate then deploy every BPMN and DMN file in `paths` in one transaction."""
+    """Validate then deploy every BPMN and DMN file in `paths` in one transaction.
+
+    `effective_from`: when a changed DMN table starts judging events (S6); default the
+    deploy's own instant, never earlier.
+    """
     audit = AuditContext(actor=actor, role="process_owner")
     try:
+        if effective_from is not None and effective_from < clock.now():
+            raise Invalid(
+                "En ändrad beslutstabell kan inte gälla före driftsättningen (S6). / "
+                "A changed decision table cannot take effect before its deploy (S6).",
+                rule="S6",
+            )
         sources = _read(paths)
         bpmn = {name: text for name, text in sources.items() if name.endswith(".bpmn")}
         dmn = {name: text for name, text in sources.items() if name.endswith(".dmn")}
@@ -62,7 +77,8 @@ def deploy_files(
             _check_known_parts(process)
         with runtime.unit_of_work(clock) as uow:
             deployed = [
-                _store_decision(uow.session, clock, text, name, actor) for name, text in dmn.items()
+                _store_decision(uow.session, clock, text, name, actor, effective_from)
+                for name, text in dmn.items()
             ]
             deployed += [
                 _store_process(uow.session, clock, process, bpmn[process.filename], actor)
@@ -156,7 +172,12 @@ def _store_process(
 
 
 def _store_decision(
-    session: Session, clock: Clock, text: str, filename: str, actor: str
+    session: Session,
+    clock: Clock,
+    text: str,
+    filename: str,
+    actor: str,
+    effective_from: datetime | None,
 ) -> Deployed:
     parsed = parse_decision(text, filename)
     latest = session.scalars(
@@ -173,7 +194,7 @@ def _store_decision(
         version=(latest.version + 1) if latest else 1,
         # S6: a change takes effect from its deploy, never earlier; the first version of a
         # table judges everything before it.
-        effective_from=clock.now() if latest else DECISIONS_BEGINNING,
+        effective_from=(effective_from or clock.now()) if latest else DECISIONS_BEGINNING,
         source_xml=text,
         checksum=checksum,
         deployed_at=clock.now(),
