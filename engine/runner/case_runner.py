@@ -170,6 +170,10 @@ class CaseRunner:
         self._advance()
         return True
 
+    def cancel(self) -> None:
+        """S4: end every task of the workflow, running none of them (no script, no effect)."""
+        self.workflow.cancel()
+
     def _task(self, task_id: str) -> Any:
         try:
             task = self.workflow.get_task_from_id(UUID(task_id))
