@@ -11,6 +11,7 @@ Nothing else in sithsflow imports SpiffWorkflow. This package papers over its sh
 - Scripts and expressions run in `engine.sandbox`, service tasks become `Effect`s the
   case service carries out in its own transaction.
 - The spec is stored once per process version; a case stores only its task state.
+- A case moves to another version of its spec only through `migrate_runner` (S5).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from engine.runner.case_runner import EndReached
 from engine.runner.case_runner import TimerView
 from engine.runner.case_runner import UserTaskView
 from engine.runner.decisions import decide
+from engine.runner.migration import MigrationOutcome
+from engine.runner.migration import migrate_runner
 from engine.runner.parsing import ParsedDecision
 from engine.runner.parsing import ParsedProcess
 from engine.runner.parsing import parse_decision
@@ -38,6 +41,7 @@ __all__ = [
     "ClockedTimerEventDefinition",
     "Effect",
     "EndReached",
+    "MigrationOutcome",
     "ParsedDecision",
     "ParsedProcess",
     "ProcessDefinitionError",
@@ -45,6 +49,7 @@ __all__ = [
     "TimerView",
     "UserTaskView",
     "decide",
+    "migrate_runner",
     "parse_decision",
     "parse_processes",
 ]
