@@ -15,6 +15,7 @@ import click
 
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
+from cli.migrate_command import process_migrate
 from cli.report_command import report
 from cli.token_command import token
 from cli.work_commands import case
@@ -110,6 +111,9 @@ def process_deploy(inv: Invocation, files: tuple[Path, ...], actor: str) -> None
             for d in listed
         ),
     )
+
+
+process.add_command(process_migrate, "migrate")
 
 
 # --- timers, cards, outbox --------------------------------------------------------------

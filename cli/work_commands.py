@@ -1,4 +1,4 @@
-"""`case start|show|list` and `task list|complete|claim|unclaim`: working the cases."""
+"""`case start|show|list|cancel` and `task list|complete|claim|unclaim`: working the cases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cli.invocation import pass_invocation
 from engine.errors import Invalid
 from engine.services import cases as case_service
 from engine.services import queries
+from engine.services.cancel import cancel_case
 
 
 def _fields(pairs: tuple[str, ...], data: str | None) -> dict[str, Any]:
@@ -97,6 +98,20 @@ def case_list(inv: Invocation, state: str | None) -> None:
             "\n".join(f"{c['id']}  {c['process']}  {c['state']}  {c['holder']}" for c in listed)
             or "(inga ärenden)"
         ),
+    )
+
+
+@case.command("cancel")
+@click.argument("case_id", type=int)
+@click.option("--as", "username", required=True)
+@click.option("--reason", required=True, help="Why the case is cancelled (kept in the audit).")
+@pass_invocation
+def case_cancel(inv: Invocation, case_id: int, username: str, reason: str) -> None:
+    """Cancel an open case (S4); issued cards stay as they are (revoke them apart, R19)."""
+    summary = cancel_case(inv.runtime, inv.clock, case_id, username, reason)
+    inv.emit(
+        {"case": summary.__dict__},
+        lambda: f"Ärende {summary.id} är {summary.state}.",
     )
 
 
