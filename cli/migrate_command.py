@@ -33,20 +33,7 @@ def process_migrate(
     report = migrate_cases(
         inv.runtime, inv.clock, process_id, to_version, username, list(case_ids), dry_run=dry_run
     )
-    inv.emit(_payload(report), lambda: _text(report))
-
-
-def _payload(report: MigrationReport) -> dict[str, object]:
-    return {
-        "process": report.process,
-        "to_version": report.to_version,
-        "dry_run": report.dry_run,
-        "movable": list(report.movable),
-        "blocked": [
-            {"case": b.case, "reason": b.reason, "reasons": list(b.reasons)} for b in report.blocked
-        ],
-        "moved": list(report.moved),
-    }
+    inv.emit(report.as_json(), lambda: _text(report))
 
 
 def _text(report: MigrationReport) -> str:

@@ -23,6 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select
@@ -79,6 +80,20 @@ class MigrationReport:
     movable: tuple[int, ...]
     blocked: tuple[BlockedCase, ...]
     moved: tuple[int, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as the CLI's `--json` and the API give it (CONTRACT.md's keys)."""
+        return {
+            "process": self.process,
+            "to_version": self.to_version,
+            "dry_run": self.dry_run,
+            "movable": list(self.movable),
+            "blocked": [
+                {"case": b.case, "reason": b.reason, "reasons": list(b.reasons)}
+                for b in self.blocked
+            ],
+            "moved": list(self.moved),
+        }
 
 
 def migrate_cases(

@@ -154,6 +154,27 @@ def _paths() -> dict[str, Any]:
                 parameters=[TASK_ID],
             )
         },
+        "/cases/{case_id}/cancel": {
+            "post": _operation(
+                "cancelCase",
+                "Cancel an open case with a reason (S4); issued cards stay as they are.",
+                {"200": _json(_keyed("case", ref("CaseSummary")), "The cancelled case.")},
+                errors=("403", "404", "409", "422"),
+                body="CancelCaseRequest",
+                parameters=[case_id],
+            )
+        },
+        "/processes/{process_id}/migrate": {
+            "post": _operation(
+                "migrateCases",
+                "Move running cases to another version of their process (S5); a process "
+                "owner only (S1). With `dry_run`, only say which cases can move and why not.",
+                {"200": _json(ref("Migration"), "Movable, blocked (with why) and moved cases.")},
+                errors=("403", "404", "422"),
+                body="MigrateRequest",
+                parameters=[_path_param("process_id", {"type": "string"}, "A process id.")],
+            )
+        },
         "/cards/{number}": {
             "get": _operation(
                 "showCard",

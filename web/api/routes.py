@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from typing import TypeGuard
 
 from flask import Blueprint
 from flask import Response
@@ -17,9 +18,12 @@ from flask import jsonify
 from flask import request
 from flask import url_for
 
+from engine.errors import Invalid
 from engine.policy.timekeeping import to_local
 from engine.services import cases
 from engine.services import queries
+from engine.services.cancel import cancel_case
+from engine.services.migration import migrate_cases
 from web.api.auth import install_authentication
 from web.api.context import clock
 from web.api.context import form_fields
@@ -87,6 +91,43 @@ def complete_task(task_id: str) -> Json:
         runtime(), clock(), task_id, identity().username, form_fields(body)
     )
     return {"case": {"id": summary.id, "process": summary.process, "state": summary.state}}
+
+
+@api_blueprint.post("/cases/<int:case_id>/cancel")
+def cancel(case_id: int) -> Json:
+    """Cancel an open case with a `reason` (S4); issued cards stay as they are (R19)."""
+    body = json_object()
+    refuse_unknown_keys(body, "reason")
+    summary = cancel_case(
+        runtime(), clock(), case_id, identity().username, required_text(body, "reason")
+    )
+    return {"case": asdict(summary)}
+
+
+@api_blueprint.post("/processes/<process_id>/migrate")
+def migrate(process_id: str) -> Json:
+    """Move running cases `to` a version (S5): `cases` (default all open), `dry_run`."""
+    body = json_object()
+    refuse_unknown_keys(body, "to", "cases", "dry_run")
+    cases_given = body.get("cases", [])
+    dry_run = body.get("dry_run", False)
+    if not isinstance(cases_given, list) or not all(_is_int(c) for c in cases_given):
+        raise Invalid(
+            "'cases' ska vara en lista av ärende-id. / 'cases' must be a list of case ids."
+        )
+    if not isinstance(dry_run, bool):
+        raise Invalid("'dry_run' ska vara true eller false. / 'dry_run' must be true or false.")
+    to = body.get("to")
+    if not _is_int(to):
+        raise Invalid("'to' ska vara ett versionsnummer. / 'to' must be a version number.")
+    report = migrate_cases(
+        runtime(), clock(), process_id, to, identity().username, cases_given, dry_run=dry_run
+    )
+    return report.as_json()
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @api_blueprint.get("/cards/<number>")

@@ -168,6 +168,40 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                 "claimed_by": OPTIONAL_TEXT,
             }
         ),
+        "CancelCaseRequest": _obj({"reason": {"type": "string", "minLength": 1}})
+        | {"additionalProperties": False},
+        "MigrateRequest": _obj(
+            {
+                "to": {"type": "integer", "description": "The target version."},
+                "cases": {
+                    "type": "array",
+                    "items": INTEGER,
+                    "description": "Only these cases; default every open case on another version.",
+                },
+                "dry_run": {"type": "boolean", "description": "Move nothing; say what would."},
+            },
+            required=["to"],
+        )
+        | {"additionalProperties": False},
+        "Migration": _obj(
+            {
+                "process": TEXT,
+                "to_version": INTEGER,
+                "dry_run": {"type": "boolean"},
+                "movable": {"type": "array", "items": INTEGER},
+                "blocked": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "case": INTEGER,
+                            "reason": TEXT,
+                            "reasons": {"type": "array", "items": TEXT},
+                        }
+                    ),
+                },
+                "moved": {"type": "array", "items": INTEGER},
+            }
+        ),
         "Claim": _obj(
             {"ok": {"const": True}, "task": _obj({"id": TEXT, "claimed_by": OPTIONAL_TEXT})}
         ),
