@@ -22,6 +22,9 @@ from engine.services import queries
 from engine.services.deploy import PROCESSES_DIR
 from engine.services.deploy import deploy_files
 from engine.services.policy import PolicyReader
+from reports import ReportRequest
+from reports import generate_report
+from tests.reports.conftest import pdf_text
 from tests.support.flows import Flows
 from tests.support.flows import local
 
@@ -128,3 +131,22 @@ def test_s6_a_table_change_cannot_take_effect_before_its_deploy(
         deploy_ten_days(flows, tmp_path, "2026-11-20 00:00")
     assert refused.value.rule == "S6"
     assert flows.rows_but_audit() == before
+
+
+def test_s6_the_loa2_compliance_pdf_judges_last_weeks_certificate_by_its_own_table(
+    flows: Flows, tmp_path: Path
+) -> None:
+    issue(flows, "2026-11-23 15:01", "RK000001", "2026-12-07")
+    flows.at("2026-11-24 16:00")
+    deploy_ten_days(flows, tmp_path, "2026-11-30 00:00")
+    issue(flows, "2026-11-30 15:01", "RK000002", "2026-12-10")
+    out = tmp_path / "loa2.pdf"
+    request = ReportRequest.parse(
+        "loa2-compliance", out=out, first="2026-11-01", last="2026-12-31", lang="en"
+    )
+    generate_report(flows.runtime, flows.at("2026-12-01 12:00").clock, request)
+    text = pdf_text(out)
+    assert "Violations (0)" in text and "Within the rules (2)" in text
+    assert "RK000001 Erik Ek (erik)" in text and "at most 14 days (R11): 2026-12-07" in text
+    assert "RK000002 Erik Ek (erik)" in text and "at most 10 days (R11): 2026-12-10" in text
+    assert "validity-limits@1" in text and "validity-limits@2" in text
