@@ -64,6 +64,11 @@ ACTIONS: _Table = {
     "lapsed": lazy_pgettext("audit action", "Case lapsed (R7)"),
     "expired": lazy_pgettext("audit action", "Case expired"),
     "cancelled": lazy_pgettext("audit action", "Case cancelled"),
+    # migration between process versions (engine/services/migration.py, S5)
+    "migrate": lazy_pgettext("audit action", "Cases moved to another version"),
+    "migrate_dry_run": lazy_pgettext("audit action", "Migration tried (dry run)"),
+    "migrated": lazy_pgettext("audit action", "Moved to another version"),
+    "migration_blocked": lazy_pgettext("audit action", "Not moved to another version"),
     # timers (engine/services/timers.py)
     "timer_fired": lazy_pgettext("audit action", "Timer fired"),
     "timer_skipped": lazy_pgettext("audit action", "Timer skipped"),
@@ -97,6 +102,9 @@ ATTEMPTS: _Table = {
     "claim": lazy_pgettext("refused attempt", "claim"),
     "unclaim": lazy_pgettext("refused attempt", "release"),
     "deploy": lazy_pgettext("refused attempt", "deploy"),
+    "cancel": lazy_pgettext("refused attempt", "cancel the case"),
+    "migrate": lazy_pgettext("refused attempt", "move cases to another version"),
+    "migrate_dry_run": lazy_pgettext("refused attempt", "try a migration"),
     "token_issue": lazy_pgettext("refused attempt", "issue an API token"),
     "token_revoke": lazy_pgettext("refused attempt", "revoke an API token"),
     "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
@@ -119,6 +127,7 @@ RIGHTS: _Table = {
 ROLES: _Table = {
     "system": lazy_pgettext("role", "system"),
     "login": lazy_pgettext("role", "sign-in"),
+    "case_starter": lazy_pgettext("role", "who started the case"),
 }
 
 TABLES: dict[str, _Table] = {
