@@ -230,8 +230,8 @@ def _move(
 
 
 def _refresh_kept_rows(session: Session, case: Case, runner: CaseRunner) -> None:
-    """Kept task and timer rows say what the moved state says: the target's titles and
-    lanes (roles), and the due instants the state holds."""
+    """Kept task and timer rows say what the moved state says: the target's titles, lanes
+    (roles) and four-eyes, and the due instants the state holds."""
     timers = runner.waiting_timers()
     deadlines: dict[str, datetime] = {}
     for view in timers:
@@ -243,6 +243,9 @@ def _refresh_kept_rows(session: Session, case: Case, runner: CaseRunner) -> None
         if row is not None:
             row.title, row.lane = task.title, task.lane
             row.due_at = deadlines.get(task.id)
+            if task.properties.get("four_eyes") == "start":
+                # R6 as the target asks; an exclusion the case already has is never lifted.
+                row.excluded_person_id = case.started_by_id
     rows = {t.task_id: t for t in session.scalars(_WAITING_TIMERS, {"case_id": case.id})}
     for view in timers:
         timer = rows.get(view.task_id)

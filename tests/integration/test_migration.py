@@ -183,7 +183,8 @@ def test_s5_a_version_that_does_not_exist_is_refused(flows: Flows) -> None:
 
 
 def test_s5_a_moved_case_keeps_the_deadline_it_was_given(flows: Flows, tmp_path: Path) -> None:
-    """R7 stays 5 days for an open case even when the target counts 7 from a new start."""
+    """R7 stays 5 days for an open case even when the target counts 7 from a new start; R6
+    still keeps the first admin from the second verification."""
     case = flows.at("2026-11-23 10:00").start_loa3("anna", holder="frida").id
     before = open_work(flows, case)
     source = (PROCESSES_DIR / "loa3-reserve.bpmn").read_text(encoding="utf-8")
@@ -201,6 +202,17 @@ def test_s5_a_moved_case_keeps_the_deadline_it_was_given(flows: Flows, tmp_path:
     assert report.moved == (case,)
     assert flows.case(case)["version"] == 2
     assert open_work(flows, case) == before
+    # R6 holds on the moved task: the first admin cannot make the second verification.
+    with pytest.raises(NotPermitted) as refused:
+        flows.complete(
+            case,
+            "second_verification",
+            "anna",
+            id_document="passport",
+            card_number="RK000001",
+            valid_until="2027-05-01",
+        )
+    assert refused.value.rule == "R6"
     fire_due_timers(flows.runtime, flows.at("2026-11-28 10:00").clock)
     assert flows.case(case)["state"] == "lapsed"
 
