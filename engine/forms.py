@@ -280,19 +280,28 @@ def _read_form(path: Path) -> Form:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FormDefinitionError(f"{path.name}: not readable JSON: {error}") from error
+    return form_from_schema(path.name, process_id, form_id, schema)
+
+
+def form_from_schema(name: str, process_id: str, form_id: str, schema: object) -> Form:
+    """Check a form's schema (as a file or a deploy gives it) and return the form.
+
+    Raises FormDefinitionError naming `name` when it is not a valid draft 2020-12 schema
+    or lacks the sithsflow keywords (see forms/README.md).
+    """
     if not isinstance(schema, dict):
-        raise FormDefinitionError(f"{path.name}: a form schema must be a JSON object")
+        raise FormDefinitionError(f"{name}: a form schema must be a JSON object")
     if schema.get("$schema") != Draft202012Validator.META_SCHEMA["$id"]:
         raise FormDefinitionError(
-            f"{path.name}: $schema must be {Draft202012Validator.META_SCHEMA['$id']}"
+            f"{name}: $schema must be {Draft202012Validator.META_SCHEMA['$id']}"
         )
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         raise FormDefinitionError(
-            f"{path.name}: not a valid JSON Schema (draft 2020-12): {error.message}"
+            f"{name}: not a valid JSON Schema (draft 2020-12): {error.message}"
         ) from error
-    _check_conventions(path.name, schema)
+    _check_conventions(name, schema)
     return Form(process_id, form_id, schema)
 
 

@@ -19,6 +19,7 @@ from engine.model import Timer
 from engine.services import queries
 from engine.services.deploy import deploy_files
 from engine.services.timers import fire_due_timers
+from tests.support.bundles import write_form
 from tests.support.flows import Flows
 
 # A timer one local day after the start leads to a script that always fails.
@@ -192,7 +193,8 @@ def test_a_failing_timer_is_marked_failed_and_does_not_block_the_others(
 ) -> None:
     path = tmp_path / "failing.bpmn"
     path.write_text(FAILING, encoding="utf-8")
-    deploy_files(flows.runtime, flows.clock, [path], actor="petra")
+    start_form = write_form(tmp_path, "failing", "start")
+    deploy_files(flows.runtime, flows.clock, [path, start_form], actor="petra")
     failing = flows.at("2026-11-23 15:01").start("failing", "sara")
     good = issued(flows)
     # The failing timer (due 2026-11-24) comes first; the reminder (2026-12-04) after it.

@@ -1,0 +1,46 @@
+"""Writing deploy bundles in tests: BPMN text plus the forms every task needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.services.deploy import PROCESSES_DIR
+
+
+def form_schema(title: str, *fields: str) -> dict[str, object]:
+    """The smallest form sithsflow accepts, with optional free-text fields."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "x-title-en": title,
+        "x-rules": [],
+        "type": "object",
+        "properties": {
+            name: {
+                "type": "string",
+                "title": name,
+                "x-title-en": name,
+                "x-help-sv": name,
+                "x-help-en": name,
+            }
+            for name in fields
+        },
+        "required": [],
+        "additionalProperties": False,
+    }
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_form(folder: Path, process_id: str, form_id: str, *fields: str) -> Path:
+    schema = form_schema(f"{process_id} {form_id}", *fields)
+    return write(folder, f"{process_id}.{form_id}.json", json.dumps(schema))
+
+
+def bundled_source(name: str) -> str:
+    return (PROCESSES_DIR / name).read_text(encoding="utf-8")
