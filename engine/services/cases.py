@@ -81,7 +81,7 @@ def start_case(
             lane, properties = CaseRunner.start_event_properties(version.spec_json)
             audit.role = lane
             organisation = _acting_organisation(actor, lane, _local_day(clock))
-            fields = runtime.forms.validate(process_id, "start", values)
+            fields = runtime.forms.validate(process_id, "start", values, version=version)
             policy = PolicyReader(session)
             context = ActionContext(
                 session, clock, policy, actor, organisation, None, {}, fields, properties
@@ -130,7 +130,9 @@ def complete_task(
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
             _check_may_work(session, clock, task, case, actor)
-            fields = runtime.forms.validate(case.process_id, task.name, values)
+            fields = runtime.forms.validate(
+                case.process_id, task.name, values, version=case.process_version
+            )
             runner = load_runner(case, clock)
             view = next((v for v in runner.ready_user_tasks() if v.id == task.id), None)
             if view is None:

@@ -78,7 +78,39 @@ def validate_bundle(session: Session, bundle: Bundle) -> Validated:
         problems += check_process(process.filename, outline, forms)
         problems += check_service_calls(process.filename, process)
         processes.append(ValidatedProcess(process, outline, bundle.bpmn[process.filename], forms))
+    parsed_ids = {process.process_id for process in parsed}
+    for process_id in sorted({pid for pid, _, _ in bundle.forms.values()} - parsed_ids):
+        form_only = _form_only(session, bundle, process_id, problems)
+        if form_only is not None:
+            processes.append(form_only)
     return Validated(processes, decisions, problems)
+
+
+def _form_only(
+    session: Session, bundle: Bundle, process_id: str, problems: list[Problem]
+) -> ValidatedProcess | None:
+    """Forms without their BPMN: a new version of the active process with these forms."""
+    if f"{process_id}.bpmn" in bundle.checksums:
+        return None  # its BPMN is in the bundle but did not parse: that problem is listed
+    if session.get(ProcessDefinition, process_id) is None:
+        for name, (pid, _, _) in bundle.forms.items():
+            if pid == process_id:
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"Processen '{process_id}' finns inte; lägg dess BPMN-fil i paketet. / "
+                        f"No process '{process_id}'; add its BPMN file to the bundle.",
+                    )
+                )
+        return None
+    active = active_version(session, process_id)
+    forms = _forms_of(session, bundle, process_id, problems)
+    outline = outline_of(active.spec_json)
+    filename = f"{process_id}.bpmn"
+    problems += check_process(filename, outline, forms)
+    parsed = ParsedProcess(process_id, active.name, active.spec_json, filename=filename)
+    return ValidatedProcess(parsed, outline, active.source_xml, forms)
 
 
 def forms_for_version(

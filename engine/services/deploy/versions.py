@@ -21,6 +21,7 @@ from engine.errors import Conflict
 from engine.errors import DomainError
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.forms import FormRegistry
 from engine.model import Case
 from engine.model import Person
 from engine.model import ProcessDefinition
@@ -224,3 +225,14 @@ def diff(runtime: Runtime, process_id: str, from_version: int, to_version: int) 
         return VersionDiff(
             process_id, from_version, to_version, compare(summary_of(old), summary_of(new))
         )
+
+
+def version_forms(runtime: Runtime, process_id: str, version: int | None = None) -> FormRegistry:
+    """The forms of one version of a process (the active one when `version` is None)."""
+    with runtime.database.sessions() as session:
+        found = (
+            active_version(session, process_id)
+            if version is None
+            else version_of(session, process_id, version)
+        )
+        return runtime.forms.of_version(found)
