@@ -43,4 +43,5 @@ def write_form(folder: Path, process_id: str, form_id: str, *fields: str) -> Pat
 
 
 def bundled_source(name: str) -> str:
+    """A file of processes/ as text."""
     return (PROCESSES_DIR / name).read_text(encoding="utf-8")

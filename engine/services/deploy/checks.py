@@ -32,8 +32,10 @@ from engine.runner import parse_decision
 from engine.runner.outline import ProcessOutline
 from engine.runner.outline import outline_of
 from engine.runner.parsing import parse_bundle
-from engine.services.actions import ACTIONS
 from engine.services.deploy.bundle import Bundle
+from engine.services.deploy.rule_checks import check_properties_of
+from engine.services.deploy.rule_checks import check_s3
+from engine.services.deploy.rule_checks import check_validity_table
 from engine.services.deploy.versions import active_version
 from engine.services.mail import SERVICE_OPERATIONS
 from engine.services.mail import check_email_params
@@ -125,6 +127,8 @@ def check_process(filename: str, outline: ProcessOutline, forms: dict[str, Any])
     problems: list[Problem] = []
     for element in outline.elements:
         problems += _check_element(filename, element.id, element, forms)
+    problems += check_properties_of(filename, outline)
+    problems += check_s3(filename, outline)
     if not outline.of_kind("StartEvent"):
         problems.append(
             Problem(
@@ -160,12 +164,6 @@ def _check_element(
         problem(
             "Elementet ligger inte i någon lane (roll); lägg det i en lane som heter som en roll.",
             "The element is in no lane (role); put it in a lane named after a role.",
-        )
-    action = element.props.get("action")
-    if action is not None and action not in ACTIONS:
-        problem(
-            f"Okänd åtgärd '{action}'; kända är {', '.join(sorted(ACTIONS))}.",
-            f"Unknown action '{action}'; the known ones are {', '.join(sorted(ACTIONS))}.",
         )
     for script in element.scripts:
         try:
@@ -213,7 +211,9 @@ def _decisions(bundle: Bundle, problems: list[Problem]) -> list[ValidatedDecisio
     decisions: list[ValidatedDecision] = []
     for filename, text in bundle.dmn.items():
         try:
-            decisions.append(ValidatedDecision(parse_decision(text, filename), filename, text))
+            parsed = parse_decision(text, filename)
+            decisions.append(ValidatedDecision(parsed, filename, text))
+            problems += check_validity_table(filename, parsed.decision_id, text)
         except ProcessDefinitionError as error:
             problems.append(Problem(filename, None, error.message))
         except Exception as error:  # noqa: BLE001 - a foreign table must never end in a traceback
