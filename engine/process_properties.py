@@ -178,7 +178,23 @@ def check_properties(kind: str, properties: Mapping[str, str]) -> list[PropertyP
     return problems
 
 
+# Properties other modelers write, with what to do instead.
+FOREIGN: dict[str, tuple[str, str]] = {
+    "formJsonSchemaFilename": (
+        "SpiffArena-formulär används inte; lägg formuläret i paketet som <process>.<uppgift>.json",
+        "SpiffArena forms are not used; add the form to the bundle as <process>.<task>.json",
+    ),
+    "formUiSchemaFilename": (
+        "SpiffArena-formulär används inte; lägg formuläret i paketet som <process>.<uppgift>.json",
+        "SpiffArena forms are not used; add the form to the bundle as <process>.<task>.json",
+    ),
+}
+
+
 def _unknown(name: str) -> PropertyProblem:
+    if name in FOREIGN:
+        sv, en = FOREIGN[name]
+        return PropertyProblem(f"Egenskapen '{name}': {sv}.", f"The property '{name}': {en}.")
     close = difflib.get_close_matches(name, PROPERTIES, n=1)
     hint_sv = f" Menade du '{close[0]}'?" if close else ""
     hint_en = f" Did you mean '{close[0]}'?" if close else ""

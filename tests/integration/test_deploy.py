@@ -74,7 +74,7 @@ REFUSED = {
         "[Cc]ycle",
     ),
     "a script that imports os": ("noted = True", "import os\nnoted = os.getcwd()", "import"),
-    "malformed XML": ("</bpmn:definitions>", "", "could not be read"),
+    "malformed XML": ("</bpmn:definitions>", "", "not well-formed XML"),
 }
 
 

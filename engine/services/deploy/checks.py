@@ -24,11 +24,11 @@ from engine.forms import FormDefinitionError
 from engine.forms import form_from_schema
 from engine.model import ProcessDefinition
 from engine.problems import Problem
-from engine.rights import ROLE_GRANTED_BY
 from engine.runner import ParsedDecision
 from engine.runner import ParsedProcess
 from engine.runner import ProcessDefinitionError
 from engine.runner import parse_decision
+from engine.runner.outline import ElementOutline
 from engine.runner.outline import ProcessOutline
 from engine.runner.outline import outline_of
 from engine.runner.parsing import parse_bundle
@@ -36,6 +36,8 @@ from engine.services.deploy.bundle import Bundle
 from engine.services.deploy.rule_checks import check_properties_of
 from engine.services.deploy.rule_checks import check_s3
 from engine.services.deploy.rule_checks import check_validity_table
+from engine.services.deploy.structure import check_bpmn_structure
+from engine.services.deploy.structure import check_dmn_structure
 from engine.services.deploy.versions import active_version
 from engine.services.mail import SERVICE_OPERATIONS
 from engine.services.mail import check_email_params
@@ -71,7 +73,13 @@ def validate_bundle(session: Session, bundle: Bundle) -> Validated:
     """Parse and check the whole bundle; `problems` is empty when it may be deployed."""
     problems = list(bundle.problems)
     decisions = _decisions(bundle, problems)
-    parsed, parse_problems = parse_bundle(bundle.bpmn, bundle.dmn)
+    parseable: dict[str, str] = {}
+    for filename, text in bundle.bpmn.items():
+        report = check_bpmn_structure(filename, text)
+        problems += report.problems
+        if report.parseable:
+            parseable[filename] = text
+    parsed, parse_problems = parse_bundle(parseable, {d.filename: d.source for d in decisions})
     problems += parse_problems
     processes: list[ValidatedProcess] = []
     for process in parsed:
@@ -126,7 +134,7 @@ def check_process(filename: str, outline: ProcessOutline, forms: dict[str, Any])
     """The checks of one parsed process against what sithsflow knows."""
     problems: list[Problem] = []
     for element in outline.elements:
-        problems += _check_element(filename, element.id, element, forms)
+        problems += _check_element(filename, outline.process_id, element, forms)
     problems += check_properties_of(filename, outline)
     problems += check_s3(filename, outline)
     if not outline.of_kind("StartEvent"):
@@ -142,24 +150,14 @@ def check_process(filename: str, outline: ProcessOutline, forms: dict[str, Any])
 
 
 def _check_element(
-    filename: str, element_id: str, element: Any, forms: dict[str, Any]
+    filename: str, process_id: str, element: ElementOutline, forms: dict[str, Any]
 ) -> list[Problem]:
+    element_id = element.id
     problems: list[Problem] = []
 
     def problem(sv: str, en: str) -> None:
         problems.append(Problem(filename, element_id, f"{sv} / {en}"))
 
-    if (
-        element.lane is not None
-        and element.lane not in ROLE_GRANTED_BY
-        and element.lane != SYSTEM_LANE
-    ):
-        problem(
-            f"Lanen '{element.lane}' är ingen roll i sithsflow; kända roller är "
-            f"{', '.join(sorted(ROLE_GRANTED_BY))} (och system).",
-            f"The lane '{element.lane}' is not a sithsflow role; the known roles are "
-            f"{', '.join(sorted(ROLE_GRANTED_BY))} (and system).",
-        )
     if element.kind in FORM_KINDS and element.lane is None:
         problem(
             "Elementet ligger inte i någon lane (roll); lägg det i en lane som heter som en roll.",
@@ -170,6 +168,14 @@ def _check_element(
             sandbox.check_script(script)
         except sandbox.SandboxViolation as error:
             problem(f"Skriptet tillåts inte: {error}.", f"The script is not allowed: {error}.")
+    if element.timer is not None:
+        try:
+            sandbox.check_expression(element.timer)
+        except (sandbox.SandboxViolation, SyntaxError) as error:
+            problem(
+                f"Timeruttrycket '{element.timer}' kan inte tolkas: {error}.",
+                f"The timer expression '{element.timer}' does not compile: {error}.",
+            )
     for condition in element.conditions:
         try:
             sandbox.check_expression(condition)
@@ -182,8 +188,8 @@ def _check_element(
         form_id = START_FORM_ID if element.kind == "StartEvent" else element.id
         if form_id not in forms:
             problem(
-                f"Formulär saknas: lägg till <process>.{form_id}.json i paketet.",
-                f"Form missing: add <process>.{form_id}.json to the bundle.",
+                f"Formulär saknas: lägg till {process_id}.{form_id}.json i paketet.",
+                f"Form missing: add {process_id}.{form_id}.json to the bundle.",
             )
     return problems
 
@@ -210,6 +216,10 @@ def check_service_calls(filename: str, process: ParsedProcess) -> list[Problem]:
 def _decisions(bundle: Bundle, problems: list[Problem]) -> list[ValidatedDecision]:
     decisions: list[ValidatedDecision] = []
     for filename, text in bundle.dmn.items():
+        structure = check_dmn_structure(filename, text)
+        if structure:
+            problems += structure
+            continue
         try:
             parsed = parse_decision(text, filename)
             decisions.append(ValidatedDecision(parsed, filename, text))
