@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from engine.services.deploy import PROCESSES_DIR
 
 
-def form_schema(title: str, *fields: str) -> dict[str, object]:
+def form_schema(title: str, *fields: str) -> dict[str, Any]:
     """The smallest form sithsflow accepts, with optional free-text fields."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

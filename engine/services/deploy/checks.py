@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from engine.services.deploy.bundle import Bundle
 from engine.services.deploy.rule_checks import check_properties_of
 from engine.services.deploy.rule_checks import check_s3
 from engine.services.deploy.rule_checks import check_validity_table
+from engine.services.deploy.smoke import smoke_run
 from engine.services.deploy.structure import check_bpmn_structure
 from engine.services.deploy.structure import check_dmn_structure
 from engine.services.deploy.versions import active_version
@@ -69,7 +71,7 @@ class Validated:
     problems: list[Problem]
 
 
-def validate_bundle(session: Session, bundle: Bundle) -> Validated:
+def validate_bundle(session: Session, bundle: Bundle, now: datetime) -> Validated:
     """Parse and check the whole bundle; `problems` is empty when it may be deployed."""
     problems = list(bundle.problems)
     decisions = _decisions(bundle, problems)
@@ -85,8 +87,12 @@ def validate_bundle(session: Session, bundle: Bundle) -> Validated:
     for process in parsed:
         outline = outline_of(process.spec_json)
         forms = _forms_of(session, bundle, process.process_id, problems)
-        problems += check_process(process.filename, outline, forms)
-        problems += check_service_calls(process.filename, process)
+        found = check_process(process.filename, outline, forms)
+        found += check_service_calls(process.filename, process)
+        if not found and not any(p.file == process.filename for p in problems):
+            # Only a model that passed every other check is run (its problems would repeat).
+            found = smoke_run(process.filename, process.spec_json, outline, forms, now)
+        problems += found
         processes.append(ValidatedProcess(process, outline, bundle.bpmn[process.filename], forms))
     parsed_ids = {process.process_id for process in parsed}
     for process_id in sorted({pid for pid, _, _ in bundle.forms.values()} - parsed_ids):

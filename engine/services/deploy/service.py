@@ -143,7 +143,7 @@ def _only_missing(session: Session, bundle: Bundle) -> Bundle:
 def _deploy(
     session: Session, clock: Clock, bundle: Bundle, actor: str, audit: AuditContext
 ) -> list[Deployed]:
-    validated = validate_bundle(session, bundle)
+    validated = validate_bundle(session, bundle, clock.now())
     problems = list(validated.problems)
     if not (bundle.bpmn or bundle.dmn or bundle.forms) and not problems:
         problems.append(
