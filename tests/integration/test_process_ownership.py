@@ -58,7 +58,8 @@ def test_s1_only_a_process_owner_deploys(flows: Flows, tmp_path: Path, user: str
     assert refused.value.rule == "S1"
     assert user in refused.value.message
     assert flows.rows_but_audit() == before
-    assert audit_of(flows, "refused:deploy")[-1].actor == user
+    refusal = audit_of(flows, "refused:deploy")[-1]
+    assert (refusal.actor, refusal.role) == (user, None)
 
 
 def test_s1_anna_cannot_activate_suspend_or_resume(flows: Flows) -> None:

@@ -104,10 +104,11 @@ def deploy_bundled(runtime: Runtime, clock: Clock) -> list[Deployed]:
 def _deploy_as_owner(
     runtime: Runtime, clock: Clock, actor: str, read: Any, dry_run: bool
 ) -> list[Deployed]:
-    audit = AuditContext(actor=actor, role=PROCESS_OWNER)
+    audit = AuditContext(actor=actor)
     try:
         with runtime.unit_of_work(clock) as uow:
             require_owner(uow.session, clock, actor)
+            audit.role = PROCESS_OWNER  # S1: only once the role is checked
             bundle: Bundle = read()
             deployed = _deploy(uow.session, clock, bundle, actor, audit)
             if not dry_run:

@@ -166,11 +166,12 @@ def activate(
     runtime: Runtime, clock: Clock, process_id: str, version: int, username: str
 ) -> ProcessState:
     """S1: make `version` the one new cases get; activating an older one is a rollback."""
-    audit = AuditContext(actor=username, role=PROCESS_OWNER)
+    audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:
             session = uow.session
             require_owner(session, clock, username)
+            audit.role = PROCESS_OWNER  # S1: only once the role is checked
             definition = definition_of(session, process_id)
             target = version_of(session, process_id, version)
             previous = version_of(session, process_id, definition.active_version)
@@ -199,11 +200,12 @@ def set_suspended(
 ) -> ProcessState:
     """S1: suspend (no new cases; open cases go on) or resume a process."""
     action = "suspend" if suspended else "resume"
-    audit = AuditContext(actor=username, role=PROCESS_OWNER)
+    audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:
             session = uow.session
             require_owner(session, clock, username)
+            audit.role = PROCESS_OWNER  # S1: only once the role is checked
             definition = definition_of(session, process_id)
             definition.suspended = suspended
             definition.changed_at = clock.now()
