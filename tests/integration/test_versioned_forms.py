@@ -17,6 +17,7 @@ from engine.services.deploy.versions import version_forms
 from engine.services.worklist import task_to_work
 from tests.support.bundles import bundled_source
 from tests.support.bundles import write
+from tests.support.bundles import write_form
 from tests.support.flows import Flows
 
 NOTE = {
@@ -99,3 +100,70 @@ def test_r23_an_invalid_form_is_refused_with_its_file_named(flows: Flows, tmp_pa
         deploy_files(flows.runtime, flows.clock, [broken, unreadable], "petra")
     files = {p.file for p in refused.value.problems}
     assert files == {"loa3-reserve.second_verification.json", "loa3-reserve.start.json"}
+
+
+NEW_TASK = """    <bpmn:userTask id="register_handover" name="Registrera överlämnat kort">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="rules" value="R2" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>flow_second_handover</bpmn:incoming>
+      <bpmn:outgoing>flow_handover_issued</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="flow_second_handover" sourceRef="second_verification" targetRef="register_handover" />
+    <bpmn:sequenceFlow id="flow_handover_issued" sourceRef="register_handover" targetRef="issued" />
+"""
+
+
+def with_handover_task(source: str) -> str:
+    """loa3-reserve with a new service-desk task after the issuance."""
+    old_flow = (
+        '<bpmn:sequenceFlow id="flow_second_issued" sourceRef="second_verification" '
+        'targetRef="issued" />\n'
+    )
+    assert old_flow in source
+    changed = source.replace(old_flow, NEW_TASK)
+    changed = changed.replace(
+        "<bpmn:outgoing>flow_second_issued</bpmn:outgoing>",
+        "<bpmn:outgoing>flow_second_handover</bpmn:outgoing>",
+    )
+    changed = changed.replace(
+        "<bpmn:incoming>flow_second_issued</bpmn:incoming>",
+        "<bpmn:incoming>flow_handover_issued</bpmn:incoming>",
+    )
+    changed = changed.replace(
+        '<bpmndi:BPMNEdge id="flow_second_issued_di" bpmnElement="flow_second_issued">',
+        '<bpmndi:BPMNEdge id="flow_second_issued_di" bpmnElement="flow_second_handover">',
+    )
+    return changed.replace(
+        "    </bpmn:laneSet>",
+        '      <bpmn:lane id="lane_service_desk" name="service_desk">\n'
+        "        <bpmn:flowNodeRef>register_handover</bpmn:flowNodeRef>\n"
+        "      </bpmn:lane>\n    </bpmn:laneSet>",
+    )
+
+
+def test_r23_petra_adds_a_task_with_its_form_and_only_new_cases_get_it(
+    flows: Flows, tmp_path: Path
+) -> None:
+    old = flows.at("2026-11-23 10:00").start_loa3("anna", holder="frida")
+    bpmn = write(
+        tmp_path, "loa3-reserve.bpmn", with_handover_task(bundled_source("loa3-reserve.bpmn"))
+    )
+    form = write_form(tmp_path, "loa3-reserve", "register_handover", "note")
+    with pytest.raises(ModelRejected) as refused:
+        deploy_files(flows.runtime, flows.clock, [bpmn], "petra")
+    assert any(p.element == "register_handover" for p in refused.value.problems)
+
+    deployed = deploy_files(flows.runtime, flows.clock, [bpmn, form], "petra")
+    assert [(d.id, d.version) for d in deployed] == [("loa3-reserve", 2)]
+    new = flows.start_loa3("anna", holder="frida")
+    assert flows.complete(old.id, "second_verification", "bertil", **fields()).state == (
+        "completed"
+    )
+    second = {**fields(), "card_number": "RK000002"}
+    assert flows.complete(new.id, "second_verification", "bertil", **second).state == "open"
+    done = flows.complete(new.id, "register_handover", "sara", note="Överlämnat i Kungsbacka")
+    assert done.state == "completed"
+    assert flows.case(new.id)["data"]["note"] == "Överlämnat i Kungsbacka"
