@@ -14,6 +14,7 @@ from engine.model import AuditEvent
 from engine.services import queries
 from engine.services.deploy import PROCESSES_DIR
 from engine.services.deploy import deploy_files
+from engine.services.deploy import versions as process_versions
 from tests.support.bundles import write_form
 from tests.support.flows import Flows
 
@@ -104,7 +105,8 @@ def changed_loa3(tmp_path: Path) -> Path:
 
 
 def versions(flows: Flows) -> dict[str, int]:
-    return {p["id"]: p["version"] for p in queries.list_processes(flows.runtime)}
+    """The active version of each process (a deploy makes its new version active)."""
+    return {p.id: p.active_version for p in process_versions.list_processes(flows.runtime)}
 
 
 def process_versions_in(history: list[dict[str, object]]) -> set[object]:
