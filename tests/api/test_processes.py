@@ -8,9 +8,10 @@ from engine.services.deploy import PROCESSES_DIR
 from tests.api.conftest import Api
 from tests.api.test_openapi import _check
 from tests.api.test_openapi import _document
+from tests.support.bundles import with_r7_deadline
 
 SOURCE = (PROCESSES_DIR / "loa3-reserve.bpmn").read_text(encoding="utf-8")
-SEVEN_DAYS = SOURCE.replace("<bpmn:timeDate>deadline_at<", '<bpmn:timeDate>"P7D"<')
+SEVEN_DAYS = with_r7_deadline(SOURCE, "P7D")
 
 
 def test_s1_anna_cannot_deploy_through_the_api(api: Api) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from engine.services.deploy import PROCESSES_DIR
+from tests.support.bundles import with_r7_deadline
 from tests.support.postgres_cluster import PostgresCluster
 
 # Each command is a new process (about a second of start-up): deselect with -m "not slow".
@@ -265,9 +266,7 @@ def test_cli_s1_deploy_versions_activate_and_db_init_keep_petras_version(
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     source = (PROCESSES_DIR / "loa3-reserve.bpmn").read_text(encoding="utf-8")
-    (bundle / "loa3-reserve.bpmn").write_text(
-        source.replace("<bpmn:timeDate>deadline_at<", '<bpmn:timeDate>"P7D"<'), encoding="utf-8"
-    )
+    (bundle / "loa3-reserve.bpmn").write_text(with_r7_deadline(source, "P7D"), encoding="utf-8")
     cli.refused("process", "deploy", str(bundle), "--as", "anna", rule="S1")
     dry = cli.ok("process", "deploy", str(bundle), "--as", "petra", "--dry-run")
     assert dry["dry_run"] is True

@@ -20,18 +20,16 @@ from engine.services.deploy import deploy_bundled
 from engine.services.deploy import deploy_files
 from engine.services.deploy import versions
 from tests.support.bundles import bundled_source
+from tests.support.bundles import with_r7_deadline
 from tests.support.bundles import write
 from tests.support.flows import Flows
 from tests.support.flows import local
 
-R7_TIMER = "<bpmn:timeDate>deadline_at</bpmn:timeDate>"
-SEVEN_DAYS = '<bpmn:timeDate>"P7D"</bpmn:timeDate>'
-
 
 def seven_day_loa3(tmp_path: Path) -> Path:
-    source = bundled_source("loa3-reserve.bpmn")
-    assert R7_TIMER in source
-    return write(tmp_path, "loa3-reserve.bpmn", source.replace(R7_TIMER, SEVEN_DAYS))
+    """petra's change: the R7 deadline timer of loa3-reserve made 7 days."""
+    source = with_r7_deadline(bundled_source("loa3-reserve.bpmn"), "P7D")
+    return write(tmp_path, "loa3-reserve.bpmn", source)
 
 
 def deadline_of(flows: Flows, case_id: int) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,19 @@ def write_form(folder: Path, process_id: str, form_id: str, *fields: str) -> Pat
 def bundled_source(name: str) -> str:
     """A file of processes/ as text."""
     return (PROCESSES_DIR / name).read_text(encoding="utf-8")
+
+
+_DEADLINE_TIMER = re.compile(
+    r'(<bpmn:timerEventDefinition id="deadline_timer">).*?(</bpmn:timerEventDefinition>)',
+    re.DOTALL,
+)
+
+
+def with_r7_deadline(source: str, duration: str) -> str:
+    """loa3-reserve with its R7 deadline timer set to `duration` (e.g. "P7D"), whichever
+    way the bundled file writes it today."""
+    changed, count = _DEADLINE_TIMER.subn(
+        rf'\g<1><bpmn:timeDuration>"{duration}"</bpmn:timeDuration>\g<2>', source
+    )
+    assert count == 1, "no deadline_timer in the source"
+    return changed
