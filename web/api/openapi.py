@@ -1,4 +1,4 @@
-"""/api/openapi.json: an OpenAPI 3.1 document of every endpoint, built from forms/.
+"""/api/openapi.json: an OpenAPI 3.1 document of every endpoint, with the active versions' forms.
 
 The paths are written out here, next to nothing else, so that a reader sees the whole API
 on one screen; tests/api/test_openapi.py compares them with the app's URL map, so a route

@@ -20,6 +20,7 @@ from flask import url_for
 from engine.policy.timekeeping import to_local
 from engine.services import cases
 from engine.services import queries
+from engine.services.deploy.versions import active_forms
 from web.api.auth import install_authentication
 from web.api.context import clock
 from web.api.context import form_fields
@@ -117,4 +118,5 @@ def _local_iso(at: datetime) -> str:
 def openapi_document() -> Json:
     """The OpenAPI document; public, since it describes the API and holds no data."""
     prefix = url_for(".openapi_document").removesuffix("/openapi.json")
-    return build_document(runtime().forms, server_url=prefix)
+    # The forms new cases get: those of each process's active version.
+    return build_document(active_forms(runtime()), server_url=prefix)

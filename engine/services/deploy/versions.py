@@ -238,3 +238,14 @@ def version_forms(runtime: Runtime, process_id: str, version: int | None = None)
             else version_of(session, process_id, version)
         )
         return runtime.forms.of_version(found)
+
+
+def active_forms(runtime: Runtime) -> FormRegistry:
+    """The forms of every process's active version, together (for the API's description)."""
+    with runtime.database.sessions() as session:
+        forms = {}
+        for definition in session.scalars(select(ProcessDefinition)):
+            version = version_of(session, definition.process_id, definition.active_version)
+            registry = runtime.forms.of_version(version)
+            forms.update({(form.process_id, form.form_id): form for form in registry})
+        return FormRegistry(forms)
