@@ -57,7 +57,9 @@ def show(case_id: int) -> str:
     diagram = Markup(render_diagram(position, role_name, language()))
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
-    return render_template("case.html", case=case, facts=facts, diagram=diagram, position=position)
+    return render_template(
+        "case.html", case=case, facts=facts, diagram=diagram, position=position, forms=forms
+    )
 
 
 @blueprint.route("/start/loa3", methods=["GET", "POST"])

@@ -90,6 +90,6 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
             "task.html", opened=opened, facts=facts, form=form_view(form, values), refused=refused
         )
         return page, status_of(refused)
-    title = task_title(opened.task.process, opened.task.name, opened.task.title)
+    title = task_title(opened.task.process, opened.task.name, opened.task.title, opened.forms)
     flash(gettext("Done: %(task)s.", task=title), "success")
     return redirect(url_for("cases.show", case_id=summary.id))
