@@ -129,3 +129,43 @@ def test_s3_a_validity_row_above_the_ceiling_is_refused(
     problems = refused_problems(flows, [write(tmp_path, "validity-limits.dmn", source)])
     assert problems and all(p.element == "validity-limits" for p in problems)
     assert all(rule in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "words"),
+    [
+        (
+            "renewal-reminder.dmn",
+            '<inputEntry id="r2_loa"><text>3</text>',
+            '<inputEntry id="r2_loa"><text>4</text>',
+            "No reminder lead time (lead_days ≥ 0) for LoA3",
+        ),
+        (
+            "renewal-reminder.dmn",
+            ' hitPolicy="UNIQUE"',
+            "",
+            "no hitPolicy",
+        ),
+        (
+            "validity-limits.dmn",
+            '<inputExpression id="input_loa_expression" typeRef="number">',
+            '<inputExpression id="input_loa_expression">',
+            "no typeRef",
+        ),
+        (
+            "validity-limits.dmn",
+            '<inputEntry id="r3_loa"><text>3</text>',
+            '<inputEntry id="r3_loa"><text>5</text>',
+            "No row covers LoA3",
+        ),
+    ],
+    ids=["reminder-misses-loa3", "no-hit-policy", "untyped-input", "validity-misses-loa3"],
+)
+def test_a_decision_table_the_engine_cannot_read_is_refused(
+    flows: Flows, tmp_path: Path, name: str, old: str, new: str, words: str
+) -> None:
+    source = bundled_source(name)
+    assert old in source
+    problems = refused_problems(flows, [write(tmp_path, name, source.replace(old, new))])
+    assert all(p.file == name for p in problems)
+    assert any(words in p.message for p in problems), problems

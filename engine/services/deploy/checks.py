@@ -34,9 +34,9 @@ from engine.runner.outline import ProcessOutline
 from engine.runner.outline import outline_of
 from engine.runner.parsing import parse_bundle
 from engine.services.deploy.bundle import Bundle
+from engine.services.deploy.rule_checks import check_decision_table
 from engine.services.deploy.rule_checks import check_properties_of
 from engine.services.deploy.rule_checks import check_s3
-from engine.services.deploy.rule_checks import check_validity_table
 from engine.services.deploy.smoke import smoke_run
 from engine.services.deploy.structure import check_bpmn_structure
 from engine.services.deploy.structure import check_dmn_structure
@@ -229,7 +229,7 @@ def _decisions(bundle: Bundle, problems: list[Problem]) -> list[ValidatedDecisio
         try:
             parsed = parse_decision(text, filename)
             decisions.append(ValidatedDecision(parsed, filename, text))
-            problems += check_validity_table(filename, parsed.decision_id, text)
+            problems += check_decision_table(filename, parsed.decision_id, text)
         except ProcessDefinitionError as error:
             problems.append(Problem(filename, None, error.message))
         except Exception as error:  # noqa: BLE001 - a foreign table must never end in a traceback

@@ -21,6 +21,7 @@ from engine.runner.outline import ProcessOutline
 LOA3_LANE = "loa3_admin"
 FIRST_VERIFICATION = "first_verification"
 VALIDITY_LIMITS = "validity-limits"
+RENEWAL_REMINDER = "renewal-reminder"
 # R11 from this date: LoA2 at most 14 days; before it, 6 months (004). R9: LoA3 6 months.
 R11_FROM = date(2025, 11, 16)
 LOA2_MAX_DAYS_FROM_R11 = 14
@@ -117,10 +118,37 @@ def _check_dual_admins(
     return problems
 
 
-def check_validity_table(filename: str, decision_id: str, source: str) -> list[Problem]:
+def check_decision_table(filename: str, decision_id: str, source: str) -> list[Problem]:
+    """The tables the engine reads answer for every LoA (and date) they are asked about."""
+    if decision_id == RENEWAL_REMINDER:
+        return _check_reminder_table(filename, decision_id, source)
+    if decision_id == VALIDITY_LIMITS:
+        return _check_validity_table(filename, decision_id, source)
+    return []
+
+
+def _check_reminder_table(filename: str, decision_id: str, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for loa in (2, 3):
+        try:
+            row = decide(source, {"loa": loa})
+        except DomainError as error:
+            return [Problem(filename, decision_id, error.message)]
+        days = row.get("lead_days")
+        if not isinstance(days, int | float) or isinstance(days, bool) or days < 0:
+            problems.append(
+                Problem(
+                    filename,
+                    decision_id,
+                    f"Ingen påminnelsetid (lead_days ≥ 0) för LoA{loa}; raden ger {days!r}. / "
+                    f"No reminder lead time (lead_days ≥ 0) for LoA{loa}; the row gives {days!r}.",
+                )
+            )
+    return problems
+
+
+def _check_validity_table(filename: str, decision_id: str, source: str) -> list[Problem]:
     """R9/R11: no row of the validity table may lift a ceiling; every LoA and date is covered."""
-    if decision_id != VALIDITY_LIMITS:
-        return []
     problems: list[Problem] = []
     for loa in (2, 3):
         for day in PROBE_DAYS:
