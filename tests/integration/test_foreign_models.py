@@ -129,3 +129,12 @@ def test_a_broken_gateway_condition_is_refused_naming_the_gateway(
     assert any(p.element == "choose" and "does not compile" in p.message for p in problems), (
         problems
     )
+
+
+def test_a_task_in_the_system_lane_is_refused_since_no_one_could_work_it(
+    flows: Flows, tmp_path: Path
+) -> None:
+    text = TINY.replace('name="service_desk"', 'name="system"')
+    problems = refused(flows, tiny(tmp_path, text))
+    assert {p.element for p in problems} == {"start", "work"}
+    assert all("no one can work" in p.message for p in problems)

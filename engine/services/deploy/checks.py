@@ -164,6 +164,13 @@ def _check_element(
     def problem(sv: str, en: str) -> None:
         problems.append(Problem(filename, element_id, f"{sv} / {en}"))
 
+    if element.kind in FORM_KINDS and element.lane == SYSTEM_LANE:
+        problem(
+            "Ingen person har rollen system, så ingen kan utföra elementet; lägg det i en lane "
+            "som heter som en roll.",
+            "No person holds the role system, so no one can work the element; put it in a "
+            "lane named after a role.",
+        )
     if element.kind in FORM_KINDS and element.lane is None:
         problem(
             "Elementet ligger inte i någon lane (roll); lägg det i en lane som heter som en roll.",
