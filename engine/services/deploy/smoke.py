@@ -75,6 +75,7 @@ def smoke_run(
     ended = False
     stack = [_State(runner.dump(), start_at, ("start",))]
     seen = 0
+    visited: set[tuple[tuple[str, ...], ...]] = set()
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
     while stack and seen < MAX_STATES and time.monotonic() < deadline:
         state = stack.pop()
@@ -89,6 +90,17 @@ def smoke_run(
             continue
         tasks = runner.ready_user_tasks()
         timers = runner.waiting_timers()
+        # The generated data is the same on every path, so a state with the same ready tasks,
+        # waiting timers and ends reached behaves the same: explore it once (parallel
+        # branches would otherwise multiply their orderings).
+        signature = (
+            tuple(sorted(t.name for t in tasks)),
+            tuple(sorted(t.name for t in timers)),
+            tuple(sorted(e.name for e in runner.ends_reached())),
+        )
+        if signature in visited:
+            continue
+        visited.add(signature)
         if not tasks and not timers:
             fail(
                 state.path[-1],
@@ -129,11 +141,20 @@ def smoke_run(
                 continue
             stack.append(_State(stepped.dump(), at, (*state.path, timer.name)))
     if not ended and not problems:
-        fail(
-            None,
-            "Ingen väg genom processen når en sluthändelse.",
-            "No path through the process reaches an end event.",
-        )
+        if stack:
+            fail(
+                None,
+                f"Provkörningen nådde ingen sluthändelse inom sina gränser ({MAX_STATES} "
+                f"tillstånd, {TIME_BUDGET_SECONDS:g} s); förenkla modellen.",
+                f"The smoke run reached no end event within its bounds ({MAX_STATES} states, "
+                f"{TIME_BUDGET_SECONDS:g} s); simplify the model.",
+            )
+        else:
+            fail(
+                None,
+                "Ingen väg genom processen når en sluthändelse.",
+                "No path through the process reaches an end event.",
+            )
     return list(problems.values())
 
 
