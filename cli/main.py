@@ -9,23 +9,24 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from pathlib import Path
 
 import click
 
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.migrate_command import process_migrate
+from cli.process_commands import process
 from cli.report_command import report
 from cli.token_command import token
 from cli.work_commands import case
 from cli.work_commands import task
 from engine.errors import DomainError
 from engine.policy.timekeeping import parse_instant
+from engine.problems import ModelRejected
+from engine.problems import Problem
 from engine.services import queries
 from engine.services.demo import load_demo
 from engine.services.deploy import deploy_bundled
-from engine.services.deploy import deploy_files
 from engine.services.timers import fire_due_timers
 from engine.settings import Settings
 
@@ -58,7 +59,7 @@ def db() -> None:
 @db.command("init")
 @pass_invocation
 def db_init(inv: Invocation) -> None:
-    """Create or upgrade the schema and deploy the bundled processes (idempotent)."""
+    """Create or upgrade the schema; deploy the bundled processes not deployed yet."""
     deployed = deploy_bundled(inv.runtime, inv.clock)
     inv.emit(
         {"ok": True, "processes": [d.__dict__ for d in deployed]}, lambda: "Databasen är klar."
@@ -79,41 +80,6 @@ def demo_load(inv: Invocation) -> None:
         {"ok": True, "created": created},
         lambda: "Demoregionen är laddad." if created else "Demoregionen fanns redan.",
     )
-
-
-@cli.group()
-def process() -> None:
-    """Deployed BPMN processes and DMN decisions."""
-
-
-@process.command("list")
-@pass_invocation
-def process_list(inv: Invocation) -> None:
-    processes = queries.list_processes(inv.runtime)
-    inv.emit(
-        {"processes": processes},
-        lambda: "\n".join(f"{p['id']}  v{p['version']}" for p in processes) or "(inga)",
-    )
-
-
-@process.command("deploy")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as", "actor", default="operator", help="Who deploys (for the audit trail).")
-@pass_invocation
-def process_deploy(inv: Invocation, files: tuple[Path, ...], actor: str) -> None:
-    """Validate and deploy BPMN/DMN files as new versions."""
-    deployed = deploy_files(inv.runtime, inv.clock, list(files), actor=actor)
-    listed = [{"id": d.id, "version": d.version, "kind": d.kind, "new": d.new} for d in deployed]
-    inv.emit(
-        {"processes": [d for d in listed if d["kind"] == "process"], "deployed": listed},
-        lambda: "\n".join(
-            f"{d['kind']} {d['id']} v{d['version']}{'' if d['new'] else ' (oförändrad)'}"
-            for d in listed
-        ),
-    )
-
-
-process.add_command(process_migrate, "migrate")
 
 
 # --- timers, cards, outbox --------------------------------------------------------------
@@ -174,6 +140,8 @@ def outbox_list(inv: Invocation) -> None:
     )
 
 
+process.add_command(process_migrate, "migrate")
+cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
@@ -185,14 +153,26 @@ cli.add_command(report)
 # --- entry point ------------------------------------------------------------------------
 
 
-def _fail(as_json: bool, rule: str | None, message: str, code: int) -> int:
+def _fail(
+    as_json: bool,
+    rule: str | None,
+    message: str,
+    code: int,
+    problems: list[Problem] | None = None,
+) -> int:
     if as_json:
-        click.echo(json.dumps({"error": {"rule": rule, "message": message}}, ensure_ascii=False))
+        payload: dict[str, object] = {"error": {"rule": rule, "message": message}}
+        if problems is not None:
+            # A refused bundle lists every problem beside the error (CONTRACT.md).
+            payload["problems"] = [p.to_dict() for p in problems]
+        click.echo(json.dumps(payload, ensure_ascii=False))
     if code == EXIT_REFUSED:
         prefix = f"Nekat ({rule}): " if rule else "Nekat: "
     else:
         prefix = "Fel: "
     click.echo(prefix + message, err=True)
+    for problem in problems or ():
+        click.echo(f"  {problem.file} [{problem.element or '-'}]: {problem.message}", err=True)
     return code
 
 
@@ -202,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in args
     try:
         cli.main(args=args, prog_name="sithsflow", standalone_mode=False)
+    except ModelRejected as error:
+        return _fail(as_json, error.rule, error.message, EXIT_REFUSED, error.problems)
     except DomainError as error:
         return _fail(as_json, error.rule, error.message, EXIT_REFUSED)
     except click.exceptions.Abort:

@@ -23,6 +23,7 @@ from datetime import date
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from typing import Protocol
 
 from jsonschema import Draft202012Validator
 from jsonschema import FormatChecker
@@ -127,8 +128,27 @@ class Form:
             raise KeyError(f"{self.process_id}.{self.form_id} has no field {field!r}") from None
 
 
+class StoredForms(Protocol):
+    """A deployed process version as far as its forms go (engine.model.ProcessVersion)."""
+
+    @property
+    def process_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def checksum(self) -> str: ...
+    @property
+    def forms_json(self) -> str: ...
+
+
 class FormRegistry:
-    """Every form in forms/, found by (process id, form id)."""
+    """Forms found by (process id, form id): the files in forms/, or a deployed version's.
+
+    A case renders and validates the forms of its own process version: pass `version=`
+    (the case's `ProcessVersion`) to `get` and `validate`. A version's forms are read from
+    its row once and cached by (process, version, checksum); a form the version lacks is
+    no form, never the file in forms/ (which may belong to another version).
+    """
 
     def __init__(self, forms: Mapping[tuple[str, str], Form]) -> None:
         self._forms = dict(forms)
@@ -136,6 +156,28 @@ class FormRegistry:
             key: Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
             for key, form in self._forms.items()
         }
+        self._versions: dict[tuple[str, int, str], FormRegistry] = {}
+
+    @classmethod
+    def from_schemas(cls, process_id: str, schemas: Mapping[str, Any]) -> FormRegistry:
+        """The forms of one process version, as deployed (checked at deploy)."""
+        return cls(
+            {
+                (process_id, form_id): Form(process_id, form_id, schema)
+                for form_id, schema in schemas.items()
+            }
+        )
+
+    def of_version(self, version: StoredForms) -> FormRegistry:
+        """The forms deployed with `version` (cached; versions never change)."""
+        key = (version.process_id, version.version, version.checksum)
+        found = self._versions.get(key)
+        if found is None:
+            found = FormRegistry.from_schemas(
+                version.process_id, json.loads(version.forms_json or "{}")
+            )
+            self._versions[key] = found
+        return found
 
     @classmethod
     def load(cls, directory: Path = FORMS_DIR) -> FormRegistry:
@@ -156,16 +198,26 @@ class FormRegistry:
     def __len__(self) -> int:
         return len(self._forms)
 
-    def get(self, process_id: str, form_id: str) -> Form | None:
+    def get(self, process_id: str, form_id: str, version: StoredForms | None = None) -> Form | None:
         """The form of a task; None means the task has no form (and takes no fields)."""
+        if version is not None:
+            return self.of_version(version).get(process_id, form_id)
         return self._forms.get((process_id, form_id))
 
-    def validate(self, process_id: str, form_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(
+        self,
+        process_id: str,
+        form_id: str,
+        values: Mapping[str, Any],
+        version: StoredForms | None = None,
+    ) -> dict[str, Any]:
         """Return the cleaned values or raise FormInvalid naming every failing field.
 
         Strings are stripped; an empty string counts as not given, so a required field left
         empty is missing and an optional one is dropped.
         """
+        if version is not None:
+            return self.of_version(version).validate(process_id, form_id, values)
         form = self.get(process_id, form_id)
         cleaned = _clean(values, form.field_names() if form else ())
         if form is None:
@@ -280,19 +332,28 @@ def _read_form(path: Path) -> Form:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FormDefinitionError(f"{path.name}: not readable JSON: {error}") from error
+    return form_from_schema(path.name, process_id, form_id, schema)
+
+
+def form_from_schema(name: str, process_id: str, form_id: str, schema: object) -> Form:
+    """Check a form's schema (as a file or a deploy gives it) and return the form.
+
+    Raises FormDefinitionError naming `name` when it is not a valid draft 2020-12 schema
+    or lacks the sithsflow keywords (see forms/README.md).
+    """
     if not isinstance(schema, dict):
-        raise FormDefinitionError(f"{path.name}: a form schema must be a JSON object")
+        raise FormDefinitionError(f"{name}: a form schema must be a JSON object")
     if schema.get("$schema") != Draft202012Validator.META_SCHEMA["$id"]:
         raise FormDefinitionError(
-            f"{path.name}: $schema must be {Draft202012Validator.META_SCHEMA['$id']}"
+            f"{name}: $schema must be {Draft202012Validator.META_SCHEMA['$id']}"
         )
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         raise FormDefinitionError(
-            f"{path.name}: not a valid JSON Schema (draft 2020-12): {error.message}"
+            f"{name}: not a valid JSON Schema (draft 2020-12): {error.message}"
         ) from error
-    _check_conventions(path.name, schema)
+    _check_conventions(name, schema)
     return Form(process_id, form_id, schema)
 
 

@@ -29,10 +29,10 @@ class ModelRejected(Invalid):
 
     def __init__(self, problems: list[Problem], rule: str | None = None) -> None:
         count = len(problems)
-        first = problems[0].message if problems else ""
+        first_sv, _, first_en = (problems[0].message if problems else "").partition(" / ")
         super().__init__(
-            f"Modellen avvisades: {count} problem. Första: {first} / "
-            f"The model was refused: {count} problem(s). First: {first}",
+            f"Modellen avvisades: {count} problem. Första: {first_sv} / "
+            f"The model was refused: {count} problem(s). First: {first_en or first_sv}",
             rule=rule,
         )
         self.problems = list(problems)

@@ -126,3 +126,23 @@ def require_process_owner(person: Person, on: date) -> None:
             f"{person.username} is not a process owner and may not change processes (S1).",
             rule="S1",
         )
+
+
+# R5 (and R9, R15): the LoA each role (lane) may issue or renew. Remote reserve-card
+# admins only order (R15); the service desk issues LoA2 from an order and renews either.
+ISSUE_LOAS_BY_ROLE: dict[str, frozenset[int]] = {
+    "loa3_admin": frozenset({2, 3}),
+    "loa2_admin": frozenset({2}),
+    "service_desk": frozenset({2}),
+}
+RENEW_LOAS_BY_ROLE: dict[str, frozenset[int]] = {
+    "loa3_admin": frozenset({2, 3}),
+    "loa2_admin": frozenset({2}),
+    "service_desk": frozenset({2, 3}),
+}
+
+
+def role_may_issue(role: str | None, loa: int, *, renewal: bool = False) -> bool:
+    """R5: may a person in `role` issue (or renew) a certificate at `loa`?"""
+    table = RENEW_LOAS_BY_ROLE if renewal else ISSUE_LOAS_BY_ROLE
+    return loa in table.get(role or "", frozenset())

@@ -21,6 +21,7 @@ from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import ngettext
 
+from engine.forms import FormRegistry
 from engine.policy.timekeeping import to_local
 from engine.rights import ROLE_LABELS
 from engine.rights import role_label
@@ -77,11 +78,14 @@ def localized(message: str) -> str:
     return en if language() == "en" else sv
 
 
-def task_title(process: str, task: str, fallback: str) -> str:
-    """A task's name in the session's language: its form's title, else the BPMN name."""
+def task_title(process: str, task: str, fallback: str, forms: FormRegistry | None = None) -> str:
+    """A task's name in the session's language: its form's title, else the BPMN name.
+
+    `forms`: the forms of the case's own version, where the page has them (issue 9).
+    """
     from web.context import runtime
 
-    form = runtime().forms.get(process, task)
+    form = (forms or runtime().forms).get(process, task)
     return form.title(language()) if form is not None else fallback
 
 

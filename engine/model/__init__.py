@@ -12,6 +12,7 @@ from engine.model.cards import ReserveCard
 from engine.model.cases import Case
 from engine.model.cases import CaseTask
 from engine.model.cases import DecisionVersion
+from engine.model.cases import ProcessDefinition
 from engine.model.cases import ProcessVersion
 from engine.model.cases import Timer
 from engine.model.organisation import CardStation
@@ -41,6 +42,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Person",
+    "ProcessDefinition",
     "ProcessVersion",
     "ReserveCard",
     "Timer",

@@ -43,10 +43,25 @@ class ProcessVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(64))
+    # The forms deployed with this version (form id -> JSON Schema, as JSON): a case renders
+    # and validates the forms of its own version, never the files of a later one.
+    forms_json: Mapped[str] = mapped_column(Text, default="{}")
 
     @property
     def label(self) -> str:
         return f"{self.process_id}@{self.version}"
+
+
+class ProcessDefinition(Base):
+    """A process as a whole: which version new cases get, and whether new cases may start."""
+
+    __tablename__ = "process_definitions"
+
+    process_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    active_version: Mapped[int]
+    suspended: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(64))
 
 
 class DecisionVersion(Base):

@@ -11,9 +11,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine import sandbox
+from engine.problems import Problem
 from engine.runner.refusals import ProcessDefinitionError
 from engine.runner.scripting import clock_the_timers
 from engine.runner.serialization import SPEC_SERIALIZER
@@ -56,7 +56,6 @@ def parse_processes(
             for sub in subprocess_specs.values():
                 clock_the_timers(sub)
             clock_the_timers(spec)
-            _check_user_tasks_have_lanes(spec)
             spec_dict = {
                 "spec": SPEC_SERIALIZER.to_dict(spec),
                 "subprocess_specs": {
@@ -85,6 +84,50 @@ def parse_processes(
     return parsed
 
 
+def parse_bundle(
+    bpmn_sources: Mapping[str, str], dmn_sources: Mapping[str, str]
+) -> tuple[list[ParsedProcess], list[Problem]]:
+    """Parse each BPMN file on its own (with every DMN file), collecting a problem per file.
+
+    One broken file does not hide the problems of the others; nothing raises a traceback.
+    """
+    parsed: list[ParsedProcess] = []
+    problems: list[Problem] = []
+    for filename, text in bpmn_sources.items():
+        try:
+            found = parse_processes({filename: text}, dmn_sources)
+        except ProcessDefinitionError as error:
+            problems.append(_problem_of(filename, error))
+            continue
+        except Exception as error:  # noqa: BLE001 - a foreign model must never end in a traceback
+            problems.append(
+                Problem(
+                    filename,
+                    None,
+                    f"Modellen kunde inte läsas ({type(error).__name__}: {error}). / "
+                    f"The model could not be read ({type(error).__name__}: {error}).",
+                )
+            )
+            continue
+        parsed.extend(found)
+    return parsed, problems
+
+
+def _problem_of(filename: str, error: ProcessDefinitionError) -> Problem:
+    cause = error.__cause__
+    element = None
+    if isinstance(cause, ValidationException):
+        element = cause.id or cause.name or None
+        line = f" (rad/line {cause.line_number})" if cause.line_number else ""
+        return Problem(
+            filename,
+            element,
+            f"Processen kunde inte läsas{line}: {cause} / The process could not be read{line}: "
+            f"{cause}",
+        )
+    return Problem(filename, element, error.message)
+
+
 def _inventory(spec: Any) -> dict[str, Any]:
     """Lanes, actions and service calls a deploy must check against what sithsflow knows."""
     lanes: set[str] = set()
@@ -109,15 +152,6 @@ def _inventory(spec: Any) -> dict[str, Any]:
             }
             calls.append((operation, params))
     return {"lanes": frozenset(lanes), "actions": frozenset(actions), "service_calls": tuple(calls)}
-
-
-def _check_user_tasks_have_lanes(spec: Any) -> None:
-    for task_spec in spec.task_specs.values():
-        if isinstance(task_spec, UserTask) and not task_spec.lane:
-            raise ProcessDefinitionError(
-                f"Användaruppgiften '{task_spec.bpmn_id}' ligger inte i någon lane (roll). / "
-                f"User task '{task_spec.bpmn_id}' is in no lane (role)."
-            )
 
 
 def parse_decision(dmn_text: str, filename: str = "decision.dmn") -> ParsedDecision:

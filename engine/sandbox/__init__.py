@@ -83,6 +83,7 @@ __all__ = [
     "SCRIPT_MAX_SIZE",
     "SCRIPT_TIME_LIMIT_SECONDS",
     "SandboxViolation",
+    "check_expression",
     "check_script",
     "evaluate",
     "execute",
@@ -190,6 +191,11 @@ def check_script(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import | ast.ImportFrom):
             raise SandboxViolation(f"line {node.lineno}: import is not allowed in scripts")
+
+
+def check_expression(source: str) -> None:
+    """Compile an expression (a gateway condition, a timer) without running it, for a deploy."""
+    _compile(source, "eval")
 
 
 def evaluate(

@@ -28,7 +28,6 @@ from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Organisation
 from engine.model import Person
-from engine.model import ProcessVersion
 from engine.model import Timer
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_COMPLETED
@@ -46,10 +45,10 @@ from engine.services.actions import ActionResult
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.audit import record_refusal
+from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
 from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
-from engine.services.progress import latest_version
 from engine.services.progress import load_runner
 from engine.services.progress import store_state
 from engine.services.runtime import Runtime
@@ -70,18 +69,19 @@ def _summary(case: Case) -> CaseSummary:
 def start_case(
     runtime: Runtime, clock: Clock, process_id: str, username: str, values: dict[str, Any]
 ) -> CaseSummary:
-    """Start a case of the newest version of `process_id` with its start form."""
+    """Start a case of the active version of `process_id` with its start form."""
     audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:
             session = uow.session
             actor = find_user(session, username, employments=False)
-            version = _process_version(session, process_id)
+            # The active version (a rollback activates an older one); refused while suspended.
+            version = startable_version(session, process_id)
             audit.process_version = version.label
             lane, properties = CaseRunner.start_event_properties(version.spec_json)
             audit.role = lane
             organisation = _acting_organisation(actor, lane, _local_day(clock))
-            fields = runtime.forms.validate(process_id, "start", values)
+            fields = runtime.forms.validate(process_id, "start", values, version=version)
             policy = PolicyReader(session)
             context = ActionContext(
                 session, clock, policy, actor, organisation, None, {}, fields, properties
@@ -130,7 +130,9 @@ def complete_task(
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
             _check_may_work(session, clock, task, case, actor)
-            fields = runtime.forms.validate(case.process_id, task.name, values)
+            fields = runtime.forms.validate(
+                case.process_id, task.name, values, version=case.process_version
+            )
             runner = load_runner(case, clock)
             view = next((v for v in runner.ready_user_tasks() if v.id == task.id), None)
             if view is None:
@@ -301,13 +303,6 @@ def _claimed_message(task: CaseTask) -> str:
 
 def _local_day(clock: Clock) -> date:
     return to_local(clock.now()).date()
-
-
-def _process_version(session: Session, process_id: str) -> ProcessVersion:
-    version = latest_version(session, process_id)
-    if version is None:
-        raise NotFound(f"Okänd process '{process_id}'. / Unknown process '{process_id}'.")
-    return version
 
 
 # What the checks, the action and the audit read of a task: one query with its case, instead

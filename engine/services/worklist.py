@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import NotFound
+from engine.forms import FormRegistry
 from engine.model import AdminRight
 from engine.model import CardStation
 from engine.model import CaseTask
@@ -124,6 +125,8 @@ class TaskToWork:
     lane_label_en: str
     case_data: dict[str, Any]
     office_hours: OfficeHoursStatus | None
+    # The forms of the case's own process version (issue 9: forms are versioned).
+    forms: FormRegistry
 
 
 def worklist(
@@ -170,7 +173,8 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
                 f"Uppgiften {task.id} är redan {task.state}. / Task {task.id} is already {task.state}."
             )
         check_role_and_four_eyes(task, task.case, user, to_local(now).date())
-        form = runtime.forms.get(task.case.process_id, task.name)
+        forms = runtime.forms.of_version(task.case.process_version)
+        form = forms.get(task.case.process_id, task.name)
         needs_r12 = form is not None and "R12" in form.rules()
         return TaskToWork(
             task=_queue_task(session, task, now),
@@ -178,6 +182,7 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
             lane_label_en=role_label(task.lane, "en"),
             case_data=json.loads(task.case.data_json),
             office_hours=_office_hours(session, now) if needs_r12 else None,
+            forms=forms,
         )
 
 

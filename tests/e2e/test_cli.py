@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from engine.services.deploy import PROCESSES_DIR
+from tests.support.bundles import with_r7_deadline
 from tests.support.postgres_cluster import PostgresCluster
 
 # Each command is a new process (about a second of start-up): deselect with -m "not slow".
@@ -256,6 +258,48 @@ def test_cli_db_init_and_demo_load_are_idempotent(tmp_path: Path) -> None:
         ("loa3-reserve", 1),
         ("loa2-remote-order", 1),
     }
+
+
+def test_cli_s1_deploy_versions_activate_and_db_init_keep_petras_version(
+    cli: Cli, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    source = (PROCESSES_DIR / "loa3-reserve.bpmn").read_text(encoding="utf-8")
+    (bundle / "loa3-reserve.bpmn").write_text(with_r7_deadline(source, "P7D"), encoding="utf-8")
+    cli.refused("process", "deploy", str(bundle), "--as", "anna", rule="S1")
+    dry = cli.ok("process", "deploy", str(bundle), "--as", "petra", "--dry-run")
+    assert dry["dry_run"] is True
+    assert cli.ok("process", "versions", "loa3-reserve")["versions"][-1]["version"] == 1
+    deployed = cli.ok("process", "deploy", str(bundle), "--as", "petra")
+    assert deployed["processes"] == [
+        {"id": "loa3-reserve", "version": 2, "kind": "process", "new": True, "active": True}
+    ]
+    assert cli.ok("db", "init")["ok"] is True
+    listed = cli.ok("process", "versions", "loa3-reserve")["versions"]
+    assert [(v["version"], v["active"], v["deployed_by"]) for v in listed] == [
+        (1, False, "system"),
+        (2, True, "petra"),
+    ]
+    assert set(listed[0]) >= {"version", "deployed_at", "deployed_by", "active", "open_cases"}
+    diff = cli.ok("process", "diff", "loa3-reserve", "1", "2")["diff"]
+    assert diff["timers"]["changed"] == ["deadline"]
+    rolled = cli.ok("process", "activate", "loa3-reserve", "1", "--as", "petra")
+    assert rolled["process"]["id"] == "loa3-reserve"
+    assert rolled["process"]["active_version"] == 1
+
+
+def test_cli_a_refused_bundle_lists_its_problems(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "loa3-reserve.bpmn"
+    source = (PROCESSES_DIR / "loa3-reserve.bpmn").read_text(encoding="utf-8")
+    broken.write_text(source.replace('name="loa3_admin"', 'name="clerk"'), encoding="utf-8")
+    outcome = cli.refused("process", "deploy", str(broken), "--as", "petra")
+    problems = outcome.json["problems"]
+    assert problems and all(set(p) == {"file", "element", "message"} for p in problems)
+    assert any("clerk" in p["message"] for p in problems)
+    text = cli.run("process", "deploy", str(broken), "--as", "petra", as_json=False)
+    assert text.code == 2
+    assert "loa3-reserve.bpmn [" in text.stderr
 
 
 def test_cli_help_exits_zero_and_needs_no_database(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.services.deploy import PROCESSES_DIR
+from engine.services.deploy.bundle import FORMS_DIR
 from tests.e2e.test_cli import Cli
 from tests.e2e.test_cli import cli_demo_template
 from tests.e2e.test_cli import snapshot
@@ -30,11 +31,16 @@ def lifecycle_cli(tmp_path: Path, cli_demo_template: Path) -> Cli:
 
 
 def loa2_variant(folder: Path, old: str, new: str) -> Path:
+    """A bundle folder: the changed BPMN, and a renamed task's form under its new name."""
     source = (PROCESSES_DIR / "loa2-remote-order.bpmn").read_text(encoding="utf-8")
     assert old in source
-    path = folder / "loa2-remote-order.bpmn"
-    path.write_text(source.replace(old, new), encoding="utf-8")
-    return path
+    bundle = folder / "bundle"
+    bundle.mkdir(exist_ok=True)
+    (bundle / "loa2-remote-order.bpmn").write_text(source.replace(old, new), encoding="utf-8")
+    form = FORMS_DIR / f"loa2-remote-order.{old}.json"
+    if form.exists():
+        (bundle / f"loa2-remote-order.{new}.json").write_bytes(form.read_bytes())
+    return bundle
 
 
 def test_cli_s4_service_desk_cancels_a_loa2_case_and_the_card_stays_issued(

@@ -14,6 +14,8 @@ from engine.model import AuditEvent
 from engine.services import queries
 from engine.services.deploy import PROCESSES_DIR
 from engine.services.deploy import deploy_files
+from engine.services.deploy import versions as process_versions
+from tests.support.bundles import write_form
 from tests.support.flows import Flows
 
 SECOND_TASK_NAME = 'name="Andra ID-administratören styrker identiteten och utfärdar"'
@@ -73,7 +75,7 @@ REFUSED = {
         "[Cc]ycle",
     ),
     "a script that imports os": ("noted = True", "import os\nnoted = os.getcwd()", "import"),
-    "malformed XML": ("</bpmn:definitions>", "", "could not be read"),
+    "malformed XML": ("</bpmn:definitions>", "", "not well-formed XML"),
 }
 
 
@@ -81,6 +83,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def tiny(tmp_path: Path, text: str = "") -> list[Path]:
+    """The tiny process with its two forms (start and work)."""
+    return [
+        write(tmp_path, "tiny.bpmn", text or TINY),
+        write_form(tmp_path, "tiny", "start"),
+        write_form(tmp_path, "tiny", "work"),
+    ]
 
 
 def bundled() -> list[Path]:
@@ -94,7 +105,8 @@ def changed_loa3(tmp_path: Path) -> Path:
 
 
 def versions(flows: Flows) -> dict[str, int]:
-    return {p["id"]: p["version"] for p in queries.list_processes(flows.runtime)}
+    """The active version of each process (a deploy makes its new version active)."""
+    return {p.id: p.active_version for p in process_versions.list_processes(flows.runtime)}
 
 
 def process_versions_in(history: list[dict[str, object]]) -> set[object]:
@@ -148,7 +160,7 @@ def test_r23_deploying_identical_files_changes_nothing(flows: Flows, tmp_path: P
 
 def test_r23_the_tiny_test_process_deploys_as_it_stands(flows: Flows, tmp_path: Path) -> None:
     # Guards the refusals below: each differs from this accepted file in one part only.
-    deployed = deploy_files(flows.runtime, flows.clock, [write(tmp_path, "tiny.bpmn", TINY)])
+    deployed = deploy_files(flows.runtime, flows.clock, tiny(tmp_path), actor="petra")
     assert [(d.id, d.version, d.new) for d in deployed] == [("tiny", 1, True)]
 
 
@@ -161,7 +173,7 @@ def test_r23_deploy_refuses_a_flawed_process_and_stores_nothing(
     broken = TINY.replace(old, new)
     before = {t: n for t, n in flows.row_counts().items() if t != "audit_events"}
     # Deployed together with a valid change, so "nothing stored" covers the good file too.
-    paths = [write(tmp_path, "tiny.bpmn", broken), changed_loa3(tmp_path)]
+    paths = [*tiny(tmp_path, broken), changed_loa3(tmp_path)]
     with pytest.raises(Invalid, match=message):
         deploy_files(flows.runtime, flows.clock, paths, actor="petra")
     assert {t: n for t, n in flows.row_counts().items() if t != "audit_events"} == before
@@ -187,7 +199,7 @@ def test_r11_new_validity_limits_version_is_used_for_the_next_issue(
     assert fourteen in source
     ten_days = source.replace(fourteen, fourteen.replace("14", "10"))
     deployed = deploy_files(
-        flows.runtime, flows.clock, [write(tmp_path, "validity-limits.dmn", ten_days)]
+        flows.runtime, flows.clock, [write(tmp_path, "validity-limits.dmn", ten_days)], "petra"
     )
     assert [(d.id, d.version, d.kind) for d in deployed] == [("validity-limits", 2, "decision")]
 

@@ -19,6 +19,7 @@ from engine.errors import NotPermitted
 from engine.model import AuditEvent
 from engine.services.deploy import PROCESSES_DIR
 from engine.services.deploy import deploy_files
+from engine.services.deploy.bundle import FORMS_DIR
 from engine.services.migration import MigrationReport
 from engine.services.migration import migrate_cases
 from engine.services.timers import fire_due_timers
@@ -36,7 +37,14 @@ def deploy_variant(flows: Flows, folder: Path, *replacements: tuple[str, str]) -
         source = source.replace(old, new)
     path = folder / f"{PROCESS}.bpmn"
     path.write_text(source, encoding="utf-8")
-    deployed = deploy_files(flows.runtime, flows.clock, [path], actor="petra")
+    # A renamed task keeps its form under the new name: a bundle needs every task's form.
+    forms = []
+    for old, new in replacements:
+        form = FORMS_DIR / f"{PROCESS}.{old}.json"
+        if form.exists():
+            forms.append(folder / f"{PROCESS}.{new}.json")
+            forms[-1].write_text(form.read_text(encoding="utf-8"), encoding="utf-8")
+    deployed = deploy_files(flows.runtime, flows.clock, [path, *forms], actor="petra")
     assert [(d.id, d.new) for d in deployed] == [(PROCESS, True)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -19,6 +20,8 @@ from engine.model import Timer
 from engine.services import queries
 from engine.services.deploy import deploy_files
 from engine.services.timers import fire_due_timers
+from tests.support.bundles import form_schema
+from tests.support.bundles import write
 from tests.support.flows import Flows
 
 # A timer one local day after the start leads to a script that always fails.
@@ -41,7 +44,7 @@ FAILING = """<?xml version="1.0" encoding="UTF-8"?>
     </bpmn:intermediateCatchEvent>
     <bpmn:scriptTask id="boom" name="boom">
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-      <bpmn:script>x = 1/0</bpmn:script>
+      <bpmn:script>x = 1 / int(divisor)</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
@@ -50,6 +53,12 @@ FAILING = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+
+
+DIVISOR_FORM = form_schema("Failing", "divisor")
+DIVISOR_FORM["properties"]["divisor"]["enum"] = ["1", "0"]
+for _lang in ("sv", "en"):
+    DIVISOR_FORM["properties"]["divisor"][f"x-enum-labels-{_lang}"] = {"1": "1", "0": "0"}
 
 
 def issued(flows: Flows, at: str = "2026-11-23 15:01", card: str = "RK000001") -> int:
@@ -192,8 +201,11 @@ def test_a_failing_timer_is_marked_failed_and_does_not_block_the_others(
 ) -> None:
     path = tmp_path / "failing.bpmn"
     path.write_text(FAILING, encoding="utf-8")
-    deploy_files(flows.runtime, flows.clock, [path], actor="petra")
-    failing = flows.at("2026-11-23 15:01").start("failing", "sara")
+    # The failure depends on the case's data (divisor 0), so the deploy's smoke run, which
+    # takes the form's first choice, passes it; the case started with 0 fails at its timer.
+    start_form = write(tmp_path, "failing.start.json", json.dumps(DIVISOR_FORM))
+    deploy_files(flows.runtime, flows.clock, [path, start_form], actor="petra")
+    failing = flows.at("2026-11-23 15:01").start("failing", "sara", divisor="0")
     good = issued(flows)
     # The failing timer (due 2026-11-24) comes first; the reminder (2026-12-04) after it.
     assert fire(flows, "2026-12-04 15:01") == [(good, "reminder")]

@@ -33,6 +33,7 @@ from engine.errors import Invalid
 from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.forms import FormInvalid
+from engine.problems import ModelRejected
 from engine.runner import ProcessDefinitionError
 from engine.runner import ScriptRefused
 from engine.services.tokens import NotAuthenticated
@@ -49,6 +50,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     Invalid: 422,
     FormInvalid: 422,
+    ModelRejected: 422,
     ProcessDefinitionError: 422,
 }
 AUTHENTICATE_HEADER = 'Bearer realm="sithsflow"'
@@ -69,6 +71,8 @@ def error_body(error: DomainError) -> dict[str, Any]:
     if isinstance(error, FormInvalid):
         body["fields"] = dict(error.field_errors)
         body["fields_en"] = dict(error.field_errors_en)
+    if isinstance(error, ModelRejected):
+        body["problems"] = [problem.to_dict() for problem in error.problems]
     return body
 
 

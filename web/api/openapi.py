@@ -1,4 +1,4 @@
-"""/api/openapi.json: an OpenAPI 3.1 document of every endpoint, built from forms/.
+"""/api/openapi.json: an OpenAPI 3.1 document of every endpoint, with the active versions' forms.
 
 The paths are written out here, next to nothing else, so that a reader sees the whole API
 on one screen; tests/api/test_openapi.py compares them with the app's URL map, so a route
@@ -191,6 +191,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(ref("Me"), "The token's user.")},
             )
         },
+        **_process_paths(),
         "/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -198,6 +199,101 @@ def _paths() -> dict[str, Any]:
                 "security": [],
                 "responses": {"200": {"description": "The OpenAPI document."}},
             }
+        },
+    }
+
+
+def _process_paths() -> dict[str, Any]:
+    """/processes: the process owner's levers (S1), as `sithsflow process …`."""
+    process_id = _path_param("process_id", {"type": "string"}, "e.g. loa3-reserve.")
+    model_refused = _json(
+        ref("ModelError"), "The bundle would not run or would break a rule: every problem."
+    )
+    return {
+        "/processes": {
+            "get": _operation(
+                "listProcesses",
+                "Every process with the version new cases get.",
+                {"200": _json(_list_of("processes", "ProcessListItem"), "The processes.")},
+            )
+        },
+        "/processes/deploy": {
+            "post": {
+                **_operation(
+                    "deployBundle",
+                    "Validate and deploy a bundle (BPMN, DMN, forms) as new versions (S1); "
+                    "a new version becomes active. Also multipart/form-data with `files`.",
+                    {"200": _json(ref("DeployResult"), "Deployed, or checked (dry run).")},
+                    errors=("403",),
+                    body="DeployRequest",
+                ),
+                "responses": {
+                    "200": _json(ref("DeployResult"), "Deployed, or checked (dry run)."),
+                    **_errors("403"),
+                    "422": model_refused,
+                },
+            }
+        },
+        "/processes/{process_id}/versions": {
+            "get": _operation(
+                "listProcessVersions",
+                "Every deployed version, which is active, and its open cases.",
+                {"200": _json(ref("ProcessVersions"), "The versions.")},
+                errors=("404",),
+                parameters=[process_id],
+            )
+        },
+        "/processes/{process_id}/activate": {
+            "post": _operation(
+                "activateProcessVersion",
+                "Make a version the one new cases get; an older one is a rollback (S1).",
+                {"200": _json(_keyed("process", ref("ProcessState")), "Activated.")},
+                errors=("403", "404", "422"),
+                body="ActivateRequest",
+                parameters=[process_id],
+            )
+        },
+        "/processes/{process_id}/suspend": {
+            "post": _operation(
+                "suspendProcess",
+                "No new cases until resumed; open cases go on (S1).",
+                {"200": _json(_keyed("process", ref("ProcessState")), "Suspended.")},
+                errors=("403", "404"),
+                parameters=[process_id],
+            )
+        },
+        "/processes/{process_id}/resume": {
+            "post": _operation(
+                "resumeProcess",
+                "New cases may start again (S1).",
+                {"200": _json(_keyed("process", ref("ProcessState")), "Resumed.")},
+                errors=("403", "404"),
+                parameters=[process_id],
+            )
+        },
+        "/processes/{process_id}/diff": {
+            "get": _operation(
+                "diffProcessVersions",
+                "Tasks, forms, timers and rules that differ from version `from` to `to`.",
+                {"200": _json(_keyed("diff", ref("ProcessDiff")), "The differences.")},
+                errors=("404", "422"),
+                parameters=[
+                    process_id,
+                    *(
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                            "description": description,
+                        }
+                        for name, description in (
+                            ("from", "The version compared from."),
+                            ("to", "The version compared to."),
+                        )
+                    ),
+                ],
+            )
         },
     }
 

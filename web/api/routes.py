@@ -23,6 +23,7 @@ from engine.policy.timekeeping import to_local
 from engine.services import cases
 from engine.services import queries
 from engine.services.cancel import cancel_case
+from engine.services.deploy.versions import active_forms
 from engine.services.migration import migrate_cases
 from web.api.auth import install_authentication
 from web.api.context import clock
@@ -158,4 +159,5 @@ def _local_iso(at: datetime) -> str:
 def openapi_document() -> Json:
     """The OpenAPI document; public, since it describes the API and holds no data."""
     prefix = url_for(".openapi_document").removesuffix("/openapi.json")
-    return build_document(runtime().forms, server_url=prefix)
+    # The forms new cases get: those of each process's active version.
+    return build_document(active_forms(runtime()), server_url=prefix)

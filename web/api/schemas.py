@@ -244,5 +244,99 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
             }
         ),
     }
+    schemas.update(_process_schemas())
     schemas.update({form_schema_name(f): _form_component(f) for f in all_forms})
     return schemas
+
+
+def _process_schemas() -> dict[str, Schema]:
+    """The shapes of /processes (engine/services/deploy), as `sithsflow process …` prints."""
+    changes = _obj(
+        {
+            "added": {"type": "array", "items": TEXT},
+            "removed": {"type": "array", "items": TEXT},
+            "changed": {"type": "array", "items": TEXT},
+        }
+    )
+    deployed = _obj(
+        {
+            "id": TEXT,
+            "version": INTEGER,
+            "kind": {"type": "string", "enum": ["process", "decision"]},
+            "new": {"type": "boolean"},
+            "active": {"type": "boolean"},
+        }
+    )
+    return {
+        "ProcessListItem": _obj({"id": TEXT, "version": INTEGER, "suspended": {"type": "boolean"}}),
+        "ProcessVersions": _obj(
+            {
+                "process": TEXT,
+                "versions": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "version": INTEGER,
+                            "deployed_at": TIME,
+                            "deployed_by": TEXT,
+                            "active": {"type": "boolean"},
+                            "open_cases": INTEGER,
+                        }
+                    ),
+                },
+            }
+        ),
+        "ProcessState": _obj(
+            {"id": TEXT, "active_version": INTEGER, "suspended": {"type": "boolean"}}
+        ),
+        "ActivateRequest": {
+            **_obj({"version": INTEGER}),
+            "additionalProperties": False,
+        },
+        "DeployRequest": {
+            **_obj(
+                {
+                    "files": {"type": "object", "additionalProperties": TEXT},
+                    "dry_run": {"type": "boolean"},
+                },
+                required=["files"],
+            ),
+            "additionalProperties": False,
+            "description": "File name → file text: `PROCESS.bpmn`, `TABLE.dmn`, "
+            "`PROCESS.TASK.json` and `PROCESS.start.json`.",
+        },
+        "DeployResult": _obj(
+            {
+                "processes": {"type": "array", "items": deployed},
+                "deployed": {"type": "array", "items": deployed},
+                "dry_run": {"type": "boolean"},
+            }
+        ),
+        "ProcessDiff": _obj(
+            {
+                "process": TEXT,
+                "from": INTEGER,
+                "to": INTEGER,
+                "tasks": changes,
+                "forms": changes,
+                "timers": changes,
+                "rules": changes,
+            }
+        ),
+        "ModelError": {
+            "allOf": [
+                ref("Error"),
+                _obj(
+                    {
+                        "problems": {
+                            "type": "array",
+                            "items": _obj(
+                                {"file": TEXT, "element": OPTIONAL_TEXT, "message": TEXT}
+                            ),
+                        }
+                    }
+                ),
+            ],
+            "description": "A refused bundle: every problem with its file and element.",
+        },
+    }

@@ -17,6 +17,7 @@ from engine.forms import START_FORM_ID
 from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services import queries
+from engine.services.deploy.versions import version_forms
 from engine.services.lookup import case_position
 from engine.services.worklist import office_hours_status
 from web import context
@@ -54,8 +55,11 @@ def show(case_id: int) -> str:
     case = queries.show_case(runtime, case_id)
     position = case_position(runtime, case_id)
     diagram = Markup(render_diagram(position, role_name, language()))
-    facts = case_facts(case["data"], case["process"], runtime.forms, case["holder"])
-    return render_template("case.html", case=case, facts=facts, diagram=diagram, position=position)
+    forms = version_forms(runtime, case["process"], case["version"])
+    facts = case_facts(case["data"], case["process"], forms, case["holder"])
+    return render_template(
+        "case.html", case=case, facts=facts, diagram=diagram, position=position, forms=forms
+    )
 
 
 @blueprint.route("/start/loa3", methods=["GET", "POST"])
@@ -74,7 +78,8 @@ def start_loa2() -> Response | str | tuple[str, int]:
 
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
     runtime, clock = context.runtime(), context.clock()
-    form = runtime.forms.get(process, START_FORM_ID)
+    # The start form of the version a new case would get (the active one).
+    form = version_forms(runtime, process).get(process, START_FORM_ID)
     hours = office_hours_status(runtime, clock) if process == LOA2_PROCESS else None
     if request.method == "GET":
         return render_template(

@@ -68,9 +68,9 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
     """The task's form; a refusal re-draws it with the reason and the fields' errors."""
     runtime, clock = context.runtime(), context.clock()
     opened = task_to_work(runtime, clock, task_id, current_username())
-    form = runtime.forms.get(opened.task.process, opened.task.name)
+    form = opened.forms.get(opened.task.process, opened.task.name)
     task = opened.task
-    facts = case_facts(opened.case_data, task.process, runtime.forms, task.holder)
+    facts = case_facts(opened.case_data, task.process, opened.forms, task.holder)
     if request.method == "GET":
         return render_template("task.html", opened=opened, facts=facts, form=form_view(form))
     values = submitted(form, request.form)
@@ -90,6 +90,6 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
             "task.html", opened=opened, facts=facts, form=form_view(form, values), refused=refused
         )
         return page, status_of(refused)
-    title = task_title(opened.task.process, opened.task.name, opened.task.title)
+    title = task_title(opened.task.process, opened.task.name, opened.task.title, opened.forms)
     flash(gettext("Done: %(task)s.", task=title), "success")
     return redirect(url_for("cases.show", case_id=summary.id))
