@@ -200,8 +200,8 @@ class DeadlineReport:
 
     def _row(self, record: tuple[Any, ...]) -> DeadlineRow:
         (case_id, state, started_at, started_by_id, f_user, f_name) = record[:6]
-        (h_user, h_number, h_name, completed_at, completed_by_id, s_user, s_name) = record[6:12]
-        deadline: datetime | None = record[12]
+        (h_user, h_number, h_name, completed_at, completed_by_id, s_user, s_name) = record[6:13]
+        deadline: datetime | None = record[13]
         day = to_local(started_at).date()
         hours = None
         second_station = None

@@ -108,7 +108,8 @@ def test_r7_task_page_shows_the_first_verification_with_labels_and_the_document_
     assert facts["ID-handling"] == "Pass"
     assert facts["Första kontroll av"] == "anna"
     assert facts["Första kontroll"] == "mån 2026-11-23 10:00"
-    assert facts["Tidsfrist (R7)"] == "lör 2026-11-28 10:00"
+    # R7: the task's deadline is its timer (the case's version), with how much is left of it.
+    assert facts["Tidsfrist"] == "lör 2026-11-28 10:004 d 0 h kvar av 5 dagar"  # <br> between
     assert "first_verified_at" not in page and "+00:00" not in page
     browser.post("/language", {"lang": "en", "next": task})
     facts = dict(_facts(text(browser.get(task))))
