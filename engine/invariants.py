@@ -41,7 +41,8 @@ ISSUE_ACTION = "issue_reserve_card"
 RENEW_ACTION = "renew_certificate"
 CERTIFICATE_ACTIONS = frozenset({ISSUE_ACTION, RENEW_ACTION})
 # The audit detail that marks the first verification of a LoA3 case (R6).
-FIRST_VERIFICATION_MARK = "first_verification"
+FIRST_VERIFICATION_MARK = "first"
+SECOND_VERIFICATION_MARK = "second"
 
 # R5 (and R15, R9 for renewals): the roles whose rights allow each kind of step.
 _MAY_ISSUE: dict[int, tuple[str, ...]] = {3: (LOA3_ROLE,), 2: (LOA2_ROLE, SERVICE_DESK_ROLE)}

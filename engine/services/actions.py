@@ -22,6 +22,7 @@ from engine.errors import Invalid
 from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.invariants import FIRST_VERIFICATION_MARK
+from engine.invariants import SECOND_VERIFICATION_MARK
 from engine.invariants import certificate_loa
 from engine.invariants import require_case_loa
 from engine.invariants import require_loa3_verifier
@@ -174,7 +175,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
                 "R6",
                 f"Två LoA3-administratörer: {first.person.username} och {ctx.actor.username} / "
                 f"two LoA3 administrators",
-                {"verification": "second", "first": first.person.username},
+                {"verification": SECOND_VERIFICATION_MARK, "first": first.person.username},
             )
         )
     dispensation = None
