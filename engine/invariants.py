@@ -110,13 +110,18 @@ def require_may_issue(
     """R5/R15: the role the actor issues or renews with, whatever the task's lane says.
 
     LoA3 issuance needs a LoA3 right in force (trained and approved); LoA2 issuance and
-    renewal an ID administrator's right or the service desk's (R15); a LoA3 renewal a LoA3
-    administrator or the service desk (R9). A remote reserve-card administrator only
+    renewal an ID administrator's right (LoA2 or higher) at a card station, or the service
+    desk's (R15); a LoA3 renewal a LoA3 administrator or the service desk (R9). A remote reserve-card administrator only
     orders, never issues.
     """
     roles = (_MAY_RENEW if renewal else _MAY_ISSUE)[loa]
     for role in roles:
-        if rights_granting(actor, role, day, organisation):
+        rights = rights_granting(actor, role, day, organisation)
+        if role == LOA2_ROLE:
+            # An ID administrator issues LoA2 in person, at a card station (R5); remotely
+            # ordered LoA2 is the service desk's (R15).
+            rights = [right for right in rights if right.station_id is not None]
+        if rights:
             return role
     raise NotPermitted(_lacks(actor, roles, organisation, f"LoA{loa}", renewal=renewal), rule="R5")
 
@@ -194,8 +199,14 @@ def _lacks(
     what_en = "renew certificates" if renewal else "issue reserve cards"
     if roles == (LOA3_ROLE,) and not renewal and level == "LoA3":
         what_sv, what_en = "styrka identitet för och utfärda reservkort", "verify and issue"
-    sv_roles = " eller ".join(role_label(role, "sv") for role in roles)
-    en_roles = " or ".join(role_label(role, "en") for role in roles)
+    sv_roles = " eller ".join(
+        role_label(role, "sv") + (" vid en kortstation" if role == LOA2_ROLE else "")
+        for role in roles
+    )
+    en_roles = " or ".join(
+        role_label(role, "en") + (" at a card station" if role == LOA2_ROLE else "")
+        for role in roles
+    )
     return (
         f"{actor.username} får inte {what_sv} på {level} för {organisation.name}: det kräver "
         f"behörighet som {sv_roles} (R5). / {actor.username} may not {what_en} at {level} for "

@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.errors import Invalid
 from engine.errors import NotPermitted
+from engine.model import Person
 from engine.services.cases import CaseSummary
 from engine.services.queries import show_card
 from tests.support.flows import Flows
@@ -135,6 +137,25 @@ def test_r5_remote_admin_only_orders_even_when_the_issue_task_is_in_his_lane(
     refusal = _refused(flows, lambda: flows.complete(case.id, "issue_loa2", "david", **fields))
     assert isinstance(refusal, NotPermitted)
     assert refusal.rule == "R5"
+
+
+@pytest.mark.parametrize("at_a_station", [True, False])
+def test_r5_loa2_admin_issues_loa2_at_a_card_station_only(flows: Flows, at_a_station: bool) -> None:
+    store_process(flows, changed(LOA2, ('name="service_desk"', 'name="loa2_admin"')))
+    if not at_a_station:
+        with flows.runtime.database.sessions() as session:
+            cecilia = session.scalars(select(Person).where(Person.username == "cecilia")).one()
+            for right in cecilia.rights:
+                right.station_id = None
+            session.commit()
+    case = flows.at(LOA2_AT).order_loa2("david", holder="erik")
+    fields = {"card_number": "RK000001", "valid_until": "2026-12-07"}
+    if at_a_station:
+        flows.complete(case.id, "issue_loa2", "cecilia", **fields)
+        assert show_card(flows.runtime, "RK000001")["loa"] == 2
+        return
+    refusal = _refused(flows, lambda: flows.complete(case.id, "issue_loa2", "cecilia", **fields))
+    assert (refusal.rule, "kortstation" in refusal.message) == ("R5", True)
 
 
 def test_r1_a_loa2_order_cannot_be_issued_at_loa3_by_a_changed_property(flows: Flows) -> None:
