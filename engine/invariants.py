@@ -2,7 +2,7 @@
 
 A process owner's BPMN decides the order of the steps, the lanes, the forms and the
 timers. It does not decide who may issue what (R5), whether two administrators verify a
-LoA3 holder (R6), or at which LoA a card is issued (R1, R4): a lane, a task property or a
+LoA3 holder (R6), at which LoA a card is issued (R1, R4) or to whom (R2): a lane, a task property or a
 script that says otherwise is ignored here, and the action is refused. Deploy-time checks
 refuse such models earlier; these checks hold if one slips through (or was deployed
 before those checks existed).
@@ -23,12 +23,16 @@ from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.errors import Conflict
 from engine.errors import Invalid
+from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import Organisation
 from engine.model import Person
+from engine.model import ReserveCard
+from engine.model.cards import CARD_IN_STOCK
 from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
 from engine.rights import role_label
@@ -185,6 +189,35 @@ def excluded_person_id(session: Session, case: Case, properties: dict[str, str])
             return first.person.id
         return case.started_by_id
     return case.started_by_id if properties.get("four_eyes") == "start" else None
+
+
+def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> ReserveCard:
+    """R2: a card goes to one holder ever; R4: a LoA2 card never becomes LoA3."""
+    card = session.get(ReserveCard, number)
+    if card is None:
+        raise NotFound(
+            f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
+        )
+    if card.holder_id is not None and card.holder_id != holder.id:
+        raise NotPermitted(
+            f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
+            f"till en person, en gång (R2). / Card {number} was already issued to another "
+            f"person; a reserve card goes to one person, ever (R2).",
+            rule="R2",
+        )
+    if card.loa == 2 and loa == 3:
+        raise NotPermitted(
+            f"Kortet {number} är utfärdat på LoA2 och kan inte uppgraderas till LoA3; använd ett "
+            f"nytt reservkort (R4). / Card {number} was issued at LoA2 and cannot be upgraded to "
+            f"LoA3; use a new reserve card (R4).",
+            rule="R4",
+        )
+    if card.state != CARD_IN_STOCK:
+        raise Conflict(
+            f"Kortet {number} är inte blankt i lager (status {card.state}). / "
+            f"Card {number} is not blank in stock (state {card.state})."
+        )
+    return card
 
 
 def _lacks(

@@ -83,11 +83,18 @@ def statutory_limit(loa: int, issued_at: datetime) -> ValidityLimit:
     return ValidityLimit(days=LOA2_MAX_DAYS_FROM_2025_11_16, months=None, rule="R11")
 
 
-def effective_limit(loa: int, issued_at: datetime, table_limit: ValidityLimit) -> ValidityLimit:
-    """The shorter of a DMN table's limit and the rules' limit, as users are told it."""
+def capped_by_rules(
+    loa: int, issued_at: datetime, table_limit: ValidityLimit
+) -> ValidityLimit | None:
+    """The rules' limit when it is shorter than the DMN row's (the row is capped, S3)."""
     rules = statutory_limit(loa, issued_at)
     table = limit_ceiling(loa, issued_at, table_limit, BOUND_BY_TABLE)
-    return rules if limit_ceiling(loa, issued_at, rules).until < table.until else table_limit
+    return rules if limit_ceiling(loa, issued_at, rules).until < table.until else None
+
+
+def effective_limit(loa: int, issued_at: datetime, table_limit: ValidityLimit) -> ValidityLimit:
+    """The shorter of a DMN table's limit and the rules' limit, as users are told it."""
+    return capped_by_rules(loa, issued_at, table_limit) or table_limit
 
 
 def describe_limit(limit: ValidityLimit, lang: str = "sv") -> str:

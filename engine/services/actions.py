@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import Invalid
-from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.invariants import FIRST_VERIFICATION_MARK
 from engine.invariants import SECOND_VERIFICATION_MARK
+from engine.invariants import card_from_stock
 from engine.invariants import certificate_loa
 from engine.invariants import require_case_loa
 from engine.invariants import require_loa3_verifier
@@ -33,7 +33,6 @@ from engine.model import Certificate
 from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
-from engine.model.cards import CARD_IN_STOCK
 from engine.model.cards import CARD_ISSUED
 from engine.policy.identity import check_age_for_loa
 from engine.policy.identity import check_loa3_identity
@@ -43,11 +42,10 @@ from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
 from engine.policy.timekeeping import to_local
 from engine.policy.validity import ValidityLimit
+from engine.policy.validity import capped_by_rules
 from engine.policy.validity import describe_limit
 from engine.policy.validity import is_valid_for_national_systems
-from engine.policy.validity import limit_ceiling
 from engine.policy.validity import resolve_valid_until
-from engine.policy.validity import statutory_limit
 from engine.policy.validity import validity_ceiling
 from engine.services.directory import identity_of
 from engine.services.directory import require_employment
@@ -187,7 +185,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
     else:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
-    card = _card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
+    card = card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
     valid_until, ceiling_rule, more = _validity(ctx, holder, now)
     decisions.extend(more)
     card.state = CARD_ISSUED
@@ -266,35 +264,6 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
         )
 
 
-def _card_from_stock(session: Session, number: str, holder: Person, loa: int) -> ReserveCard:
-    """R2: a card goes to one holder ever; R4: a LoA2 card never becomes LoA3."""
-    card = session.get(ReserveCard, number)
-    if card is None:
-        raise NotFound(
-            f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
-        )
-    if card.holder_id is not None and card.holder_id != holder.id:
-        raise NotPermitted(
-            f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
-            f"till en person, en gång (R2). / Card {number} was already issued to another "
-            f"person; a reserve card goes to one person, ever (R2).",
-            rule="R2",
-        )
-    if card.loa == 2 and loa == 3:
-        raise NotPermitted(
-            f"Kortet {number} är utfärdat på LoA2 och kan inte uppgraderas till LoA3; använd ett "
-            f"nytt reservkort (R4). / Card {number} was issued at LoA2 and cannot be upgraded to "
-            f"LoA3; use a new reserve card (R4).",
-            rule="R4",
-        )
-    if card.state != CARD_IN_STOCK:
-        raise Conflict(
-            f"Kortet {number} är inte blankt i lager (status {card.state}). / "
-            f"Card {number} is not blank in stock (state {card.state})."
-        )
-    return card
-
-
 def _validity(
     ctx: ActionContext, holder: Person, now: datetime
 ) -> tuple[datetime, str, list[PolicyDecision]]:
@@ -302,7 +271,7 @@ def _validity(
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
-    limit = ctx.policy.validity_limit(ctx.loa, now)
+    limit = _table_limit(ctx, now)
     ceiling = validity_ceiling(
         loa=ctx.loa,
         issued_at=now,
@@ -330,10 +299,24 @@ def _validity(
     return valid_until, ceiling.rule, decisions
 
 
+def _table_limit(ctx: ActionContext, now: datetime) -> ValidityLimit:
+    """The validity-limits row in force; a row without a usable limit is refused (S3)."""
+    try:
+        return ctx.policy.validity_limit(ctx.loa, now)
+    except (ValueError, TypeError) as error:
+        raise Invalid(
+            f"Beslutstabellen validity-limits ger ingen användbar giltighetstid för LoA{ctx.loa} "
+            f"({error}); inget certifikat utfärdas. Kontakta processägaren (S3). / The "
+            f"validity-limits table gives no usable validity for LoA{ctx.loa} ({error}); no "
+            f"certificate is issued. Contact the process owner (S3).",
+            rule="S3",
+        ) from error
+
+
 def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyDecision]:
     """S3: audit that a DMN row allowing more than R9/R11 was capped by the rule."""
-    rules = statutory_limit(loa, now)
-    if not limit_ceiling(loa, now, rules).until < limit_ceiling(loa, now, limit).until:
+    rules = capped_by_rules(loa, now, limit)
+    if rules is None:
         return []
     return [
         PolicyDecision(

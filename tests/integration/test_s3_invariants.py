@@ -263,6 +263,18 @@ def test_r11_a_dmn_row_may_lower_the_loa2_limit(flows: Flows) -> None:
     assert (refusal.rule, "7 dagar" in refusal.message) == ("R11", True)
 
 
+def test_s3_a_dmn_row_without_a_usable_limit_is_refused_not_a_crash(flows: Flows) -> None:
+    _limits(flows, (LOA2_14_DAYS, LOA2_14_DAYS.replace("14", "None")))
+    case = flows.at(LOA2_AT).order_loa2("david", holder="erik")
+    refusal = _refused(
+        flows,
+        lambda: flows.complete(
+            case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-12-07"
+        ),
+    )
+    assert (type(refusal), refusal.rule) == (Invalid, "S3")
+
+
 def test_r9_a_dmn_row_of_12_months_for_loa3_is_capped_at_6(flows: Flows) -> None:
     _limits(flows, (LOA3_6_MONTHS, LOA3_6_MONTHS.replace("6", "12")))
     case = flows.at(START).start_loa3("anna", holder="frida")
