@@ -42,6 +42,7 @@ from engine.policy.timekeeping import to_local
 from engine.policy.validity import LOA2_NATIONAL_END
 from engine.policy.validity import LOA2_NO_LONGER_THAN_2025_12_01
 from engine.policy.validity import ValidityLimit
+from engine.policy.validity import effective_limit
 from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
@@ -194,7 +195,10 @@ class Loa2Compliance:
     def _limit(self, issued_at: datetime) -> ValidityLimit:
         day = to_local(issued_at).date()
         if day not in self._limits:
-            self._limits[day] = self._policy.validity_limit(2, issued_at)
+            # S3: judged by the table's row, capped by R11 as the engine issued it.
+            self._limits[day] = effective_limit(
+                2, issued_at, self._policy.validity_limit(2, issued_at)
+            )
         return self._limits[day]
 
     def rows(self) -> Iterator[ComplianceRow]:
