@@ -36,6 +36,7 @@ from engine.model.cards import CARD_IN_STOCK
 from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
 from engine.rights import role_label
+from engine.runner.definitions import has_deadline_timer
 
 LOA3_ROLE = "loa3_admin"
 LOA2_ROLE = "loa2_admin"
@@ -175,6 +176,22 @@ def require_second_verifier(session: Session, case: Case, actor: Person) -> Firs
             rule="R6",
         )
     return first
+
+
+def require_deadline(case: Case) -> None:
+    """R7: a LoA3 case's version must give the second verification a deadline (its timer).
+
+    The length is the model's (5 days in version 1, "P5D"); that there is one is not.
+    """
+    if not has_deadline_timer(case.process_version.spec_json, "R7"):
+        raise NotPermitted(
+            f"Processversionen {case.process_version.label} ger andra verifieringen ingen "
+            f"tidsfrist (en timer med regel R7); LoA3 utfärdas inte utan den (R7). Kontakta "
+            f"processägaren. / Process version {case.process_version.label} gives the second "
+            f"verification no deadline (a timer with rule R7); LoA3 is not issued without one "
+            f"(R7). Contact the process owner.",
+            rule="R7",
+        )
 
 
 def excluded_person_id(session: Session, case: Case, properties: dict[str, str]) -> int | None:

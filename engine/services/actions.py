@@ -25,6 +25,7 @@ from engine.invariants import SECOND_VERIFICATION_MARK
 from engine.invariants import card_from_stock
 from engine.invariants import certificate_loa
 from engine.invariants import require_case_loa
+from engine.invariants import require_deadline
 from engine.invariants import require_loa3_verifier
 from engine.invariants import require_may_issue
 from engine.invariants import require_second_verifier
@@ -165,7 +166,10 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
     loa = ctx.loa
     require_case_loa(ctx.case_data, loa)
     require_may_issue(ctx.actor, ctx.organisation, loa, day, renewal=False)
-    first = require_second_verifier(ctx.session, case, ctx.actor) if loa == 3 else None
+    first = None
+    if loa == 3:
+        require_deadline(case)
+        first = require_second_verifier(ctx.session, case, ctx.actor)
     decisions: list[PolicyDecision] = []
     if first is not None:
         decisions.append(

@@ -9,6 +9,7 @@ On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -193,6 +194,35 @@ def test_r6_first_admin_cannot_make_the_second_verification_whatever_the_model_s
     assert _second(flows, case.id, "bertil").state == "completed"
     certificate = show_card(flows.runtime, "RK000001")["certificates"][0]
     assert (certificate["first_admin"], certificate["issued_by"]) == ("anna", "bertil")
+
+
+def _without_deadline() -> str:
+    """loa3-reserve with its R7 boundary timer (and the flow to `lapsed`) taken out."""
+    source = changed(
+        LOA3,
+        ("<bpmn:flowNodeRef>deadline</bpmn:flowNodeRef>", ""),
+        ("      <bpmn:incoming>flow_deadline_lapsed</bpmn:incoming>\n", ""),
+        (
+            '    <bpmn:sequenceFlow id="flow_deadline_lapsed" sourceRef="deadline" '
+            'targetRef="lapsed" />\n',
+            "",
+        ),
+    )
+    for pattern in (
+        r'    <bpmn:boundaryEvent id="deadline".*?</bpmn:boundaryEvent>\n',
+        r'<bpmndi:BPMNShape id="deadline_di".*?</bpmndi:BPMNShape>',
+        r'<bpmndi:BPMNEdge id="flow_deadline_lapsed_di".*?</bpmndi:BPMNEdge>',
+    ):
+        source = re.sub(pattern, "", source, flags=re.S)
+    return source
+
+
+def test_r7_loa3_is_not_issued_on_a_version_without_a_deadline(flows: Flows) -> None:
+    store_process(flows, _without_deadline())
+    case = flows.at(START).start_loa3("anna", holder="frida")
+    flows.at("2026-12-20 10:00")  # weeks later: nothing would ever lapse the case
+    refusal = _refused(flows, lambda: _second(flows, case.id, "bertil"))
+    assert (refusal.rule, "tidsfrist" in refusal.message) == ("R7", True)
 
 
 # --- S3: the LoA of an issuance never defaults -----------------------------------------
