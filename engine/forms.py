@@ -108,9 +108,17 @@ class Form:
         """The field's title in Swedish (`title`) or English (`x-title-en`)."""
         return str(self._field(field)[_keyword("title", lang)])
 
-    def help(self, field: str, lang: str = "sv") -> str:
-        """The field's help text, citing the rules behind it (`x-help-sv`, `x-help-en`)."""
-        return str(self._field(field)[f"x-help-{_language(lang)}"])
+    def help(self, field: str, lang: str = "sv", values: Mapping[str, str] | None = None) -> str:
+        """The field's help text, citing the rules behind it (`x-help-sv`, `x-help-en`).
+
+        `{r7_days}`, `{loa2_max_validity}` and the like are filled in from `values`, the
+        numbers of the model in force (`engine.services.model_values`): a help text never
+        repeats a deadline or a limit the model owns.
+        """
+        text = str(self._field(field)[f"x-help-{_language(lang)}"])
+        for name, value in (values or {}).items():
+            text = text.replace("{" + name + "}", value)
+        return text
 
     def enum_labels(self, field: str, lang: str = "sv") -> dict[str, str]:
         """Value → label for an enum field; empty for a free-text field."""

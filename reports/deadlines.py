@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from engine.reporting.deadlines import HISTOGRAM_DAYS
 from engine.reporting.deadlines import DeadlineReport
 from reports.charts import bars
 from reports.render import Page
@@ -15,7 +14,7 @@ def build(sources: Sources) -> Page:
     report = DeadlineReport(sources.session, sources.staff, sources.period, sources.clock.now())
     detail = collect(sources, report.rows())
     summary = report.summary
-    buckets = [t("days_bucket", a=n, b=n + 1) for n in range(HISTOGRAM_DAYS)]
+    buckets = [t("days_bucket", a=n, b=n + 1) for n in range(len(summary.histogram))]
     chart = None
     if any(summary.histogram):
         chart = bars(t("chart_deadlines"), buckets, t("completed"), summary.histogram)
@@ -30,5 +29,7 @@ def build(sources: Sources) -> Page:
             "overall": summary.total,
             "buckets": list(zip(buckets, summary.histogram, strict=True)),
             "chart_uri": chart,
+            # R7: the lengths the cases' own versions gave them ("5", or "5, 7" when mixed).
+            "deadline_days": ", ".join(str(d) for d in sorted(summary.deadline_days)) or "–",
         },
     )

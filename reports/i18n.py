@@ -97,7 +97,8 @@ SV: dict[str, str] = {
     # deadlines
     "deadlines_title": "Tidsfrister för LoA3-reservkort",
     "deadlines_intro": "LoA3-ärenden som startade under perioden: tiden mellan första och andra "
-    "identitetsverifieringen, som ska ske inom 5 dagar (R7), och förfallna ärenden. Median "
+    "identitetsverifieringen, som ska ske inom ärendets tidsfrist ({days} dagar enligt dess "
+    "processversion, R7), och förfallna ärenden. Median "
     "och 95:e percentil per kortstation (stationen där första ID-administratören har sin "
     "behörighet).",
     "deadlines_empty": "Inga LoA3-ärenden startade under perioden.",
@@ -141,7 +142,7 @@ SV: dict[str, str] = {
     "staffing_title": "Bemanning av kortstationer (R8)",
     "staffing_intro": "ID-administratörer med LoA3-behörighet per kortstation och veckodag mot "
     "öppettiderna, och de dagar då en sökande som träffar en första administratör inte kan "
-    "träffa en annan inom 5 dagar (R6, R7). Stationerna är stängda på helgdagar, "
+    "träffa en annan inom {days} dagar (R6, R7). Stationerna är stängda på helgdagar, "
     "midsommarafton, julafton och nyårsafton.",
     "weekday": "Veckodag",
     "hours": "Öppet",
@@ -150,10 +151,10 @@ SV: dict[str, str] = {
     "rights_on": "Behörigheter per {day}.",
     "blocked_days": "Dagar utan möjlig andra verifiering",
     "blocked_none": "Under perioden kan en sökande som börjar en öppen dag alltid träffa en "
-    "annan LoA3-administratör inom 5 dagar.",
+    "annan LoA3-administratör inom {days} dagar.",
     "day": "Dag",
     "first_possible": "Första möjlig hos",
-    "reachable": "Nåbara inom 5 dagar",
+    "reachable": "Nåbara inom {days} dagar",
     "holidays_in_window": "Helgdagar i fönstret",
     "open_days": "Dagar med öppen LoA3-station",
     "blocked_count": "Dagar utan andra verifiering",
@@ -256,7 +257,8 @@ EN: dict[str, str] = {
     "past_end": "Valid after 2026-06-30",
     "deadlines_title": "Deadlines for LoA3 reserve cards",
     "deadlines_intro": "LoA3 cases started in the period: the time between the first and the "
-    "second identity verification, due within 5 days (R7), and lapsed cases. Median and "
+    "second identity verification, due within the case's deadline ({days} days by its process "
+    "version, R7), and lapsed cases. Median and "
     "95th percentile per card station (the station of the first ID administrator's right).",
     "deadlines_empty": "No LoA3 case started in the period.",
     "first_verification": "1st verification",
@@ -295,7 +297,7 @@ EN: dict[str, str] = {
     "staffing_title": "Card-station staffing (R8)",
     "staffing_intro": "ID administrators with LoA3 rights per card station and weekday against "
     "opening hours, and the days on which an applicant meeting a first administrator cannot "
-    "meet another within 5 days (R6, R7). Stations are closed on public holidays, "
+    "meet another within {days} days (R6, R7). Stations are closed on public holidays, "
     "midsommarafton, julafton and nyårsafton.",
     "weekday": "Weekday",
     "hours": "Open",
@@ -304,10 +306,10 @@ EN: dict[str, str] = {
     "rights_on": "Rights as of {day}.",
     "blocked_days": "Days with no possible second verification",
     "blocked_none": "In the period an applicant starting on an open day can always meet "
-    "another LoA3 administrator within 5 days.",
+    "another LoA3 administrator within {days} days.",
     "day": "Day",
     "first_possible": "First possible with",
-    "reachable": "Reachable within 5 days",
+    "reachable": "Reachable within {days} days",
     "holidays_in_window": "Holidays in the window",
     "open_days": "Days with an open LoA3 station",
     "blocked_count": "Days without a second verification",

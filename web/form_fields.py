@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.forms import Form
 from engine.forms import FormInvalid
+from engine.services.model_values import ModelValues
 from web.i18n import language
 
 # Longer free text gets a text area, which is easier to use on a tablet.
@@ -42,8 +43,12 @@ def form_view(
     form: Form | None,
     values: Mapping[str, str] | None = None,
     refused: FormInvalid | None = None,
+    shown: ModelValues | None = None,
 ) -> FormView | None:
-    """The form to draw; None for a task without fields (it only needs confirming)."""
+    """The form to draw; None for a task without fields (it only needs confirming).
+
+    `shown`: the deadline and limits of the model in force, filled into the help texts.
+    """
     if form is None:
         return None
     lang = language()
@@ -68,7 +73,7 @@ def form_view(
             FieldView(
                 name=name,
                 label=form.label(name, lang),
-                help=form.help(name, lang),
+                help=form.help(name, lang, shown.placeholders(lang) if shown else None),
                 required=name in form.required_fields(),
                 widget=widget,
                 choices=choices,

@@ -1,8 +1,10 @@
 """Certificate validity ceilings: how long a certificate issued at a given instant may run.
 
-The ceiling is the earliest of the DMN-supplied limit (R9, R11 and the earlier 6-month LoA2
-limit), R13, R14 and the end of the holder's employment (R3); it names the rule that bound
-it so that a refusal can say why (DOMAIN.md, Conventions: Validity limits).
+The ceiling is the earliest of the DMN-supplied limit, the limit the rules themselves set
+(R9, R11 and the earlier 6-month LoA2 limit, `statutory_limit`), R13, R14 and the end of
+the holder's employment (R3); it names the rule that bound it so that a refusal can say
+why (DOMAIN.md, Conventions: Validity limits). A process owner's DMN table may lower a
+limit, never lift it (S3): a row of 30 days for LoA2 still gives at most 14.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from engine.policy.timekeeping import to_local
 LOA2_NO_LONGER_THAN_2025_12_01 = date(2025, 12, 1)
 # R14: last local day LoA2 is valid for NLL, Pascal and NPÖ (inclusive).
 LOA2_NATIONAL_END = date(2026, 6, 30)
+# R11: from this local date a LoA2 certificate lives at most 14 days; before it 6 months (004).
+LOA2_FOURTEEN_DAYS_FROM = date(2025, 11, 16)
+LOA2_MAX_DAYS_FROM_2025_11_16 = 14
+LOA2_MAX_MONTHS_BEFORE_2025_11_16 = 6
+LOA3_RESERVE_MAX_MONTHS = 6  # R9
+
+# Where a ceiling comes from, for the audit: the DMN table in force or the engine's rules.
+BOUND_BY_TABLE = "dmn"
+BOUND_BY_RULES = "rules"
 
 
 @dataclass(frozen=True)
@@ -56,24 +67,60 @@ class Ceiling:
     rule: str
     reason_sv: str
     reason_en: str
+    bound: str = BOUND_BY_RULES  # BOUND_BY_TABLE when the DMN row set it
 
 
-def _limit_ceiling(loa: int, issued_at: datetime, limit: ValidityLimit) -> Ceiling:
+def statutory_limit(loa: int, issued_at: datetime) -> ValidityLimit:
+    """The longest validity the rules allow, whatever a DMN table says (S3).
+
+    LoA3 reserve: 6 months (R9). LoA2: 6 months before 2025-11-16 (004), 14 days from
+    2025-11-16 (R11), by the local issue date.
+    """
+    if loa == 3:
+        return ValidityLimit(days=None, months=LOA3_RESERVE_MAX_MONTHS, rule="R9")
+    if to_local(issued_at).date() < LOA2_FOURTEEN_DAYS_FROM:
+        return ValidityLimit(days=None, months=LOA2_MAX_MONTHS_BEFORE_2025_11_16, rule="R11")
+    return ValidityLimit(days=LOA2_MAX_DAYS_FROM_2025_11_16, months=None, rule="R11")
+
+
+def capped_by_rules(
+    loa: int, issued_at: datetime, table_limit: ValidityLimit
+) -> ValidityLimit | None:
+    """The rules' limit when it is shorter than the DMN row's (the row is capped, S3)."""
+    rules = statutory_limit(loa, issued_at)
+    table = limit_ceiling(loa, issued_at, table_limit, BOUND_BY_TABLE)
+    return rules if limit_ceiling(loa, issued_at, rules).until < table.until else None
+
+
+def effective_limit(loa: int, issued_at: datetime, table_limit: ValidityLimit) -> ValidityLimit:
+    """The shorter of a DMN table's limit and the rules' limit, as users are told it."""
+    return capped_by_rules(loa, issued_at, table_limit) or table_limit
+
+
+def describe_limit(limit: ValidityLimit, lang: str = "sv") -> str:
+    """ "14 dagar" / "6 months": a limit as a help text or a refusal shows it."""
     if limit.days is not None:
-        return Ceiling(
-            until=add_local_days(issued_at, limit.days),
-            rule=limit.rule,
-            reason_sv=f"LoA{loa}-certifikat får gälla högst {limit.days} dagar ({limit.rule})",
-            reason_en=f"LoA{loa} certificates may be valid at most {limit.days} days "
-            f"({limit.rule})",
-        )
-    assert limit.months is not None  # guaranteed by ValidityLimit.__post_init__
+        return f"{limit.days} {'dagar' if lang == 'sv' else 'days'}"
+    return f"{limit.months} {'månader' if lang == 'sv' else 'months'}"
+
+
+def limit_ceiling(
+    loa: int, issued_at: datetime, limit: ValidityLimit, bound: str = BOUND_BY_RULES
+) -> Ceiling:
+    """The ceiling one limit sets for a certificate issued at `issued_at`."""
+    if limit.days is not None:
+        until = add_local_days(issued_at, limit.days)
+    else:
+        assert limit.months is not None  # guaranteed by ValidityLimit.__post_init__
+        until = add_local_months(issued_at, limit.months)
     return Ceiling(
-        until=add_local_months(issued_at, limit.months),
+        until=until,
         rule=limit.rule,
-        reason_sv=f"LoA{loa}-certifikat får gälla högst {limit.months} månader ({limit.rule})",
-        reason_en=f"LoA{loa} certificates may be valid at most {limit.months} months "
+        reason_sv=f"LoA{loa}-certifikat får gälla högst {describe_limit(limit, 'sv')} "
         f"({limit.rule})",
+        reason_en=f"LoA{loa} certificates may be valid at most {describe_limit(limit, 'en')} "
+        f"({limit.rule})",
+        bound=bound,
     )
 
 
@@ -87,7 +134,8 @@ def validity_ceiling(
 ) -> Ceiling:
     """The earliest of every limit that applies to a certificate issued at `issued_at`.
 
-    On a tie the first in this order wins: the DMN limit, R13, R14, R3.
+    `limit` is the DMN table's; the rules' own limit (R9, R11) caps it (S3). On a tie the
+    first in this order wins: the DMN limit, the rules' limit, R13, R14, R3.
     """
     if loa not in (2, 3):
         raise Invalid(
@@ -95,7 +143,11 @@ def validity_ceiling(
             f"SITHS has only LoA2 and LoA3, not {loa} (R1).",
             rule="R1",
         )
-    candidates = [_limit_ceiling(loa, issued_at, limit)]
+    candidates = [
+        limit_ceiling(loa, issued_at, limit, BOUND_BY_TABLE),
+        # S3: a DMN row may lower the limit, never lift it past R9/R11.
+        limit_ceiling(loa, issued_at, statutory_limit(loa, issued_at)),
+    ]
     if loa == 2 and to_local(issued_at).date() < LOA2_NO_LONGER_THAN_2025_12_01:
         # R13: certificates issued before 2025-12-01 must not run past it.
         candidates.append(

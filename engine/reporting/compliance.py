@@ -42,6 +42,7 @@ from engine.policy.timekeeping import to_local
 from engine.policy.validity import LOA2_NATIONAL_END
 from engine.policy.validity import LOA2_NO_LONGER_THAN_2025_12_01
 from engine.policy.validity import ValidityLimit
+from engine.policy.validity import effective_limit
 from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
@@ -224,8 +225,11 @@ class Loa2Compliance:
             verdict = judge_loa2(
                 issued_at=cert.valid_from,
                 valid_until=cert.valid_until,
-                # S6: the table in force at the issue instant (cached per version and day).
-                limit=self._policy.validity_limit(2, cert.valid_from),
+                # S6: the table in force at the issue instant (cached per version and day),
+                # S3: capped by R11 as the engine issued it.
+                limit=effective_limit(
+                    2, cert.valid_from, self._policy.validity_limit(2, cert.valid_from)
+                ),
                 accepts_after_national_end=accepts,
                 marked_not_national=not cert.valid_for_national_systems,
                 calendar=calendar,

@@ -1,7 +1,8 @@
 """Deadlines (R7, R8): LoA3 cases and the time between the first and second verification.
 
 A LoA3 reserve case starts with the first administrator's verification; the second must
-follow within 5 local days (R7), or the case lapses. Per card station (the station of the
+follow before the deadline of the case's own process version (R7: its timer, 5 local
+days in version 1), or the case lapses. Each row's deadline is that case's timer row. Per card station (the station of the
 first administrator's LoA3 right, where the applicant's clock started) the report gives
 the median and 95th percentile of the completed cases' waiting time, and a histogram.
 Durations are kept as one float per completed case (8 bytes each), which stays small
@@ -27,22 +28,23 @@ from sqlalchemy.orm import aliased
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Person
+from engine.model import Timer
 from engine.model.cases import CASE_LAPSED
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_COMPLETED
-from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import to_local
 from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
-from engine.services.actions import SECOND_VERIFICATION_DEADLINE_DAYS
 
 LOA3_PROCESS = "loa3-reserve"
 SECOND_VERIFICATION_TASK = "second_verification"
 NO_STATION = "–"
-# Histogram buckets in whole days since the first verification: 0–1, 1–2, … 4–5.
-HISTOGRAM_DAYS = SECOND_VERIFICATION_DEADLINE_DAYS
+DEADLINE_RULE = "R7"
+# Histogram buckets in whole days since the first verification: 0–1, 1–2, … up to the
+# longest deadline among the cases (5 for version 1: 4–5), at least this many.
+HISTOGRAM_DAYS = 1
 SECONDS_PER_HOUR = 3600.0
 
 OUTCOME_COMPLETED = "completed"
@@ -59,12 +61,19 @@ class DeadlineRow:
     first_at: datetime  # local
     first_admin: str
     station: str
-    deadline_at: datetime  # local
+    deadline_at: datetime | None  # local; None when the case's version has no R7 timer
     second_at: datetime | None  # local
     second_admin: str | None
     second_station: str | None
     hours: float | None
     outcome: str
+
+    @property
+    def deadline_days(self) -> int | None:
+        """The deadline's length in local days (119 hours across spring DST is 5)."""
+        if self.deadline_at is None:
+            return None
+        return max(1, round((self.deadline_at - self.first_at).total_seconds() / 86400))
 
 
 def percentile(sorted_values: list[float] | array[float], share: float) -> float | None:
@@ -95,14 +104,27 @@ class StationStats:
 class DeadlineSummary:
     stations: dict[str, StationStats] = field(default_factory=dict)
     histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_DAYS)
+    # R7: the deadline lengths (local days) the cases' versions gave them, e.g. {5, 7}.
+    deadline_days: set[int] = field(default_factory=set)
 
     def add(self, row: DeadlineRow) -> None:
         stats = self.stations.setdefault(row.station, StationStats())
         stats.outcomes[row.outcome] += 1
+        days = row.deadline_days
+        if days is not None:
+            self.deadline_days.add(days)
+            self._widen(days)
         if row.hours is not None:
             stats.hours.append(row.hours)
-            bucket = min(int(row.hours // 24), HISTOGRAM_DAYS - 1)
+            bucket = int(row.hours // 24)
+            if days is not None:
+                bucket = min(bucket, days - 1)
+            self._widen(bucket + 1)
             self.histogram[bucket] += 1
+
+    def _widen(self, buckets: int) -> None:
+        if buckets > len(self.histogram):
+            self.histogram.extend([0] * (buckets - len(self.histogram)))
 
     @property
     def total(self) -> StationStats:
@@ -128,6 +150,14 @@ class DeadlineReport:
         first = aliased(Person)
         second = aliased(Person)
         done = aliased(CaseTask)
+        # R7: each case's deadline is its own timer row (its version's timer), never a constant.
+        deadline = (
+            select(Timer.due_at)
+            .where(Timer.case_id == Case.id, Timer.rule == DEADLINE_RULE, Timer.interrupting)
+            .order_by(Timer.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         query = (
             select(
                 Case.id,
@@ -143,6 +173,7 @@ class DeadlineReport:
                 done.completed_by_id,
                 second.username,
                 second.display_name,
+                deadline,
             )
             .join(first, first.id == Case.started_by_id)
             .outerjoin(holder, holder.id == Case.holder_id)
@@ -169,9 +200,8 @@ class DeadlineReport:
 
     def _row(self, record: tuple[Any, ...]) -> DeadlineRow:
         (case_id, state, started_at, started_by_id, f_user, f_name) = record[:6]
-        (h_user, h_number, h_name, completed_at, completed_by_id, s_user, s_name) = record[6:]
-        # R7: the deadline is the same local clock time 5 days after the first verification.
-        deadline = add_local_days(started_at, SECOND_VERIFICATION_DEADLINE_DAYS)
+        (h_user, h_number, h_name, completed_at, completed_by_id, s_user, s_name) = record[6:13]
+        deadline: datetime | None = record[13]
         day = to_local(started_at).date()
         hours = None
         second_station = None
@@ -184,7 +214,8 @@ class DeadlineReport:
         elif state == CASE_LAPSED:
             outcome = OUTCOME_LAPSED
         elif state == CASE_OPEN:
-            outcome = OUTCOME_OVERDUE if self._now >= deadline else OUTCOME_WAITING
+            overdue = deadline is not None and self._now >= deadline
+            outcome = OUTCOME_OVERDUE if overdue else OUTCOME_WAITING
         else:
             outcome = OUTCOME_OTHER
         return DeadlineRow(
@@ -193,7 +224,7 @@ class DeadlineReport:
             first_at=to_local(started_at),
             first_admin=person_label(f_user, None, f_name),
             station=self._staff.station_of(started_by_id, "loa3_admin", day) or NO_STATION,
-            deadline_at=to_local(deadline),
+            deadline_at=to_local(deadline) if deadline is not None else None,
             second_at=to_local(completed_at) if completed_at else None,
             second_admin=person_label(s_user, None, s_name) if completed_at else None,
             second_station=second_station,

@@ -1,7 +1,9 @@
 """Card-station staffing (R8): LoA3 administrators against opening hours, day by day.
 
 An applicant meets a first LoA3 administrator at a station that is open, and must meet a
-*different* one within 5 days (R6, R7), at the same or another station. The directory
+*different* one before the R7 deadline (R6, R7), at the same or another station. The
+deadline's length is the timer of the loa3-reserve version new cases start on (5 days in
+version 1), never a constant here. The directory
 records which station an administrator's right belongs to, not a roster, so an
 administrator counts as available whenever their station is open. A station is closed
 on public holidays, midsommarafton, julafton, nyårsafton and local closing days.
@@ -9,7 +11,7 @@ on public holidays, midsommarafton, julafton, nyårsafton and local closing days
 A day is *blocked* when some station is open with a LoA3 administrator, yet no second,
 different administrator can be met before the deadline: meeting the first as late as
 possible that day (just before closing) gives the latest deadline, the same clock time
-5 days later.
+N days later.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from engine.policy.timekeeping import WEEKDAY_NAMES_SV
 from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.rights import rights_granting
-from engine.services.actions import SECOND_VERIFICATION_DEADLINE_DAYS
+from engine.services.deadlines import newest_second_verification_days
 
 LOA3_ROLE = "loa3_admin"
+LOA3_PROCESS = "loa3-reserve"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class StaffingReport:
             )
         )
         self._cache: dict[date, tuple[StationDay, ...]] = {}
+        # R7: the length new cases get from their version's timer; None without such a timer.
+        self.deadline_days = newest_second_verification_days(session, LOA3_PROCESS)
 
     def weekday_table(self, on: date) -> list[WeekdayRow]:
         """Per station and weekday: opening hours and LoA3 administrators in force on `on`."""
@@ -132,13 +137,15 @@ class StaffingReport:
 
     def blocked_days(self) -> Iterator[BlockedDay]:
         """Days of the period on which a first verification leaves no way to a second."""
+        if self.deadline_days is None:
+            return
         for day in self._period.days():
             options = tuple(sd for sd in self.station_days(day) if sd.is_open and sd.admins)
             if not options:
                 continue
             if any(self._second_possible(day, first) for first in options):
                 continue
-            window = [day + timedelta(days=n) for n in range(SECOND_VERIFICATION_DEADLINE_DAYS + 1)]
+            window = [day + timedelta(days=n) for n in range(self.deadline_days + 1)]
             reachable = sorted(
                 {a for d in window for sd in self.station_days(d) if sd.is_open for a in sd.admins}
             )
@@ -148,16 +155,17 @@ class StaffingReport:
             yield BlockedDay(day, options, tuple(reachable), holidays)
 
     def _second_possible(self, day: date, first: StationDay) -> bool:
-        """Whether some first admin at `first` leaves a different admin within 5 days."""
+        """Whether some first admin at `first` leaves a different admin within the deadline."""
+        days = self.deadline_days or 0
         latest_close = max(closes for _, closes in first.hours)
         for admin in first.admins:
-            for offset in range(SECOND_VERIFICATION_DEADLINE_DAYS + 1):
+            for offset in range(days + 1):
                 for other in self.station_days(day + timedelta(days=offset)):
                     if not other.is_open or not any(a != admin for a in other.admins):
                         continue
-                    if offset < SECOND_VERIFICATION_DEADLINE_DAYS:
+                    if offset < days:
                         return True
-                    # R7: on day 5 only before the first meeting's clock time.
+                    # R7: on the last day only before the first meeting's clock time.
                     if min(opens for opens, _ in other.hours) < latest_close:
                         return True
         return False

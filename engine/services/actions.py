@@ -18,14 +18,22 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import Conflict
-from engine.errors import NotFound
+from engine.errors import Invalid
 from engine.errors import NotPermitted
+from engine.invariants import FIRST_VERIFICATION_MARK
+from engine.invariants import SECOND_VERIFICATION_MARK
+from engine.invariants import card_from_stock
+from engine.invariants import certificate_loa
+from engine.invariants import require_case_loa
+from engine.invariants import require_deadline
+from engine.invariants import require_loa3_verifier
+from engine.invariants import require_may_issue
+from engine.invariants import require_second_verifier
 from engine.model import Case
 from engine.model import Certificate
 from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
-from engine.model.cards import CARD_IN_STOCK
 from engine.model.cards import CARD_ISSUED
 from engine.policy.identity import check_age_for_loa
 from engine.policy.identity import check_loa3_identity
@@ -34,6 +42,9 @@ from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
 from engine.policy.timekeeping import to_local
+from engine.policy.validity import ValidityLimit
+from engine.policy.validity import capped_by_rules
+from engine.policy.validity import describe_limit
 from engine.policy.validity import is_valid_for_national_systems
 from engine.policy.validity import resolve_valid_until
 from engine.policy.validity import validity_ceiling
@@ -41,8 +52,6 @@ from engine.services.directory import identity_of
 from engine.services.directory import require_employment
 from engine.services.directory import resolve_holder
 from engine.services.policy import PolicyReader
-
-SECOND_VERIFICATION_DEADLINE_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class ActionContext:
 
     @property
     def loa(self) -> int:
-        return int(self.properties.get("loa", "2"))
+        """The task's `loa` property; missing or not 2/3 is refused, never defaulted (S3)."""
+        return certificate_loa(self.properties, self.properties.get("action", ""))
 
 
 @dataclass
@@ -92,27 +102,33 @@ def _holder_fields(holder: Person) -> dict[str, Any]:
 
 
 def first_verification(ctx: ActionContext) -> ActionResult:
-    """R6: the first LoA3 admin verifies; R3, age 18, R10; the R7 deadline starts now."""
+    """R6: the first LoA3 admin verifies; R3, age 18, R10; the R7 deadline starts now.
+
+    The deadline itself is the process version's timer (the case service audits it from
+    there); the R6 decision recorded here is what the second step checks against (S3).
+    """
     now = ctx.clock.now()
     day = to_local(now).date()
+    # R5 whatever the lane of this step says (S3).
+    require_loa3_verifier(ctx.actor, ctx.organisation, day)
     holder = resolve_holder(ctx.session, str(ctx.fields["holder"]), day)
     _refuse_self_verification(holder, ctx.actor)
     require_employment(holder, ctx.organisation, day)
     identity = identity_of(holder, day)
     check_age_for_loa(identity.birth_date, day, 3)
     dispensation = check_loa3_identity(identity, str(ctx.fields["id_document"]), day)
-    deadline = add_local_days(now, SECOND_VERIFICATION_DEADLINE_DAYS)  # R7
     data = {
         **_holder_fields(holder),
         "loa": 3,
         "id_document": ctx.fields["id_document"],
         "first_admin": ctx.actor.username,
         "first_verified_at": now.isoformat(),
-        "deadline_at": deadline.isoformat(),
     }
     decisions = [
         PolicyDecision(
-            "R7", f"Andra verifieringen senast {format_local(deadline)}", {"deadline": deadline}
+            "R6",
+            f"Första identitetskontrollen: {ctx.actor.username} / First verification",
+            {"verification": FIRST_VERIFICATION_MARK},
         ),
     ]
     if dispensation:
@@ -137,44 +153,70 @@ def order_loa2(ctx: ActionContext) -> ActionResult:
 
 
 def issue_reserve_card(ctx: ActionContext) -> ActionResult:
-    """Issue a stock card at the task's LoA (R1, R2, R4) with a certificate within policy."""
-    assert ctx.case is not None and ctx.case.holder is not None
+    """Issue a stock card at the task's LoA (R1, R2, R4) with a certificate within policy.
+
+    S3: the role (R5) and, for LoA3, the two different LoA3 administrators (R6) are
+    checked here whatever the task's lane and properties say.
+    """
+    case = _case_with_holder(ctx)
     now = ctx.clock.now()
     day = to_local(now).date()
-    holder = ctx.case.holder
+    holder = case.holder
+    assert holder is not None  # _case_with_holder refuses a case without one
+    loa = ctx.loa
+    require_case_loa(ctx.case_data, loa)
+    require_may_issue(ctx.actor, ctx.organisation, loa, day, renewal=False)
+    first = None
+    if loa == 3:
+        require_deadline(case)
+        first = require_second_verifier(ctx.session, case, ctx.actor)
     decisions: list[PolicyDecision] = []
+    if first is not None:
+        decisions.append(
+            PolicyDecision(
+                "R6",
+                f"Två LoA3-administratörer: {first.person.username} och {ctx.actor.username} / "
+                f"two LoA3 administrators",
+                {"verification": SECOND_VERIFICATION_MARK, "first": first.person.username},
+            )
+        )
     dispensation = None
     _refuse_self_verification(holder, ctx.actor)
-    if ctx.loa == 3:
+    if loa == 3:
         identity = identity_of(holder, day)
         check_age_for_loa(identity.birth_date, day, 3)
         dispensation = check_loa3_identity(identity, str(ctx.fields["id_document"]), day)
     else:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
-    card = _card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, ctx.loa)
+    card = card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
     valid_until, ceiling_rule, more = _validity(ctx, holder, now)
     decisions.extend(more)
     card.state = CARD_ISSUED
     card.holder = holder
-    card.loa = ctx.loa
+    card.loa = loa
     card.issued_at = now
-    first_admin = ctx.case.started_by if ctx.loa == 3 else None
+    first_admin = first.person if first is not None else None
     ctx.session.add(
         _certificate(ctx, card, holder, "issue", now, valid_until, ceiling_rule, first_admin)
     )
     data = {**_validity_data(ctx, valid_until), "card_number": card.number}
-    if ctx.loa == 3:
+    if loa == 3:
         data["second_admin"] = ctx.actor.username
         data["second_id_document"] = ctx.fields["id_document"]
     return ActionResult(data, decisions, holder, card.number, dispensation)
 
 
 def renew_certificate(ctx: ActionContext) -> ActionResult:
-    """R4/R11/R12/R14: a new validity at the card's own LoA, only outside office hours."""
-    assert ctx.case is not None and ctx.case.holder is not None
+    """R4/R11/R12/R14: a new validity at the card's own LoA, only outside office hours.
+
+    S3: the role that renews (R5, R9, R15) is checked whatever the task's lane says.
+    """
+    case = _case_with_holder(ctx)
     now = ctx.clock.now()
-    holder = ctx.case.holder
+    holder = case.holder
+    assert holder is not None  # _case_with_holder refuses a case without one
+    require_may_issue(ctx.actor, ctx.organisation, ctx.loa, to_local(now).date(), renewal=True)
     card = ctx.session.get(ReserveCard, str(ctx.case_data.get("card_number")))
     if card is None or card.state != CARD_ISSUED or card.holder_id != holder.id:
         raise Conflict(
@@ -205,6 +247,18 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def _case_with_holder(ctx: ActionContext) -> Case:
+    """A card is issued or renewed only in a case whose holder was verified (S3)."""
+    if ctx.case is None or ctx.case.holder is None:
+        raise Invalid(
+            "Processen utfärdar eller förnyar ett kort innan någon innehavare är styrkt; inget "
+            "kort utfärdas. Kontakta processägaren (S3). / The process issues or renews a card "
+            "before any holder was verified; no card is issued. Contact the process owner (S3).",
+            rule="S3",
+        )
+    return ctx.case
+
+
 def _refuse_self_verification(holder: Person, actor: Person) -> None:
     if holder.id == actor.id:
         raise NotPermitted(
@@ -214,35 +268,6 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
         )
 
 
-def _card_from_stock(session: Session, number: str, holder: Person, loa: int) -> ReserveCard:
-    """R2: a card goes to one holder ever; R4: a LoA2 card never becomes LoA3."""
-    card = session.get(ReserveCard, number)
-    if card is None:
-        raise NotFound(
-            f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
-        )
-    if card.holder_id is not None and card.holder_id != holder.id:
-        raise NotPermitted(
-            f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
-            f"till en person, en gång (R2). / Card {number} was already issued to another "
-            f"person; a reserve card goes to one person, ever (R2).",
-            rule="R2",
-        )
-    if card.loa == 2 and loa == 3:
-        raise NotPermitted(
-            f"Kortet {number} är utfärdat på LoA2 och kan inte uppgraderas till LoA3; använd ett "
-            f"nytt reservkort (R4). / Card {number} was issued at LoA2 and cannot be upgraded to "
-            f"LoA3; use a new reserve card (R4).",
-            rule="R4",
-        )
-    if card.state != CARD_IN_STOCK:
-        raise Conflict(
-            f"Kortet {number} är inte blankt i lager (status {card.state}). / "
-            f"Card {number} is not blank in stock (state {card.state})."
-        )
-    return card
-
-
 def _validity(
     ctx: ActionContext, holder: Person, now: datetime
 ) -> tuple[datetime, str, list[PolicyDecision]]:
@@ -250,7 +275,7 @@ def _validity(
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
-    limit = ctx.policy.validity_limit(ctx.loa, now)
+    limit = _table_limit(ctx, now)
     ceiling = validity_ceiling(
         loa=ctx.loa,
         issued_at=now,
@@ -261,13 +286,55 @@ def _validity(
     valid_until = resolve_valid_until(
         parse_date_or_instant(str(ctx.fields["valid_until"])), issued_at=now, ceiling=ceiling
     )
-    decision = PolicyDecision(
-        ceiling.rule,
-        f"Giltig till {format_local(valid_until)}; högst {format_local(ceiling.until)} "
-        f"({ceiling.reason_sv})",
-        {"valid_until": valid_until, "ceiling": ceiling.until},
-    )
-    return valid_until, ceiling.rule, [decision]
+    decisions = [
+        PolicyDecision(
+            ceiling.rule,
+            f"Giltig till {format_local(valid_until)}; högst {format_local(ceiling.until)} "
+            f"({ceiling.reason_sv})",
+            {
+                "valid_until": valid_until,
+                "ceiling": ceiling.until,
+                "bound": ceiling.bound,
+                "table_limit": describe_limit(limit, "en"),
+            },
+        )
+    ]
+    decisions += _table_capped(ctx.loa, now, limit)
+    return valid_until, ceiling.rule, decisions
+
+
+def _table_limit(ctx: ActionContext, now: datetime) -> ValidityLimit:
+    """The validity-limits row in force; a row without a usable limit is refused (S3)."""
+    try:
+        return ctx.policy.validity_limit(ctx.loa, now)
+    except (ValueError, TypeError) as error:
+        raise Invalid(
+            f"Beslutstabellen validity-limits ger ingen användbar giltighetstid för LoA{ctx.loa} "
+            f"({error}); inget certifikat utfärdas. Kontakta processägaren (S3). / The "
+            f"validity-limits table gives no usable validity for LoA{ctx.loa} ({error}); no "
+            f"certificate is issued. Contact the process owner (S3).",
+            rule="S3",
+        ) from error
+
+
+def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyDecision]:
+    """S3: audit that a DMN row allowing more than R9/R11 was capped by the rule."""
+    rules = capped_by_rules(loa, now, limit)
+    if rules is None:
+        return []
+    return [
+        PolicyDecision(
+            rules.rule,
+            f"Beslutstabellen tillät {describe_limit(limit, 'sv')}; regeln tillåter högst "
+            f"{describe_limit(rules, 'sv')} ({rules.rule}, S3) / The decision table allowed "
+            f"{describe_limit(limit, 'en')}; the rule allows at most "
+            f"{describe_limit(rules, 'en')} ({rules.rule}, S3)",
+            {
+                "table_limit": describe_limit(limit, "en"),
+                "rules_limit": describe_limit(rules, "en"),
+            },
+        )
+    ]
 
 
 def _accepts_loa2(organisation: Organisation) -> bool:

@@ -39,12 +39,15 @@ from engine.rights import rights_granting
 from engine.rights import role_label
 from engine.runner import SERIALIZER_VERSION
 from engine.runner import CaseRunner
+from engine.runner.definitions import has_deadline_timer
+from engine.runner.definitions import timer_named
 from engine.services.actions import ACTIONS
 from engine.services.actions import ActionContext
 from engine.services.actions import ActionResult
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.audit import record_refusal
+from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
 from engine.services.policy import PolicyReader
@@ -89,6 +92,8 @@ def start_case(
             result = _run_action(properties, context)
             _note_result(audit, result, policy)
             runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
+            # R7: the deadline the version's timer just set, as the audit tells it.
+            result.decisions.extend(deadline_decisions(runner.waiting_timers(), set()))
             case = Case(
                 process_version=version,
                 process_id=version.process_id,
@@ -155,7 +160,11 @@ def complete_task(
             )
             result = _run_action(view.properties, context)
             _note_result(audit, result, policy)
+            watch_deadlines = has_deadline_timer(case.process_version.spec_json)
+            known = {t.task_id for t in runner.waiting_timers()} if watch_deadlines else set()
             runner.complete_user_task(task.id, {**fields, **result.data})
+            if watch_deadlines:
+                result.decisions.extend(deadline_decisions(runner.waiting_timers(), known))
             task.state = TASK_COMPLETED
             task.completed_at = clock.now()
             task.completed_by = actor
@@ -255,11 +264,16 @@ def _check_deadline(session: Session, clock: Clock, task: CaseTask) -> None:
     rule = passed.rule or "R7"
     when = format_local(passed.due_at)
     if rule == "R7":
+        # R7: the length comes from the timer of the case's own version, never from Python.
+        timer = timer_named(task.case.process_version.spec_json, passed.name)
+        days = timer.days if timer is not None else None
+        within_sv = f": den ska göras inom {days} dagar från den första" if days else ""
+        within_en = f": it must happen within {days} days of the first" if days else ""
         message = (
-            f"Tidsfristen för andra verifieringen gick ut {when}: den ska göras inom 5 dagar från "
-            f"den första (R7). Ärendet förfaller; börja om med ett nytt ärende. / The deadline for "
-            f"the second verification passed at {when}: it must happen within 5 days of the first "
-            f"(R7). The case lapses; start over with a new case."
+            f"Tidsfristen för andra verifieringen gick ut {when}{within_sv} (R7). Ärendet "
+            f"förfaller; börja om med ett nytt ärende. / The deadline for the second "
+            f"verification passed at {when}{within_en} (R7). The case lapses; start over with a "
+            f"new case."
         )
     else:
         message = (

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.invariants import excluded_person_id
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import ProcessVersion
@@ -150,7 +151,8 @@ def _project_tasks(
     for task_id, view in ready.items():
         if task_id in known:
             continue
-        excluded = case.started_by_id if view.properties.get("four_eyes") == "start" else None
+        # R6: whom four-eyes keeps out; for LoA3 issuance whatever the properties say (S3).
+        excluded = excluded_person_id(session, case, view.properties)
         projected[task_id] = CaseTask(
             id=task_id,
             case_id=case.id,

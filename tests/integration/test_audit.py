@@ -55,8 +55,10 @@ def test_audit_loa3_case_records_every_step_in_order(flows: Flows) -> None:
     steps = [(e.action, e.actor, e.role, e.rule) for e in _events(flows, case_id)]
     assert steps == [
         ("start", "anna", "loa3_admin", None),
-        ("policy_decision", "anna", "loa3_admin", "R7"),
+        ("policy_decision", "anna", "loa3_admin", "R6"),  # the first verification (S3)
+        ("policy_decision", "anna", "loa3_admin", "R7"),  # the deadline the timer set
         ("complete", "bertil", "loa3_admin", None),
+        ("policy_decision", "bertil", "loa3_admin", "R6"),  # two LoA3 administrators
         ("policy_decision", "bertil", "loa3_admin", "R9"),
         ("completed", "bertil", "loa3_admin", None),
     ]
@@ -65,7 +67,7 @@ def test_audit_loa3_case_records_every_step_in_order(flows: Flows) -> None:
 def test_audit_rows_carry_utc_and_local_time_of_the_set_clock(flows: Flows) -> None:
     case_id = _issue_to_frida(flows)
     events = _events(flows, case_id)
-    start, complete = events[0], events[2]
+    start, complete = events[0], events[3]
     assert start.at_utc == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert start.at_local == "2026-11-23T10:00:00+01:00"
     assert complete.at_utc == datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
@@ -76,8 +78,10 @@ def test_audit_rows_carry_utc_and_local_time_of_the_set_clock(flows: Flows) -> N
 
 def test_audit_issue_records_the_validity_table_version_card_and_holder(flows: Flows) -> None:
     case_id = _issue_to_frida(flows)
-    start, decision_r7, complete, decision_r9, completed = _events(flows, case_id)
+    start, first, decision_r7, complete, second, decision_r9, completed = _events(flows, case_id)
     assert "validity-limits@1" not in start.policy_version  # no table was read at start
+    assert '"verification": "first"' in first.details_json
+    assert '"first": "anna"' in second.details_json
     for event in (complete, decision_r9, completed):
         assert "validity-limits@1" in event.policy_version, event.action
         assert (event.card_number, event.holder) == ("RK000001", "frida"), event.action
@@ -112,7 +116,7 @@ def test_audit_r10_dispensation_relied_on_is_recorded_on_every_row_of_the_step(
     case = flows.at("2026-03-20 10:00").start_loa3("anna", holder="ivan", id_document="passport")
     start, *decisions = _events(flows, case.id)
     assert start.dispensation == "R10-dispensation-until-2026-03-30"
-    assert {d.rule for d in decisions} == {"R7", "R10"}
+    assert {d.rule for d in decisions} == {"R6", "R7", "R10"}
     assert all(d.dispensation == start.dispensation for d in decisions)
 
 

@@ -141,12 +141,28 @@ def test_labels_are_swedish_by_default_and_english_on_request(registry: FormRegi
         form.label("card_number", "de")
 
 
-def test_r11_renewal_help_tells_of_14_days_and_r12_office_hours(registry: FormRegistry) -> None:
+def test_r11_renewal_help_tells_the_limit_in_force_and_r12_office_hours(
+    registry: FormRegistry,
+) -> None:
     form = registry.get("loa2-remote-order", "renew_loa2")
     assert form is not None
-    assert "14 dagar" in form.help("valid_until", "sv") and "(R11)" in form.help("valid_until")
+    # The limit is the model's (the validity-limits table in force), filled in when shown.
+    assert "{loa2_max_validity}" in form.help("valid_until", "sv")
+    shown = {"loa2_max_validity": "10 dagar"}
+    assert "högst 10 dagar framåt (R11)" in form.help("valid_until", "sv", shown)
     assert "kontorstid" in form.help("valid_until") and "(R12)" in form.help("valid_until")
-    assert "14 days" in form.help("valid_until", "en")
+    assert "at most 10 days ahead (R11)" in form.help(
+        "valid_until", "en", {"loa2_max_validity": "10 days"}
+    )
+
+
+def test_no_help_text_repeats_a_deadline_or_limit_the_model_owns(registry: FormRegistry) -> None:
+    """R7, R9, R11: the numbers come from the BPMN timer and the DMN table in force."""
+    owned = re.compile(r"\b(5|7|14) (dagar|days)\b|\b6 (månader|months)\b")
+    for form in registry:
+        for field in form.field_names():
+            for lang in ("sv", "en"):
+                assert not owned.search(form.help(field, lang)), (form.form_id, field, lang)
 
 
 @pytest.mark.parametrize(

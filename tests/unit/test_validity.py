@@ -15,8 +15,10 @@ from engine.policy.timekeeping import STOCKHOLM
 from engine.policy.timekeeping import to_local
 from engine.policy.validity import Ceiling
 from engine.policy.validity import ValidityLimit
+from engine.policy.validity import effective_limit
 from engine.policy.validity import is_valid_for_national_systems
 from engine.policy.validity import resolve_valid_until
+from engine.policy.validity import statutory_limit
 from engine.policy.validity import validity_ceiling
 
 LOA3_LIMIT = ValidityLimit(days=None, months=6, rule="R9")
@@ -249,3 +251,72 @@ def test_validity_limit_needs_exactly_one_positive_amount(
 ) -> None:
     with pytest.raises(ValueError):
         ValidityLimit(days=days, months=months, rule="R11")
+
+
+# --- S3: a DMN row may lower a limit, never lift it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("loa", "issued_at", "table", "until", "rule", "bound"),
+    [
+        pytest.param(
+            2,
+            local(2026, 7, 1, 15, 1),
+            ValidityLimit(30, None, "R11"),
+            local(2026, 7, 15, 15, 1),
+            "R11",
+            "rules",
+            id="loa2-30-days-capped-at-14",
+        ),
+        pytest.param(
+            2,
+            local(2026, 7, 1, 15, 1),
+            ValidityLimit(7, None, "R11"),
+            local(2026, 7, 8, 15, 1),
+            "R11",
+            "dmn",
+            id="loa2-7-days-lowers",
+        ),
+        pytest.param(
+            2,
+            local(2025, 5, 2, 10),
+            ValidityLimit(None, 12, "R11"),
+            local(2025, 11, 2, 10),
+            "R11",
+            "rules",
+            id="loa2-before-2025-11-16-six-months",
+        ),
+        pytest.param(
+            3,
+            local(2026, 8, 31, 10),
+            ValidityLimit(None, 12, "R9"),
+            local(2027, 2, 28, 10),
+            "R9",
+            "rules",
+            id="loa3-12-months-capped-at-6",
+        ),
+        pytest.param(
+            3,
+            local(2026, 8, 31, 10),
+            ValidityLimit(90, None, "R9"),
+            local(2026, 11, 29, 10),
+            "R9",
+            "dmn",
+            id="loa3-90-days-lowers",
+        ),
+    ],
+)
+def test_s3_rules_cap_a_longer_table_row_and_a_shorter_one_binds(
+    loa: int, issued_at: datetime, table: ValidityLimit, until: datetime, rule: str, bound: str
+) -> None:
+    ceiling = validity_ceiling(
+        loa=loa,
+        issued_at=issued_at,
+        limit=table,
+        accepts_loa2_after_national_end=True,
+        employment_end=None,
+    )
+    assert (ceiling.until, ceiling.rule, ceiling.bound) == (until, rule, bound)
+    assert effective_limit(loa, issued_at, table) == (
+        table if bound == "dmn" else statutory_limit(loa, issued_at)
+    )

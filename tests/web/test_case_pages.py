@@ -12,7 +12,10 @@ from flask import Flask
 
 from engine.clock import FixedClock
 from engine.services.lookup import CasePosition
+from tests.support.flows import Flows
 from tests.support.flows import local
+from tests.support.versions import changed
+from tests.support.versions import store_process
 from tests.web.conftest import Browser
 from tests.web.conftest import text
 from web.case_data import case_facts
@@ -108,7 +111,8 @@ def test_r7_task_page_shows_the_first_verification_with_labels_and_the_document_
     assert facts["ID-handling"] == "Pass"
     assert facts["Första kontroll av"] == "anna"
     assert facts["Första kontroll"] == "mån 2026-11-23 10:00"
-    assert facts["Tidsfrist (R7)"] == "lör 2026-11-28 10:00"
+    # R7: the task's deadline is its timer (the case's version), with how much is left of it.
+    assert facts["Tidsfrist"] == "lör 2026-11-28 10:004 d 0 h kvar av 5 dagar"  # <br> between
     assert "first_verified_at" not in page and "+00:00" not in page
     browser.post("/language", {"lang": "en", "next": task})
     facts = dict(_facts(text(browser.get(task))))
@@ -166,3 +170,22 @@ def test_boundary_timer_labels_on_one_task_do_not_overlap() -> None:
         boxes.append((x, y, x + width, y + len(lines) * LINE_HEIGHT))
     (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = boxes
     assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+
+
+def test_r7_start_page_and_task_form_tell_the_deadline_of_the_version(
+    browser: Browser, clock: FixedClock, flows: Flows
+) -> None:
+    """Values from the model: a 7-day version tells 7 days before and during its cases."""
+    store_process(flows, changed("loa3-reserve.bpmn", ('"P5D"', '"P7D"')))
+    clock.set(local("2026-11-23 10:00"))
+    browser.login("anna")
+    start = text(browser.get("/start/loa3"))
+    assert "inom 7 dagar (R7)" in start and "5 dagar" not in start
+    browser.post("/start/loa3", {"holder": "frida", "id_document": "passport"})
+    browser.logout()
+    clock.set(local("2026-11-24 10:00"))
+    browser.login("bertil")
+    page = text(browser.get(_task_link(text(browser.get("/tasks")), "Andra identitetskontrollen")))
+    assert "inom 7 dagar från den första kontrollen" in page
+    assert "kvar av 7 dagar" in page
+    assert "Högst 6 månader (R9)" in page  # the validity-limits table in force

@@ -107,7 +107,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "approved": "godkänd",
     "Card number, name, user name or personal number": "Kortnummer, namn, användarnamn eller personnummer",
     "Nothing found for “%(q)s”.": "Inget hittades för ”%(q)s”.",
-    "You are the first of two LoA3 ID administrators (R6). The second verification must be made by another administrator within 5 days (R7); otherwise the case lapses.": "Du är den första av två LoA3-behöriga ID-administratörer (R6). Den andra identitetskontrollen ska göras av en annan administratör inom 5 dagar (R7); annars förfaller ärendet.",
+    "You are the first of two LoA3 ID administrators (R6). The second verification must be made by another administrator within %(days)s days (R7); otherwise the case lapses.": "Du är den första av två LoA3-behöriga ID-administratörer (R6). Den andra identitetskontrollen ska göras av en annan administratör inom %(days)s dagar (R7); annars förfaller ärendet.",
     "You order; the service desk issues the certificate outside office hours (R12, R15).": "Du beställer; TjänsteID utfärdar certifikatet utanför kontorstid (R12, R15).",
     "Start case": "Starta ärendet",
     "Send order": "Skicka beställningen",

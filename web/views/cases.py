@@ -19,6 +19,7 @@ from engine.services import cases
 from engine.services import queries
 from engine.services.deploy.versions import version_forms
 from engine.services.lookup import case_position
+from engine.services.model_values import model_values
 from engine.services.worklist import office_hours_status
 from web import context
 from web.access import LOA2_ORDERERS
@@ -81,9 +82,16 @@ def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
     # The start form of the version a new case would get (the active one).
     form = version_forms(runtime, process).get(process, START_FORM_ID)
     hours = office_hours_status(runtime, clock) if process == LOA2_PROCESS else None
+    # R7 and the validity limits a new case gets: the version it starts on, the tables in force.
+    shown = model_values(runtime, clock, process)
+    r7_days = shown.placeholders(language())["r7_days"]
     if request.method == "GET":
         return render_template(
-            "start.html", form=form_view(form), endpoint=endpoint, office_hours=hours
+            "start.html",
+            form=form_view(form, shown=shown),
+            endpoint=endpoint,
+            office_hours=hours,
+            r7_days=r7_days,
         )
     values = submitted(form, request.form)
     try:
@@ -92,10 +100,11 @@ def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
         invalid = refused if isinstance(refused, FormInvalid) else None
         page = render_template(
             "start.html",
-            form=form_view(form, values, invalid),
+            form=form_view(form, values, invalid, shown),
             endpoint=endpoint,
             office_hours=hours,
             refused=refused,
+            r7_days=r7_days,
         )
         return page, status_of(refused)
     flash(gettext("Case %(id)d started.", id=summary.id), "success")

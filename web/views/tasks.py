@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from engine.errors import DomainError
 from engine.forms import FormInvalid
 from engine.services import cases
+from engine.services.model_values import model_values
 from engine.services.worklist import QueueFilter
 from engine.services.worklist import task_to_work
 from engine.services.worklist import worklist
@@ -71,8 +72,12 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
     form = opened.forms.get(opened.task.process, opened.task.name)
     task = opened.task
     facts = case_facts(opened.case_data, task.process, opened.forms, task.holder)
+    # The help texts' deadline and limits: the case's own version and the tables in force.
+    shown = model_values(runtime, clock, task.process, task.case)
     if request.method == "GET":
-        return render_template("task.html", opened=opened, facts=facts, form=form_view(form))
+        return render_template(
+            "task.html", opened=opened, facts=facts, form=form_view(form, shown=shown)
+        )
     values = submitted(form, request.form)
     try:
         summary = cases.complete_task(runtime, clock, task_id, current_username(), values)
@@ -81,13 +86,17 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
             "task.html",
             opened=opened,
             facts=facts,
-            form=form_view(form, values, refused),
+            form=form_view(form, values, refused, shown),
             refused=refused,
         )
         return page, 422
     except DomainError as refused:
         page = render_template(
-            "task.html", opened=opened, facts=facts, form=form_view(form, values), refused=refused
+            "task.html",
+            opened=opened,
+            facts=facts,
+            form=form_view(form, values, shown=shown),
+            refused=refused,
         )
         return page, status_of(refused)
     title = task_title(opened.task.process, opened.task.name, opened.task.title, opened.forms)

@@ -1,0 +1,70 @@
+"""Numbers users read in forms and on pages, taken from the model in force, not from Python.
+
+A help text says "inom {r7_days} dagar" and "högst {loa2_max_validity}"; the values come
+from the case's own process version (its R7 timer) or, before a case exists, from the
+version new cases start on, and from the validity-limits table in force, capped by the
+rules (S3). So a process owner's 7-day version shows 7 days to its cases, and a DMN table
+lowering LoA2 to 10 days shows 10 days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.clock import Clock
+from engine.errors import NotFound
+from engine.model import Case
+from engine.policy.validity import ValidityLimit
+from engine.policy.validity import describe_limit
+from engine.policy.validity import effective_limit
+from engine.services.deadlines import newest_second_verification_days
+from engine.services.deadlines import second_verification_days
+from engine.services.policy import PolicyReader
+from engine.services.runtime import Runtime
+
+# Shown when the model has no such value (e.g. a version without an R7 timer).
+UNKNOWN = "–"
+
+
+@dataclass(frozen=True)
+class ModelValues:
+    """R7 days for the case (or a new one), and the validity limits in force (R9, R11)."""
+
+    second_verification_days: int | None
+    loa2_max_validity: ValidityLimit
+    loa3_max_validity: ValidityLimit
+
+    def placeholders(self, lang: str) -> dict[str, str]:
+        """What `{r7_days}`, `{loa2_max_validity}`, `{loa3_max_validity}` read as in `lang`."""
+        days = self.second_verification_days
+        return {
+            "r7_days": str(days) if days is not None else UNKNOWN,
+            "loa2_max_validity": describe_limit(self.loa2_max_validity, lang),
+            "loa3_max_validity": describe_limit(self.loa3_max_validity, lang),
+        }
+
+
+def model_values(
+    runtime: Runtime, clock: Clock, process_id: str, case_id: int | None = None
+) -> ModelValues:
+    """The values a form of `process_id` (for case `case_id`, if one exists) shows now."""
+    now = clock.now()
+    with runtime.database.sessions() as session:
+        if case_id is None:
+            days = newest_second_verification_days(session, process_id)
+        else:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound(f"Inget ärende {case_id}. / No case {case_id}.")
+            days = second_verification_days(case.process_version)
+        policy = PolicyReader(session)
+        return ModelValues(
+            second_verification_days=days,
+            loa2_max_validity=_limit(policy, 2, now),
+            loa3_max_validity=_limit(policy, 3, now),
+        )
+
+
+def _limit(policy: PolicyReader, loa: int, now: datetime) -> ValidityLimit:
+    return effective_limit(loa, now, policy.validity_limit(loa, now))
