@@ -24,7 +24,7 @@ from flask_babel import ngettext
 from engine.policy.timekeeping import to_local
 from engine.rights import ROLE_LABELS
 from engine.rights import role_label
-from engine.services.worklist import Deadline
+from engine.services.inbox import Deadline
 from web.labels import label
 
 LANGUAGES = ("sv", "en")

@@ -81,6 +81,8 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "All": "Alla",
     "Filter": "Filtrera",
     "No cases.": "Inga ärenden.",
+    "Older cases": "Äldre ärenden",
+    "More tasks": "Fler uppgifter",
     "rule": "regel",
     "Back to the start page": "Tillbaka till startsidan",
     "Sign in": "Logga in",

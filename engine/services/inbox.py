@@ -1,0 +1,206 @@
+"""The one page query behind every task list: the web queues, `task list` and the API.
+
+A page is one statement whatever the region's size: ready tasks filtered by the SQL form
+of "may work" (engine.services.may_work) and the queue filter, joined to their case, its
+holder, the claimer and the card station where the case began, in keyset order
+(created_at, id), LIMIT page size + 1. Nothing is read per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy import Row
+from sqlalchemy import and_
+from sqlalchemy import bindparam
+from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
+
+from engine.errors import NotFound
+from engine.model import AdminRight
+from engine.model import CardStation
+from engine.model import Case
+from engine.model import CaseTask
+from engine.model import Person
+from engine.model.base import UTCDateTime
+from engine.policy.timekeeping import to_local
+from engine.services.may_work import ClaimRule
+from engine.services.may_work import WorkScope
+from engine.services.may_work import may_work_clause
+from engine.services.paging import Page
+from engine.services.paging import decode_cursor
+from engine.services.paging import split_page
+from engine.services.paging import time_from_key
+from engine.services.paging import time_key
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How much of a task's time is left: "4 d 3 h kvar av 5 dagar"."""
+
+    due_at: datetime
+    remaining: timedelta
+    total: timedelta
+
+    @property
+    def total_days(self) -> int:
+        return max(1, round(self.total / timedelta(days=1)))
+
+    @property
+    def is_near(self) -> bool:
+        """Less than a fifth of the time left: the queue marks it."""
+        return self.remaining * 5 < self.total
+
+
+@dataclass(frozen=True)
+class QueueTask:
+    id: str
+    case: int
+    name: str
+    title: str
+    process: str
+    lane: str
+    holder: str | None
+    holder_name: str | None
+    station: str | None
+    created_at: datetime
+    claimed_by: str | None
+    deadline: Deadline | None
+
+    def is_claimed_by(self, username: str) -> bool:
+        return self.claimed_by == username
+
+    def as_json(self) -> dict[str, Any]:
+        """The task as `task list --json` and `GET /api/tasks` show it (CONTRACT.md keys)."""
+        due_at = self.deadline.due_at if self.deadline else None
+        return {
+            "id": self.id,
+            "case": self.case,
+            "name": self.name,
+            "title": self.title,
+            "process": self.process,
+            "lane": self.lane,
+            "holder": self.holder,
+            "due_at": to_local(due_at).isoformat(timespec="seconds") if due_at else None,
+            "claimed_by": self.claimed_by,
+        }
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Narrow the queues: one process, one card station, due within some days (in SQL)."""
+
+    process: str | None = None
+    station: str | None = None
+    due_within_days: int | None = None
+
+    def clause(self, now: datetime) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.process:
+            conditions.append(Case.process_id == self.process)
+        if self.station:
+            conditions.append(_STATION == self.station)
+        if self.due_within_days is not None:
+            limit = now + timedelta(days=self.due_within_days)
+            conditions.append(and_(CaseTask.due_at.is_not(None), CaseTask.due_at <= limit))
+        return conditions
+
+
+# The card station where the case began: its first administrator's station (R8).
+_STATION = (
+    select(CardStation.code)
+    .join(AdminRight, AdminRight.station_id == CardStation.id)
+    .where(AdminRight.person_id == Case.started_by_id)
+    .order_by(AdminRight.id)
+    .limit(1)
+    .correlate(Case)
+    .scalar_subquery()
+)
+_HOLDER = aliased(Person, name="holder")
+_CLAIMER = aliased(Person, name="claimer")
+_ROWS = (
+    select(
+        CaseTask.id,
+        CaseTask.case_id,
+        CaseTask.name,
+        CaseTask.title,
+        CaseTask.lane,
+        CaseTask.created_at,
+        CaseTask.due_at,
+        Case.process_id,
+        _HOLDER.id.label("holder_id"),
+        _HOLDER.username.label("holder_username"),
+        _HOLDER.identity_number.label("holder_number"),
+        _HOLDER.display_name.label("holder_name"),
+        _CLAIMER.username.label("claimed_by"),
+        _STATION.label("station"),
+    )
+    .select_from(CaseTask)
+    .join(Case, Case.id == CaseTask.case_id)
+    .outerjoin(_HOLDER, _HOLDER.id == Case.holder_id)
+    .outerjoin(_CLAIMER, _CLAIMER.id == CaseTask.claimed_by_id)
+)
+_ONE = _ROWS.where(CaseTask.id == bindparam("task_id"))
+
+
+def task_page(
+    session: Session,
+    scope: WorkScope,
+    *,
+    size: int,
+    claim: ClaimRule = ClaimRule.FREE_OR_MINE,
+    lanes: list[str] | None = None,
+    claimed_by_me: bool = False,
+    queue_filter: QueueFilter | None = None,
+    cursor: str | None = None,
+) -> Page[QueueTask]:
+    """One page of the tasks `scope`'s user may work (or, with ClaimRule.ANY, see)."""
+    query = _ROWS.where(may_work_clause(scope, claim=claim, lanes=lanes))
+    if claimed_by_me:
+        query = query.where(CaseTask.claimed_by_id == scope.person_id)
+    if queue_filter is not None:
+        query = query.where(*queue_filter.clause(scope.now))
+    if cursor:
+        created, task_id = decode_cursor(cursor, (str, str))
+        after = (bindparam("c", time_from_key(created, cursor), UTCDateTime()), task_id)
+        query = query.where(tuple_(CaseTask.created_at, CaseTask.id) > tuple_(*after))
+    query = query.order_by(CaseTask.created_at, CaseTask.id).limit(size + 1)
+    rows = [_queue_task(row, scope.now) for row in session.execute(query)]
+    return split_page(rows, size, lambda t: (time_key(t.created_at), t.id))
+
+
+def one_task(session: Session, task_id: str, now: datetime) -> QueueTask:
+    """A task as the queues show it, for its form page (one statement)."""
+    row = session.execute(_ONE, {"task_id": task_id}).first()
+    if row is None:
+        raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
+    return _queue_task(row, now)
+
+
+def _queue_task(row: Row[*tuple[Any, ...]], now: datetime) -> QueueTask:
+    deadline = None
+    if row.due_at is not None:
+        deadline = Deadline(row.due_at, row.due_at - now, row.due_at - row.created_at)
+    holder = None
+    if row.holder_id is not None:
+        holder = row.holder_username or row.holder_number or f"person-{row.holder_id}"
+    return QueueTask(
+        id=row.id,
+        case=row.case_id,
+        name=row.name,
+        title=row.title,
+        process=row.process_id,
+        lane=row.lane or "",
+        holder=holder,
+        holder_name=row.holder_name,
+        station=row.station,
+        created_at=row.created_at,
+        claimed_by=row.claimed_by,
+        deadline=deadline,
+    )
