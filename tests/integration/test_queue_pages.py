@@ -180,3 +180,28 @@ def test_a_cursor_that_is_not_ours_or_a_page_too_large_is_refused(
         list_cases(runtime, cursor=tasks_for(runtime, clock, "bertil", limit=1).next_cursor)
     with pytest.raises(Invalid, match="page size"):
         list_cases(runtime, limit=100_000)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_on_postgresql_the_queue_page_reads_a_partial_index_of_ready_tasks(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    _add_cases(runtime, clock, 5)
+    captured: list[tuple[str, Any]] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        captured.append((statement, parameters))
+
+    engine = runtime.database.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        tasks_for(runtime, clock, "bertil")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    statement, parameters = captured[-1]
+    assert "case_tasks" in statement
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+    assert "ix_case_tasks_ready_" in "\n".join(plan)

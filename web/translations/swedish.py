@@ -83,6 +83,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "No cases.": "Inga ärenden.",
     "Older cases": "Äldre ärenden",
     "More tasks": "Fler uppgifter",
+    "More hits": "Fler träffar",
     "rule": "regel",
     "Back to the start page": "Tillbaka till startsidan",
     "Sign in": "Logga in",
