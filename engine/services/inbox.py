@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy import Row
 from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import tuple_
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ def task_page(
         query = query.where(*queue_filter.clause(scope.now))
     if cursor:
         created, task_id = decode_cursor(cursor, (str, str))
-        after = (bindparam("c", time_from_key(created, cursor), UTCDateTime()), task_id)
+        after = (literal(time_from_key(created, cursor), UTCDateTime()), literal(task_id))
         query = query.where(tuple_(CaseTask.created_at, CaseTask.id) > tuple_(*after))
     query = query.order_by(CaseTask.created_at, CaseTask.id).limit(size + 1)
     rows = [_queue_task(row, scope.now) for row in session.execute(query)]
