@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Row
+from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import tuple_
@@ -106,7 +108,7 @@ class QueueFilter:
         if self.process:
             conditions.append(Case.process_id == self.process)
         if self.station:
-            conditions.append(_STATION == self.station)
+            conditions.append(Case.started_by_id.in_(_admins_at(self.station)))
         if self.due_within_days is not None:
             limit = now + timedelta(days=self.due_within_days)
             conditions.append(and_(CaseTask.due_at.is_not(None), CaseTask.due_at <= limit))
@@ -123,6 +125,27 @@ _STATION = (
     .correlate(Case)
     .scalar_subquery()
 )
+_FIRST_STATION_RIGHT = aliased(AdminRight, name="first_station_right")
+
+
+def _admins_at(station: str) -> Select[int]:
+    """The administrators whose station (as `_STATION` picks it) is `station`: a small
+    set the database computes once, instead of `_STATION` for every candidate task."""
+    first = (
+        select(func.min(_FIRST_STATION_RIGHT.id))
+        .where(
+            _FIRST_STATION_RIGHT.person_id == AdminRight.person_id,
+            _FIRST_STATION_RIGHT.station_id.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(AdminRight.person_id)
+        .join(CardStation, CardStation.id == AdminRight.station_id)
+        .where(CardStation.code == station, AdminRight.id == first)
+    )
+
+
 _HOLDER = aliased(Person, name="holder")
 _CLAIMER = aliased(Person, name="claimer")
 _ROWS = (

@@ -205,3 +205,44 @@ def test_on_postgresql_the_queue_page_reads_a_partial_index_of_ready_tasks(
         connection.exec_driver_sql("SET enable_seqscan = off")
         plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
     assert "ix_case_tasks_ready_" in "\n".join(plan)
+
+
+def test_r8_the_queue_filter_narrows_by_process_station_and_deadline_in_sql(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with runtime.database.sessions() as session:
+        rows = TaskRows(session, now)
+        region = rows.organisation("region-demo")
+        cecilia, bertil, david = rows.person("cecilia"), rows.person("bertil"), rows.person("david")
+        rows.task(
+            "halmstad-soon",
+            "loa2_admin",
+            region,
+            started_by=cecilia,
+            due_at=now + timedelta(days=1),
+        )
+        rows.task(
+            "kungsbacka-later",
+            "loa2_admin",
+            region,
+            started_by=bertil,
+            due_at=now + timedelta(days=5),
+        )
+        rows.task(
+            "remote-order", "loa2_admin", region, started_by=david, process="loa2-remote-order"
+        )
+        session.commit()
+
+    def names(queue_filter: QueueFilter) -> list[str]:
+        work = worklist(runtime, clock, "anna", queue_filter)
+        return [t.name for t in work.queues["loa2_admin"].items]
+
+    assert names(QueueFilter()) == ["halmstad-soon", "kungsbacka-later", "remote-order"]
+    assert names(QueueFilter(station="halmstad")) == ["halmstad-soon"]
+    assert names(QueueFilter(station="kungsbacka")) == ["kungsbacka-later"]
+    assert names(QueueFilter(process="loa2-remote-order")) == ["remote-order"]
+    assert names(QueueFilter(due_within_days=3)) == ["halmstad-soon"]
+    assert names(QueueFilter(due_within_days=7, station="kungsbacka")) == ["kungsbacka-later"]
+    shown = worklist(runtime, clock, "anna").queues["loa2_admin"].items
+    assert [t.station for t in shown] == ["halmstad", "kungsbacka", None]
