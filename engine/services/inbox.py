@@ -22,6 +22,7 @@ from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import tuple_
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
@@ -173,6 +174,17 @@ _ROWS = (
 _ONE = _ROWS.where(CaseTask.id == bindparam("task_id"))
 
 
+@dataclass(frozen=True)
+class QueueSpec:
+    """Which tasks one queue lists: what `task_page` takes, for `queue_pages`."""
+
+    key: str
+    claim: ClaimRule = ClaimRule.FREE_OR_MINE
+    lanes: list[str] | None = None
+    claimed_by_me: bool = False
+    cursor: str | None = None
+
+
 def task_page(
     session: Session,
     scope: WorkScope,
@@ -185,18 +197,59 @@ def task_page(
     cursor: str | None = None,
 ) -> Page[QueueTask]:
     """One page of the tasks `scope`'s user may work (or, with ClaimRule.ANY, see)."""
-    query = _ROWS.where(may_work_clause(scope, claim=claim, lanes=lanes))
-    if claimed_by_me:
+    spec = QueueSpec("", claim, lanes, claimed_by_me, cursor)
+    query = _page_query(scope, spec, size, queue_filter)
+    rows = [_queue_task(row, scope.now) for row in session.execute(query)]
+    return split_page(rows, size, _task_key)
+
+
+def queue_pages(
+    session: Session,
+    scope: WorkScope,
+    specs: list[QueueSpec],
+    *,
+    size: int,
+    queue_filter: QueueFilter | None = None,
+) -> dict[str, Page[QueueTask]]:
+    """A page of each queue in one statement (UNION ALL of each queue's page query), so a
+    worklist costs the same round trips however many queues the user has."""
+    if not specs:
+        return {}
+    branches = [
+        select(_page_query(scope, spec, size, queue_filter, key=spec.key).subquery())
+        for spec in specs
+    ]
+    rows: dict[str, list[QueueTask]] = {spec.key: [] for spec in specs}
+    for row in session.execute(union_all(*branches)):
+        rows[row.queue].append(_queue_task(row, scope.now))
+    return {
+        key: split_page(sorted(tasks, key=_task_key), size, _task_key)
+        for key, tasks in rows.items()
+    }
+
+
+def _page_query(
+    scope: WorkScope,
+    spec: QueueSpec,
+    size: int,
+    queue_filter: QueueFilter | None,
+    key: str | None = None,
+) -> Select[*tuple[Any, ...]]:
+    query = _ROWS if key is None else _ROWS.add_columns(literal(key).label("queue"))
+    query = query.where(may_work_clause(scope, claim=spec.claim, lanes=spec.lanes))
+    if spec.claimed_by_me:
         query = query.where(CaseTask.claimed_by_id == scope.person_id)
     if queue_filter is not None:
         query = query.where(*queue_filter.clause(scope.now))
-    if cursor:
-        created, task_id = decode_cursor(cursor, (str, str))
-        after = (literal(time_from_key(created, cursor), UTCDateTime()), literal(task_id))
+    if spec.cursor:
+        created, task_id = decode_cursor(spec.cursor, (str, str))
+        after = (literal(time_from_key(created, spec.cursor), UTCDateTime()), literal(task_id))
         query = query.where(tuple_(CaseTask.created_at, CaseTask.id) > tuple_(*after))
-    query = query.order_by(CaseTask.created_at, CaseTask.id).limit(size + 1)
-    rows = [_queue_task(row, scope.now) for row in session.execute(query)]
-    return split_page(rows, size, lambda t: (time_key(t.created_at), t.id))
+    return query.order_by(CaseTask.created_at, CaseTask.id).limit(size + 1)
+
+
+def _task_key(task: QueueTask) -> tuple[str, str]:
+    return (time_key(task.created_at), task.id)
 
 
 def one_task(session: Session, task_id: str, now: datetime) -> QueueTask:

@@ -16,7 +16,9 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import literal
 from sqlalchemy import select
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -31,9 +33,10 @@ from engine.policy.timekeeping import to_local
 from engine.rights import role_label
 from engine.services.directory import find_user
 from engine.services.inbox import QueueFilter
+from engine.services.inbox import QueueSpec
 from engine.services.inbox import QueueTask
 from engine.services.inbox import one_task
-from engine.services.inbox import task_page
+from engine.services.inbox import queue_pages
 from engine.services.may_work import ClaimRule
 from engine.services.may_work import check_may_work
 from engine.services.may_work import work_scope
@@ -59,8 +62,14 @@ __all__ = [
 MINE = "mine"
 # The filter's choices: every deployed process (not only those with a task in sight, which
 # would cost a scan of every ready task), and every card station.
-_PROCESSES = select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id)
-_STATIONS = select(CardStation.code, CardStation.name).order_by(CardStation.code)
+_CHOICES = union_all(
+    select(
+        literal("process").label("kind"),
+        ProcessVersion.process_id.label("code"),
+        ProcessVersion.process_id.label("name"),
+    ).distinct(),
+    select(literal("station"), CardStation.code, CardStation.name),
+)
 
 # Lanes a person works in the queues; the other roles only read.
 WORK_ROLES = ("loa3_admin", "loa2_admin", "remote_admin", "service_desk")
@@ -115,31 +124,22 @@ def worklist(
     with runtime.database.sessions() as session:
         user = find_user(session, username, employments=False)
         scope = work_scope(session, user, clock.now())
-        mine = task_page(
-            session,
-            scope,
-            size=size,
-            claimed_by_me=True,
-            queue_filter=queue_filter,
-            cursor=cursors.get(MINE),
-        )
-        queues = {
-            role: task_page(
-                session,
-                scope,
-                size=size,
-                # A group queue shows a colleague's claimed task as "taken by X".
-                claim=ClaimRule.ANY,
-                lanes=[role],
-                queue_filter=queue_filter,
-                cursor=cursors.get(role),
-            )
-            for role in WORK_ROLES
-            if role in scope.roles
-        }
-        processes = list(session.scalars(_PROCESSES))
-        stations = [(row.code, row.name) for row in session.execute(_STATIONS)]
-        return Worklist(mine, queues, processes, stations)
+        roles = [role for role in WORK_ROLES if role in scope.roles]
+        specs = [
+            QueueSpec(MINE, claimed_by_me=True, cursor=cursors.get(MINE)),
+            # A group queue shows a colleague's claimed task as "taken by X".
+            *(QueueSpec(r, ClaimRule.ANY, [r], cursor=cursors.get(r)) for r in roles),
+        ]
+        pages = queue_pages(session, scope, specs, size=size, queue_filter=queue_filter)
+        processes: list[str] = []
+        stations: list[tuple[str, str]] = []
+        for row in session.execute(_CHOICES):
+            if row.kind == "process":
+                processes.append(row.code)
+            else:
+                stations.append((row.code, row.name))
+        queues = {role: pages[role] for role in roles}
+        return Worklist(pages[MINE], queues, sorted(processes), sorted(stations))
 
 
 def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) -> TaskToWork:
