@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Executable
 from sqlalchemy import Row
 from sqlalchemy import Select
 from sqlalchemy import and_
@@ -34,9 +36,10 @@ from engine.model import CaseTask
 from engine.model import Person
 from engine.model.base import UTCDateTime
 from engine.policy.timekeeping import to_local
+from engine.services.may_work import PERSON_PARAMETER
 from engine.services.may_work import ClaimRule
 from engine.services.may_work import WorkScope
-from engine.services.may_work import may_work_clause
+from engine.services.may_work import may_work_template
 from engine.services.paging import Page
 from engine.services.paging import decode_cursor
 from engine.services.paging import split_page
@@ -104,16 +107,28 @@ class QueueFilter:
     station: str | None = None
     due_within_days: int | None = None
 
-    def clause(self, now: datetime) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.process:
-            conditions.append(Case.process_id == self.process)
-        if self.station:
-            conditions.append(Case.started_by_id.in_(_admins_at(self.station)))
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        """Which filters are set: part of a page statement's shape (see `_statement`)."""
+        return (bool(self.process), bool(self.station), self.due_within_days is not None)
+
+    def parameters(self, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {"filter_process": self.process, "filter_station": self.station}
         if self.due_within_days is not None:
-            limit = now + timedelta(days=self.due_within_days)
-            conditions.append(and_(CaseTask.due_at.is_not(None), CaseTask.due_at <= limit))
-        return conditions
+            values["filter_due_by"] = now + timedelta(days=self.due_within_days)
+        return values
+
+
+def _filter_clause(process: bool, station: bool, due: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if process:
+        conditions.append(Case.process_id == bindparam("filter_process"))
+    if station:
+        conditions.append(Case.started_by_id.in_(_admins_at(bindparam("filter_station"))))
+    if due:
+        due_by = bindparam("filter_due_by", type_=UTCDateTime())
+        conditions.append(and_(CaseTask.due_at.is_not(None), CaseTask.due_at <= due_by))
+    return conditions
 
 
 # The card station where the case began: its first administrator's station (R8).
@@ -129,7 +144,7 @@ _STATION = (
 _FIRST_STATION_RIGHT = aliased(AdminRight, name="first_station_right")
 
 
-def _admins_at(station: str) -> Select[int]:
+def _admins_at(station: ColumnElement[str]) -> Select[int]:
     """The administrators whose station (as `_STATION` picks it) is `station`: a small
     set the database computes once, instead of `_STATION` for every candidate task."""
     first = (
@@ -198,9 +213,7 @@ def task_page(
 ) -> Page[QueueTask]:
     """One page of the tasks `scope`'s user may work (or, with ClaimRule.ANY, see)."""
     spec = QueueSpec("", claim, lanes, claimed_by_me, cursor)
-    query = _page_query(scope, spec, size, queue_filter)
-    rows = [_queue_task(row, scope.now) for row in session.execute(query)]
-    return split_page(rows, size, _task_key)
+    return queue_pages(session, scope, [spec], size=size, queue_filter=queue_filter)[""]
 
 
 def queue_pages(
@@ -212,40 +225,63 @@ def queue_pages(
     queue_filter: QueueFilter | None = None,
 ) -> dict[str, Page[QueueTask]]:
     """A page of each queue in one statement (UNION ALL of each queue's page query), so a
-    worklist costs the same round trips however many queues the user has."""
-    if not specs:
-        return {}
-    branches = [
-        select(_page_query(scope, spec, size, queue_filter, key=spec.key).subquery())
-        for spec in specs
-    ]
+    worklist costs the same round trips however many queues the user has.
+
+    The statement is built once per shape (roles, claim rules, filters and cursors set)
+    and cached; each call only binds its values.
+    """
+    queue_filter = queue_filter or QueueFilter()
+    values: dict[str, Any] = {"page_limit": size + 1, **queue_filter.parameters(scope.now)}
+    branches = []
+    for n, spec in enumerate(specs):
+        roles = scope.roles_among(spec.lanes)
+        values.update(scope.parameters(roles))
+        if spec.cursor:
+            created, task_id = decode_cursor(spec.cursor, (str, str))
+            values[f"after_created_{n}"] = time_from_key(created, spec.cursor)
+            values[f"after_id_{n}"] = task_id
+        branches.append(_Branch(roles, spec.claim, spec.claimed_by_me, bool(spec.cursor)))
+    statement = _statement(tuple(branches), queue_filter.shape)
     rows: dict[str, list[QueueTask]] = {spec.key: [] for spec in specs}
-    for row in session.execute(union_all(*branches)):
-        rows[row.queue].append(_queue_task(row, scope.now))
+    for row in session.execute(statement, values):
+        rows[specs[row.queue].key].append(_queue_task(row, scope.now))
     return {
         key: split_page(sorted(tasks, key=_task_key), size, _task_key)
         for key, tasks in rows.items()
     }
 
 
-def _page_query(
-    scope: WorkScope,
-    spec: QueueSpec,
-    size: int,
-    queue_filter: QueueFilter | None,
-    key: str | None = None,
-) -> Select[*tuple[Any, ...]]:
-    query = _ROWS if key is None else _ROWS.add_columns(literal(key).label("queue"))
-    query = query.where(may_work_clause(scope, claim=spec.claim, lanes=spec.lanes))
-    if spec.claimed_by_me:
-        query = query.where(CaseTask.claimed_by_id == scope.person_id)
-    if queue_filter is not None:
-        query = query.where(*queue_filter.clause(scope.now))
-    if spec.cursor:
-        created, task_id = decode_cursor(spec.cursor, (str, str))
-        after = (literal(time_from_key(created, spec.cursor), UTCDateTime()), literal(task_id))
-        query = query.where(tuple_(CaseTask.created_at, CaseTask.id) > tuple_(*after))
-    return query.order_by(CaseTask.created_at, CaseTask.id).limit(size + 1)
+@dataclass(frozen=True)
+class _Branch:
+    """The shape of one queue's page query: what changes its SQL, not its values."""
+
+    roles: tuple[str, ...]
+    claim: ClaimRule
+    claimed_by_me: bool
+    after_cursor: bool
+
+
+@lru_cache(maxsize=512)
+def _statement(branches: tuple[_Branch, ...], filters: tuple[bool, bool, bool]) -> Executable:
+    queries = []
+    for n, branch in enumerate(branches):
+        query = _ROWS.add_columns(literal(n).label("queue")).where(
+            may_work_template(branch.roles, branch.claim), *_filter_clause(*filters)
+        )
+        if branch.claimed_by_me:
+            query = query.where(CaseTask.claimed_by_id == bindparam(PERSON_PARAMETER))
+        if branch.after_cursor:
+            after = (
+                bindparam(f"after_created_{n}", type_=UTCDateTime()),
+                bindparam(f"after_id_{n}", type_=CaseTask.id.type),
+            )
+            query = query.where(tuple_(CaseTask.created_at, CaseTask.id) > tuple_(*after))
+        queries.append(
+            query.order_by(CaseTask.created_at, CaseTask.id).limit(bindparam("page_limit"))
+        )
+    if len(queries) == 1:
+        return queries[0]
+    return union_all(*(select(query.subquery()) for query in queries))
 
 
 def _task_key(task: QueueTask) -> tuple[str, str]:

@@ -13,8 +13,8 @@ A user may work a task when all of these hold:
 6. its deadline (`due_at`, R7/R11) has not passed.
 
 `check_may_work` raises at the first condition that fails; `may_work_clause` is the same
-conditions as a WHERE clause over `case_tasks JOIN cases`, for a `WorkScope` computed
-once per request. A group queue shows colleagues' claimed tasks ("taken by X"): it relaxes
+conditions as a WHERE clause over `case_tasks JOIN cases` with the values it binds, for a
+`WorkScope` computed once per request (the clause is built once per shape and cached). A group queue shows colleagues' claimed tasks ("taken by X"): it relaxes
 condition 5 only, with `ClaimRule.ANY`. tests/integration/test_may_work.py runs both forms
 on the same fixtures and asserts that they agree.
 """
@@ -26,8 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import BindParameter
 from sqlalchemy import ColumnElement
+from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import false
@@ -42,6 +46,7 @@ from engine.model import CaseTask
 from engine.model import Organisation
 from engine.model import Person
 from engine.model import Timer
+from engine.model.base import UTCDateTime
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_WAITING
@@ -166,6 +171,10 @@ def claimed_message(task: CaseTask) -> str:
 # --- the SQL form: a WHERE clause for lists -------------------------------------------
 
 
+PERSON_PARAMETER = "may_work_person"
+NOW_PARAMETER = "may_work_now"
+
+
 @dataclass(frozen=True)
 class WorkScope:
     """What the SQL form needs to know of a user at one instant, computed once per list."""
@@ -180,6 +189,18 @@ class WorkScope:
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(self.organisations)
+
+    def roles_among(self, lanes: Iterable[str] | None) -> tuple[str, ...]:
+        """The user's roles, or those of them among `lanes`, in a fixed order."""
+        wanted = None if lanes is None else set(lanes)
+        return tuple(role for role in self.organisations if wanted is None or role in wanted)
+
+    def parameters(self, roles: Iterable[str]) -> dict[str, Any]:
+        """The values `may_work_template(roles, …)` binds."""
+        values: dict[str, Any] = {PERSON_PARAMETER: self.person_id, NOW_PARAMETER: self.now}
+        for role in roles:
+            values[_organisations_parameter(role)] = sorted(self.organisations[role])
+        return values
 
 
 def work_scope(session: Session, person: Person, now: datetime) -> WorkScope:
@@ -205,9 +226,16 @@ def _organisations_below(session: Session, roots: Iterable[int]) -> dict[int, se
     roots = list(roots)
     if not roots:
         return {}
+    below: dict[int, set[int]] = {}
+    for org_id, root in session.execute(_BELOW, {"roots": roots}):
+        below.setdefault(root, set()).add(org_id)
+    return below
+
+
+def _below() -> Select[int, int]:
     covered = (
         select(Organisation.id.label("id"), Organisation.id.label("root"))
-        .where(Organisation.id.in_(roots))
+        .where(Organisation.id.in_(bindparam("roots", expanding=True)))
         .cte("covered", recursive=True)
     )
     unit = select(Organisation.id, covered.c.root).join(
@@ -216,10 +244,11 @@ def _organisations_below(session: Session, roots: Iterable[int]) -> dict[int, se
     # UNION, not UNION ALL: a (unit, root) pair seen twice stops the recursion, so even a
     # cycle of parents (which nothing should create) ends.
     covered = covered.union(unit)
-    below: dict[int, set[int]] = {}
-    for org_id, root in session.execute(select(covered.c.id, covered.c.root)):
-        below.setdefault(root, set()).add(org_id)
-    return below
+    return select(covered.c.id, covered.c.root)
+
+
+# Built once so SQLAlchemy reuses its cache key.
+_BELOW = _below()
 
 
 def may_work_clause(
@@ -227,21 +256,32 @@ def may_work_clause(
     *,
     claim: ClaimRule = ClaimRule.FREE_OR_MINE,
     lanes: Iterable[str] | None = None,
-) -> ColumnElement[bool]:
-    """Conditions 1–6 over `case_tasks JOIN cases`; `lanes` narrows to some roles' queues.
+) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """Conditions 1–6 over `case_tasks JOIN cases`, and the values they bind for `scope`;
+    `lanes` narrows to some roles' queues. Run as `session.execute(query.where(clause),
+    values)`."""
+    roles = scope.roles_among(lanes)
+    return may_work_template(roles, claim), scope.parameters(roles)
+
+
+@lru_cache(maxsize=256)
+def may_work_template(roles: tuple[str, ...], claim: ClaimRule) -> ColumnElement[bool]:
+    """Conditions 1–6 with bound parameters (`WorkScope.parameters`), built once per
+    (roles, claim) so a list does not rebuild the clause on every page.
 
     Condition 2 is `(lane = :role AND organisation_id IN (...)) OR ...`, which the partial
     indexes on ready tasks (migration 0005) answer without reading other lanes.
     """
-    wanted = set(scope.roles if lanes is None else lanes)
-    by_role = [
-        and_(CaseTask.lane == role, CaseTask.organisation_id.in_(sorted(organisations)))
-        for role, organisations in scope.organisations.items()
-        if role in wanted
-    ]
-    if not by_role:
+    if not roles:
         return false()
-    person = scope.person_id
+    by_role = [
+        and_(
+            CaseTask.lane == role,
+            CaseTask.organisation_id.in_(bindparam(_organisations_parameter(role), expanding=True)),
+        )
+        for role in roles
+    ]
+    person: BindParameter[int] = bindparam(PERSON_PARAMETER)
     conditions = [
         CaseTask.state == TASK_READY,
         Case.state == CASE_OPEN,
@@ -249,8 +289,16 @@ def may_work_clause(
         # R6: not the first administrator, not the holder.
         or_(CaseTask.excluded_person_id.is_(None), CaseTask.excluded_person_id != person),
         or_(Case.holder_id.is_(None), Case.holder_id != person),
-        or_(CaseTask.due_at.is_(None), CaseTask.due_at > scope.now),
+        or_(
+            CaseTask.due_at.is_(None),
+            CaseTask.due_at > bindparam(NOW_PARAMETER, type_=UTCDateTime()),
+        ),
     ]
     if claim is ClaimRule.FREE_OR_MINE:
         conditions.append(or_(CaseTask.claimed_by_id.is_(None), CaseTask.claimed_by_id == person))
     return and_(*conditions)
+
+
+def _organisations_parameter(role: str) -> str:
+    # Lanes come from BPMN files; parameter names use the role's place in the fixed list.
+    return f"may_work_organisations_{list(ROLE_GRANTED_BY).index(role)}"

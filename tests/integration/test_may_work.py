@@ -109,12 +109,9 @@ def _python_form(session: Session, username: str, claim: ClaimRule, clock: Fixed
 
 def _sql_form(session: Session, username: str, claim: ClaimRule, clock: FixedClock) -> set[str]:
     scope = work_scope(session, find_user(session, username, employments=False), clock.now())
-    query = (
-        select(CaseTask.name)
-        .join(Case, Case.id == CaseTask.case_id)
-        .where(may_work_clause(scope, claim=claim))
-    )
-    return set(session.scalars(query))
+    clause, values = may_work_clause(scope, claim=claim)
+    query = select(CaseTask.name).join(Case, Case.id == CaseTask.case_id).where(clause)
+    return set(session.scalars(query, values))
 
 
 def _page_query(session: Session, username: str, claim: ClaimRule, clock: FixedClock) -> set[str]:
