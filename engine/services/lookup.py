@@ -157,8 +157,11 @@ def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
             .where(ReserveCard.holder_id == person.id)
             .order_by(ReserveCard.number)
         ).all()
-        cases = session.scalars(
-            select(Case).where(Case.holder_id == person.id).order_by(Case.id.desc())
+        # The columns shown, never the workflow state (ix_cases_holder_id finds the rows).
+        cases = session.execute(
+            select(Case.id, Case.process_id, Case.state, Case.started_at)
+            .where(Case.holder_id == person.id)
+            .order_by(Case.id.desc())
         ).all()
         return {
             "id": person.id,
