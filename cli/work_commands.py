@@ -13,6 +13,8 @@ from engine.errors import Invalid
 from engine.services import cases as case_service
 from engine.services import queries
 from engine.services.cancel import cancel_case
+from engine.services.paging import DEFAULT_PAGE_SIZE
+from engine.services.queries import DEFAULT_CASE_PAGE_SIZE
 
 
 def _fields(pairs: tuple[str, ...], data: str | None) -> dict[str, Any]:
@@ -89,14 +91,19 @@ def _case_text(shown: dict[str, Any]) -> str:
 
 @case.command("list")
 @click.option("--state")
+@click.option("--limit", type=int, default=DEFAULT_CASE_PAGE_SIZE, show_default=True)
+@click.option("--cursor", help="The next_cursor of the page before.")
 @pass_invocation
-def case_list(inv: Invocation, state: str | None) -> None:
-    listed = queries.list_cases(inv.runtime, state)
+def case_list(inv: Invocation, state: str | None, limit: int, cursor: str | None) -> None:
+    """One page of cases by id; `next_cursor` continues the list."""
+    page = queries.list_cases(inv.runtime, state, limit=limit, cursor=cursor)
+    listed = [case.as_json() for case in page.items]
     inv.emit(
-        {"cases": listed},
-        lambda: (
-            "\n".join(f"{c['id']}  {c['process']}  {c['state']}  {c['holder']}" for c in listed)
-            or "(inga ärenden)"
+        {"cases": listed, "next_cursor": page.next_cursor},
+        lambda: _with_next(
+            [f"{c['id']}  {c['process']}  {c['state']}  {c['holder']}" for c in listed],
+            "(inga ärenden)",
+            page.next_cursor,
         ),
     )
 
@@ -115,6 +122,12 @@ def case_cancel(inv: Invocation, case_id: int, username: str, reason: str) -> No
     )
 
 
+def _with_next(lines: list[str], empty: str, next_cursor: str | None) -> str:
+    if next_cursor:
+        lines.append(f"Fler finns: --cursor {next_cursor}")
+    return "\n".join(lines) or empty
+
+
 @click.group()
 def task() -> None:
     """User tasks."""
@@ -122,17 +135,22 @@ def task() -> None:
 
 @task.command("list")
 @click.option("--as", "username", required=True)
+@click.option("--limit", type=int, default=DEFAULT_PAGE_SIZE, show_default=True)
+@click.option("--cursor", help="The next_cursor of the page before.")
 @pass_invocation
-def task_list(inv: Invocation, username: str) -> None:
-    listed = queries.tasks_for(inv.runtime, inv.clock, username)
+def task_list(inv: Invocation, username: str, limit: int, cursor: str | None) -> None:
+    """One page of the tasks USER may work now, oldest first."""
+    page = queries.tasks_for(inv.runtime, inv.clock, username, limit=limit, cursor=cursor)
+    listed = [task.as_json() for task in page.items]
     inv.emit(
-        {"tasks": listed},
-        lambda: (
-            "\n".join(
+        {"tasks": listed, "next_cursor": page.next_cursor},
+        lambda: _with_next(
+            [
                 f"{t['id']}  ärende {t['case']}  {t['name']}  {t['process']}  frist {t['due_at'] or '-'}"
                 for t in listed
-            )
-            or "(inga uppgifter)"
+            ],
+            "(inga uppgifter)",
+            page.next_cursor,
         ),
     )
 

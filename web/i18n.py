@@ -25,7 +25,7 @@ from engine.forms import FormRegistry
 from engine.policy.timekeeping import to_local
 from engine.rights import ROLE_LABELS
 from engine.rights import role_label
-from engine.services.worklist import Deadline
+from engine.services.inbox import Deadline
 from web.labels import label
 
 LANGUAGES = ("sv", "en")

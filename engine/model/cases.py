@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -10,6 +11,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -90,6 +92,8 @@ class Case(Base):
     """One run of a process for one holder, with its SpiffWorkflow state (spec excluded)."""
 
     __tablename__ = "cases"
+    # The case list's keyset order within one state (migration 0005).
+    __table_args__ = (Index("ix_cases_state_id", "state", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -124,12 +128,34 @@ TASK_READY = "ready"
 TASK_COMPLETED = "completed"
 TASK_CANCELLED = "cancelled"
 
+# A partial index over ready tasks: the queues never read the others, which pile up.
+_READY: dict[str, Any] = {
+    "postgresql_where": text("state = 'ready'"),
+    "sqlite_where": text("state = 'ready'"),
+}
+
 
 class CaseTask(Base):
     """A user task as the queues see it: one row per task instance, indexed for inboxes."""
 
     __tablename__ = "case_tasks"
-    __table_args__ = (Index("ix_case_tasks_state_lane", "state", "lane"),)
+    __table_args__ = (
+        Index("ix_case_tasks_state_lane", "state", "lane"),
+        # The queues (engine.services.may_work, migration 0005): ready tasks only, in the
+        # keyset order of every list (created_at, id); per lane, per lane and organisation,
+        # across lanes (`task list`), and per claimer ("my tasks").
+        Index("ix_case_tasks_ready_lane", "lane", "created_at", "id", **_READY),
+        Index(
+            "ix_case_tasks_ready_lane_organisation",
+            "lane",
+            "organisation_id",
+            "created_at",
+            "id",
+            **_READY,
+        ),
+        Index("ix_case_tasks_ready_created", "created_at", "id", **_READY),
+        Index("ix_case_tasks_ready_claimed_by", "claimed_by_id", "created_at", "id", **_READY),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -148,6 +174,7 @@ class CaseTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     case: Mapped[Case] = relationship(back_populates="tasks")
+    organisation: Mapped[Organisation] = relationship()
     claimed_by: Mapped[Person | None] = relationship(foreign_keys=[claimed_by_id])
     completed_by: Mapped[Person | None] = relationship(foreign_keys=[completed_by_id])
 

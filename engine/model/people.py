@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Date
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
+from sqlalchemy import func
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -41,6 +43,17 @@ class Person(Base):
     @property
     def label(self) -> str:
         return self.username or self.identity_number or f"person-{self.id}"
+
+
+# Person search (engine.services.lookup, migration 0005): the keyset order of its pages,
+# and on PostgreSQL a trigram index so that a name's substring is found without a scan.
+Index("ix_people_display_name_id", Person.display_name, Person.id)
+Index(
+    "ix_people_display_name_trgm",
+    func.lower(Person.display_name).label("lower_display_name"),
+    postgresql_using="gin",
+    postgresql_ops={"lower_display_name": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
 
 
 class Employment(Base):

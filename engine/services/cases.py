@@ -1,9 +1,10 @@
 """Start a case, complete a task, claim and unclaim: the checks before SpiffWorkflow runs.
 
 Order of checks for a completion, each a refusal that changes nothing but the audit trail:
-the task exists and is READY, the case is open, the user holds the lane's role for the
-case's organisation (R5), four-eyes (R6), the claim, the deadline (R7, R11), the form's
-JSON Schema, then the policy inside the task's action. Only then does SpiffWorkflow run.
+the task exists and the user may work it (engine.services.may_work: READY, case open, the
+lane's role for the task's organisation (R5), four-eyes and not the holder (R6), the claim,
+the deadline (R7, R11)), the form's JSON Schema, then the policy inside the task's action.
+Only then does SpiffWorkflow run.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
@@ -28,19 +27,13 @@ from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Organisation
 from engine.model import Person
-from engine.model import Timer
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_COMPLETED
-from engine.model.cases import TASK_READY
-from engine.model.cases import TIMER_WAITING
-from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
-from engine.rights import role_label
 from engine.runner import SERIALIZER_VERSION
 from engine.runner import CaseRunner
 from engine.runner.definitions import has_deadline_timer
-from engine.runner.definitions import timer_named
 from engine.services.actions import ACTIONS
 from engine.services.actions import ActionContext
 from engine.services.actions import ActionResult
@@ -50,6 +43,10 @@ from engine.services.audit import record_refusal
 from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
+from engine.services.may_work import check_may_work
+from engine.services.may_work import claimed_message
+from engine.services.may_work import lacks_role_message
+from engine.services.may_work import not_ready_message
 from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
@@ -134,14 +131,14 @@ def complete_task(
             _describe_case(audit, case)
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
-            _check_may_work(session, clock, task, case, actor)
+            check_may_work(session, task, actor, clock.now())
             fields = runtime.forms.validate(
                 case.process_id, task.name, values, version=case.process_version
             )
             runner = load_runner(case, clock)
             view = next((v for v in runner.ready_user_tasks() if v.id == task.id), None)
             if view is None:
-                raise Conflict(_not_ready_message(task))
+                raise Conflict(not_ready_message(task))
             policy = PolicyReader(session)
             # Read the calendar (the audit names its version) before the action writes the
             # card and certificate, so the read does not flush them on their own.
@@ -201,11 +198,11 @@ def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, clai
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
             if claim:
-                _check_may_work(session, clock, task, task.case, actor)
+                check_may_work(session, task, actor, clock.now())
                 task.claimed_by = actor
             else:
                 if task.claimed_by_id not in (None, actor.id):
-                    raise Conflict(_claimed_message(task))
+                    raise Conflict(claimed_message(task))
                 task.claimed_by = None
             record(session, clock, audit, action, task_name=task.name)
             uow.commit()
@@ -217,99 +214,16 @@ def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, clai
 # --- checks ------------------------------------------------------------------------
 
 
-def _check_may_work(
-    session: Session, clock: Clock, task: CaseTask, case: Case, actor: Person
-) -> None:
-    if task.state != TASK_READY:
-        raise Conflict(_not_ready_message(task))
-    if case.state != CASE_OPEN:
-        raise Conflict(f"Ärende {case.id} är {case.state}. / Case {case.id} is {case.state}.")
-    check_role_and_four_eyes(task, case, actor, _local_day(clock))
-    if task.claimed_by_id not in (None, actor.id):
-        raise Conflict(_claimed_message(task))
-    _check_deadline(session, clock, task)
-
-
-# Built once so SQLAlchemy reuses its cache key on every completion.
-_PASSED_DEADLINE = select(Timer).where(
-    Timer.attached_task_id == bindparam("task_id"),
-    Timer.status == TIMER_WAITING,
-    Timer.interrupting.is_(True),
-    Timer.due_at <= bindparam("now"),
-)
-
-
-def check_role_and_four_eyes(task: CaseTask, case: Case, actor: Person, day: date) -> None:
-    """R5: the lane's role for the case's organisation on `day`; R6: not the first admin.
-
-    Shared by completing a task and by opening it in a queue, so both refuse alike.
-    """
-    if not rights_granting(actor, task.lane or "", day, case.organisation):
-        raise NotPermitted(_lacks_role_message(actor, task.lane, case.organisation), rule="R5")
-    if task.excluded_person_id == actor.id:
-        # R6: two different administrators; the first never verifies a second time.
-        raise NotPermitted(
-            "Andra verifieringen måste göras av en annan ID-administratör än den första (R6). / "
-            "The second verification must be made by another ID administrator than the first (R6).",
-            rule="R6",
-        )
-
-
-def _check_deadline(session: Session, clock: Clock, task: CaseTask) -> None:
-    """A deadline is a rule: after it, completion is refused even before any timer sweep."""
-    now = clock.now()
-    passed = session.scalars(_PASSED_DEADLINE, {"task_id": task.id, "now": now}).first()
-    if passed is None:
-        return
-    rule = passed.rule or "R7"
-    when = format_local(passed.due_at)
-    if rule == "R7":
-        # R7: the length comes from the timer of the case's own version, never from Python.
-        timer = timer_named(task.case.process_version.spec_json, passed.name)
-        days = timer.days if timer is not None else None
-        within_sv = f": den ska göras inom {days} dagar från den första" if days else ""
-        within_en = f": it must happen within {days} days of the first" if days else ""
-        message = (
-            f"Tidsfristen för andra verifieringen gick ut {when}{within_sv} (R7). Ärendet "
-            f"förfaller; börja om med ett nytt ärende. / The deadline for the second "
-            f"verification passed at {when}{within_en} (R7). The case lapses; start over with a "
-            f"new case."
-        )
-    else:
-        message = (
-            f"Certifikatet gick ut {when} och kan inte längre förlängas ({rule}). / "
-            f"The certificate expired at {when} and can no longer be renewed ({rule})."
-        )
-    raise NotPermitted(message, rule=rule)
+# "May this user work this task" (R5, R6, claim, R7/R11 deadline) is one rule with an SQL
+# twin for the lists: engine.services.may_work.
 
 
 def _acting_organisation(actor: Person, role: str | None, day: date) -> Organisation:
     """The organisation in which the actor holds the start lane's role (R5)."""
     rights = rights_granting(actor, role or "", day)
     if not rights:
-        raise NotPermitted(_lacks_role_message(actor, role, None), rule="R5")
+        raise NotPermitted(lacks_role_message(actor, role, None), rule="R5")
     return rights[0].organisation
-
-
-def _lacks_role_message(actor: Person, role: str | None, organisation: Organisation | None) -> str:
-    where_sv = f" för {organisation.name}" if organisation else ""
-    where_en = f" for {organisation.name}" if organisation else ""
-    return (
-        f"{actor.username} saknar behörighet som {role_label(role, 'sv')}{where_sv} (R5). / "
-        f"{actor.username} lacks the right of a {role_label(role, 'en')}{where_en} (R5)."
-    )
-
-
-def _not_ready_message(task: CaseTask) -> str:
-    return (
-        f"Uppgiften {task.id} ({task.name}) är inte redo att utföras (status {task.state}). / "
-        f"Task {task.id} ({task.name}) is not ready to be worked (state {task.state})."
-    )
-
-
-def _claimed_message(task: CaseTask) -> str:
-    who = task.claimed_by.username if task.claimed_by else "?"
-    return f"Uppgiften är tagen av {who}. / The task is claimed by {who}."
 
 
 # --- small helpers --------------------------------------------------------------------

@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 
 from engine.errors import NotFound
 from engine.model import AuditEvent
@@ -23,6 +30,10 @@ from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_FIRED
 from engine.model.cases import Timer
 from engine.policy.timekeeping import to_local
+from engine.services.paging import Page
+from engine.services.paging import decode_cursor
+from engine.services.paging import page_size
+from engine.services.paging import split_page
 from engine.services.runtime import Runtime
 
 SEARCH_LIMIT = 50
@@ -34,6 +45,15 @@ class SearchHit:
     key: str  # card number or person id
     label: str
     detail: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of hits: cards (first page only) then people by name; `next_cursor` pages
+    on through the people."""
+
+    hits: tuple[SearchHit, ...]
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -49,38 +69,81 @@ class CasePosition:
     excluded: dict[str, str]
 
 
-def search(runtime: Runtime, text: str) -> list[SearchHit]:
-    """Cards by number and people by name, user name or personal number (a prefix is enough)."""
+def search(
+    runtime: Runtime, text: str, *, limit: int | None = None, cursor: str | None = None
+) -> SearchResults:
+    """Cards by number (a prefix is enough) and people by user name or personal number
+    (exact, or the number's prefix) or a part of their name, each through an index."""
     text = text.strip()
     if not text:
-        return []
-    pattern = f"%{text}%"
-    digits = text.replace("-", "").replace(" ", "")
+        return SearchResults((), None)
+    size = page_size(limit, SEARCH_LIMIT)
     with runtime.database.sessions() as session:
-        hits: list[SearchHit] = []
-        for card in session.scalars(
-            select(ReserveCard)
-            .where(ReserveCard.number.ilike(pattern))
-            .order_by(ReserveCard.number)
-            .limit(SEARCH_LIMIT)
-        ):
-            holder = card.holder.display_name if card.holder else "—"
-            hits.append(SearchHit("card", card.number, card.number, f"{card.state} · {holder}"))
-        conditions = [Person.display_name.ilike(pattern), Person.username.ilike(pattern)]
-        if digits.isdigit():
-            conditions.append(Person.identity_number.ilike(f"%{digits[:8]}%"))
-        for person in session.scalars(
-            select(Person).where(or_(*conditions)).order_by(Person.display_name).limit(SEARCH_LIMIT)
-        ):
-            hits.append(
-                SearchHit(
-                    "person",
-                    str(person.id),
-                    person.display_name,
-                    person.identity_number or person.username or "",
-                )
-            )
-        return hits
+        cards = [] if cursor else _cards(session, text, size)
+        people = _people(session, text, size, cursor)
+        return SearchResults(tuple(cards) + people.items, people.next_cursor)
+
+
+def _cards(session: Session, text: str, size: int) -> list[SearchHit]:
+    """Card numbers from a prefix, on the primary key's order (one statement)."""
+    holder = aliased(Person)
+    query = (
+        select(ReserveCard.number, ReserveCard.state, holder.display_name)
+        .outerjoin(holder, holder.id == ReserveCard.holder_id)
+        .where(_starts_with(ReserveCard.number, text.upper()))
+        .order_by(ReserveCard.number)
+        .limit(size)
+    )
+    return [
+        SearchHit("card", row.number, row.number, f"{row.state} · {row.display_name or '—'}")
+        for row in session.execute(query)
+    ]
+
+
+def _people(session: Session, text: str, size: int, cursor: str | None) -> Page[SearchHit]:
+    """Exact user name, a personal number's prefix, or a substring of the name (on
+    PostgreSQL the trigram index of migration 0005), in keyset order of (name, id)."""
+    conditions = [
+        Person.username == text,
+        func.lower(Person.display_name).like(f"%{_escape_like(text.lower())}%", escape="\\"),
+    ]
+    number = _number_prefix(text)
+    if number:
+        conditions.append(_starts_with(Person.identity_number, number))
+    query = select(Person.id, Person.display_name, Person.identity_number, Person.username)
+    query = query.where(or_(*conditions))
+    if cursor:
+        name, person_id = decode_cursor(cursor, (str, int))
+        query = query.where(tuple_(Person.display_name, Person.id) > tuple_(name, person_id))
+    query = query.order_by(Person.display_name, Person.id).limit(size + 1)
+    hits = [
+        (row.display_name, row.id, row.identity_number or row.username or "")
+        for row in session.execute(query)
+    ]
+    page = split_page(hits, size, lambda hit: (hit[0], hit[1]))
+    return Page(
+        tuple(SearchHit("person", str(pid), name, detail) for name, pid, detail in page.items),
+        page.next_cursor,
+    )
+
+
+def _number_prefix(text: str) -> str | None:
+    """'19850315', '198503151238' or '19850315-12' as the stored 'YYYYMMDD-NNNN' prefix."""
+    digits = text.replace("-", "").replace("+", "").replace(" ", "")
+    if len(digits) < 6 or not digits.isdigit():
+        return None
+    return digits[:8] + ("-" + digits[8:12] if len(digits) > 8 else "")
+
+
+def _starts_with(column: InstrumentedAttribute[Any], prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as a range the column's plain b-tree index answers on
+    both databases (a LIKE prefix needs a C collation or a pattern-ops index on PostgreSQL)."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < after)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
@@ -94,8 +157,11 @@ def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
             .where(ReserveCard.holder_id == person.id)
             .order_by(ReserveCard.number)
         ).all()
-        cases = session.scalars(
-            select(Case).where(Case.holder_id == person.id).order_by(Case.id.desc())
+        # The columns shown, never the workflow state (ix_cases_holder_id finds the rows).
+        cases = session.execute(
+            select(Case.id, Case.process_id, Case.state, Case.started_at)
+            .where(Case.holder_id == person.id)
+            .order_by(Case.id.desc())
         ).all()
         return {
             "id": person.id,

@@ -1,16 +1,20 @@
-"""Read-only use cases: a case, the cases, a user's tasks, a card, the outbox, processes."""
+"""Read-only use cases: a case, the cases, a user's tasks, a card, the outbox, processes.
+
+The lists are keyset pages (engine.services.paging) answered by one statement each.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import func
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm import selectinload
@@ -28,11 +32,15 @@ from engine.model import ProcessVersion
 from engine.model import ReserveCard
 from engine.model import Timer
 from engine.model.cases import CASE_STATES
-from engine.model.cases import TASK_READY
 from engine.policy.timekeeping import to_local
-from engine.rights import has_role
-from engine.rights import roles_of
 from engine.services.directory import find_user
+from engine.services.inbox import QueueTask
+from engine.services.inbox import task_page
+from engine.services.may_work import work_scope
+from engine.services.paging import Page
+from engine.services.paging import decode_cursor
+from engine.services.paging import page_size
+from engine.services.paging import split_page
 from engine.services.runtime import Runtime
 
 
@@ -130,71 +138,108 @@ def _audit_dict(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def list_cases(runtime: Runtime, state: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CaseListItem:
+    """A case as the case list shows it: no data, no workflow state."""
+
+    id: int
+    process: str
+    version: int
+    state: str
+    holder: str | None
+    started_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The case as `case list --json` and `GET /api/cases` show it (CONTRACT.md keys)."""
+        return {
+            "id": self.id,
+            "process": self.process,
+            "version": self.version,
+            "state": self.state,
+            "holder": self.holder,
+            "started_at": _iso(self.started_at),
+        }
+
+
+DEFAULT_CASE_PAGE_SIZE = 100
+_HOLDER = aliased(Person, name="holder")
+# Only the columns the list shows, never the workflow blob nor the data.
+_CASE_ROWS = (
+    select(
+        Case.id,
+        Case.process_id,
+        ProcessVersion.version,
+        Case.state,
+        Case.started_at,
+        _HOLDER.id.label("holder_id"),
+        _HOLDER.username.label("holder_username"),
+        _HOLDER.identity_number.label("holder_number"),
+    )
+    .join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
+    .outerjoin(_HOLDER, _HOLDER.id == Case.holder_id)
+)
+
+
+def list_cases(
+    runtime: Runtime,
+    state: str | None = None,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+    newest_first: bool = False,
+) -> Page[CaseListItem]:
+    """One page of cases in keyset order of id (index `ix_cases_state_id` with a state)."""
     if state is not None and state not in CASE_STATES:
         raise Invalid(
             f"Okänd status '{state}'; välj bland {', '.join(CASE_STATES)}. / "
             f"Unknown state '{state}'; choose one of {', '.join(CASE_STATES)}."
         )
+    size = page_size(limit, DEFAULT_CASE_PAGE_SIZE)
+    query = _CASE_ROWS
+    if state is not None:
+        query = query.where(Case.state == state)
+    if cursor:
+        (after,) = decode_cursor(cursor, (int,))
+        query = query.where(Case.id < after if newest_first else Case.id > after)
+    query = query.order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1)
     with runtime.database.sessions() as session:
-        query = select(Case).order_by(Case.id)
-        if state is not None:
-            query = query.where(Case.state == state)
-        return [
-            {
-                "id": case.id,
-                "process": case.process_id,
-                "version": case.process_version.version,
-                "state": case.state,
-                "holder": case.holder.label if case.holder else None,
-                "started_at": _iso(case.started_at),
-            }
-            for case in session.scalars(query)
+        items = [
+            CaseListItem(
+                id=row.id,
+                process=row.process_id,
+                version=row.version,
+                state=row.state,
+                holder=_label(row.holder_id, row.holder_username, row.holder_number),
+                started_at=row.started_at,
+            )
+            for row in session.execute(query)
         ]
+    return split_page(items, size, lambda item: (item.id,))
 
 
-def tasks_for(runtime: Runtime, clock: Clock, username: str) -> list[dict[str, Any]]:
-    """Tasks the user may work now: the lane's role for the case's organisation, not
-    excluded by four-eyes (R6), not claimed by someone else, deadline not passed."""
+def _label(person_id: int | None, username: str | None, number: str | None) -> str | None:
+    """`Person.label` from its columns."""
+    if person_id is None:
+        return None
+    return username or number or f"person-{person_id}"
+
+
+def tasks_for(
+    runtime: Runtime,
+    clock: Clock,
+    username: str,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[QueueTask]:
+    """One page of the tasks the user may work now (engine.services.may_work): the lane's
+    role for the task's organisation (R5), not excluded by four-eyes nor the holder (R6),
+    not claimed by someone else, deadline not passed; oldest first."""
+    size = page_size(limit)
     with runtime.database.sessions() as session:
-        user = find_user(session, username)
-        day = to_local(clock.now()).date()
-        now = clock.now()
-        # The inbox query: ready tasks in the user's lanes (ix_case_tasks_state_lane), not
-        # excluded by four-eyes, not claimed by others, deadline not passed.
-        ready = session.scalars(
-            select(CaseTask)
-            .join(Case, Case.id == CaseTask.case_id)
-            .where(
-                CaseTask.state == TASK_READY,
-                # R6: nobody works a case about their own identity.
-                or_(Case.holder_id.is_(None), Case.holder_id != user.id),
-                CaseTask.lane.in_(roles_of(user, day)),
-                or_(CaseTask.excluded_person_id.is_(None), CaseTask.excluded_person_id != user.id),
-                or_(CaseTask.claimed_by_id.is_(None), CaseTask.claimed_by_id == user.id),
-                or_(CaseTask.due_at.is_(None), CaseTask.due_at > now),
-            )
-            .order_by(CaseTask.created_at)
-        ).all()
-        tasks = []
-        for task in ready:
-            # Rights are per organisation: the case's must be covered (R5).
-            if not has_role(user, task.lane or "", day, task.case.organisation):
-                continue
-            tasks.append(
-                {
-                    "id": task.id,
-                    "case": task.case_id,
-                    "name": task.name,
-                    "title": task.title,
-                    "process": task.case.process_id,
-                    "lane": task.lane,
-                    "holder": task.case.holder.label if task.case.holder else None,
-                    "due_at": _iso(task.due_at),
-                    "claimed_by": task.claimed_by.username if task.claimed_by else None,
-                }
-            )
-        return tasks
+        user = find_user(session, username, employments=False)
+        scope = work_scope(session, user, clock.now())
+        return task_page(session, scope, size=size, cursor=cursor)
 
 
 def show_card(runtime: Runtime, number: str) -> dict[str, Any]:

@@ -1,108 +1,87 @@
 """Work queues for the pages: "my tasks", group queues per role, filters and deadlines.
 
-`queries.tasks_for` answers "what may I work now" for the command line; the web also
-shows tasks a colleague has claimed, groups them per role (BPMN lane) and shows how much
-of a deadline is left. Four-eyes holds here too: a task that excludes the user (R6) is
-never listed for her.
+Every queue is one page from the database (engine.services.inbox), filtered by the SQL
+form of "may work" (engine.services.may_work); `queries.tasks_for` answers "what may I
+work now" for the command line and the API with the same query. A group queue also shows
+tasks a colleague has claimed; four-eyes holds everywhere: a task that excludes the user
+(R6), or is about her own identity, is never listed for her.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import literal
 from sqlalchemy import select
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.errors import Conflict
 from engine.errors import NotFound
 from engine.forms import FormRegistry
-from engine.model import AdminRight
 from engine.model import CardStation
 from engine.model import CaseTask
-from engine.model import Person
-from engine.model.cases import TASK_READY
+from engine.model import ProcessVersion
 from engine.policy.office_hours import LOA2_OFFICE_HOURS_RULE_FROM
 from engine.policy.office_hours import is_office_hours
 from engine.policy.office_hours import next_time_outside_office_hours
 from engine.policy.timekeeping import to_local
-from engine.rights import has_role
 from engine.rights import role_label
-from engine.services.cases import check_role_and_four_eyes
 from engine.services.directory import find_user
+from engine.services.inbox import QueueFilter
+from engine.services.inbox import QueueSpec
+from engine.services.inbox import QueueTask
+from engine.services.inbox import one_task
+from engine.services.inbox import queue_pages
+from engine.services.may_work import ClaimRule
+from engine.services.may_work import check_may_work
+from engine.services.may_work import work_scope
+from engine.services.paging import Page
+from engine.services.paging import page_size
 from engine.services.policy import PolicyReader
 from engine.services.runtime import Runtime
+
+__all__ = [
+    "MINE",
+    "WORK_ROLES",
+    "OfficeHoursStatus",
+    "QueueFilter",
+    "QueueTask",
+    "TaskToWork",
+    "Worklist",
+    "office_hours_status",
+    "task_to_work",
+    "worklist",
+]
+
+# The key of "my tasks" among a worklist's cursors (the group queues use their role).
+MINE = "mine"
+# The filter's choices: every deployed process (not only those with a task in sight, which
+# would cost a scan of every ready task), and every card station.
+_CHOICES = union_all(
+    select(
+        literal("process").label("kind"),
+        ProcessVersion.process_id.label("code"),
+        ProcessVersion.process_id.label("name"),
+    ).distinct(),
+    select(literal("station"), CardStation.code, CardStation.name),
+)
 
 # Lanes a person works in the queues; the other roles only read.
 WORK_ROLES = ("loa3_admin", "loa2_admin", "remote_admin", "service_desk")
 
 
 @dataclass(frozen=True)
-class Deadline:
-    """How much of a task's time is left: "4 d 3 h kvar av 5 dagar"."""
-
-    due_at: datetime
-    remaining: timedelta
-    total: timedelta
-
-    @property
-    def total_days(self) -> int:
-        return max(1, round(self.total / timedelta(days=1)))
-
-    @property
-    def is_near(self) -> bool:
-        """Less than a fifth of the time left: the queue marks it."""
-        return self.remaining * 5 < self.total
-
-
-@dataclass(frozen=True)
-class QueueTask:
-    id: str
-    case: int
-    name: str
-    title: str
-    process: str
-    lane: str
-    holder: str | None
-    holder_name: str | None
-    station: str | None
-    created_at: datetime
-    claimed_by: str | None
-    deadline: Deadline | None
-
-    def is_claimed_by(self, username: str) -> bool:
-        return self.claimed_by == username
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Narrow the queues: one process, one card station, due within some days."""
-
-    process: str | None = None
-    station: str | None = None
-    due_within_days: int | None = None
-
-    def accepts(self, task: QueueTask, now: datetime) -> bool:
-        if self.process and task.process != self.process:
-            return False
-        if self.station and task.station != self.station:
-            return False
-        if self.due_within_days is not None:
-            limit = now + timedelta(days=self.due_within_days)
-            if task.deadline is None or task.deadline.due_at > limit:
-                return False
-        return True
-
-
-@dataclass(frozen=True)
 class Worklist:
-    mine: list[QueueTask]
-    queues: dict[str, list[QueueTask]]
+    """One page of "my tasks" and of each group queue, with the filters' choices."""
+
+    mine: Page[QueueTask]
+    queues: dict[str, Page[QueueTask]]
     processes: list[str] = field(default_factory=list)
     stations: list[tuple[str, str]] = field(default_factory=list)
 
@@ -130,54 +109,56 @@ class TaskToWork:
 
 
 def worklist(
-    runtime: Runtime, clock: Clock, username: str, queue_filter: QueueFilter | None = None
+    runtime: Runtime,
+    clock: Clock,
+    username: str,
+    queue_filter: QueueFilter | None = None,
+    *,
+    cursors: Mapping[str, str] | None = None,
+    limit: int | None = None,
 ) -> Worklist:
-    """My claimed tasks and, per role I hold, the tasks of that lane I may work."""
-    queue_filter = queue_filter or QueueFilter()
-    now = clock.now()
+    """ "My tasks" and a group queue per work role, each one page from the database.
+
+    `cursors` maps MINE or a role to the `next_cursor` of the page shown before; the
+    statements per call depend on the user's roles, never on the number of cases.
+    """
+    size = page_size(limit)
+    cursors = cursors or {}
     with runtime.database.sessions() as session:
-        user = find_user(session, username)
-        day = to_local(now).date()
-        roles = [role for role in WORK_ROLES if has_role(user, role, day)]
-        mine: list[QueueTask] = []
-        queues: dict[str, list[QueueTask]] = {role: [] for role in roles}
-        processes: set[str] = set()
-        for task in _ready_tasks(session):
-            if not _may_see(user, task, now):
-                continue
-            row = _queue_task(session, task, now)
-            processes.add(row.process)
-            if not queue_filter.accepts(row, now):
-                continue
-            if row.claimed_by == username:
-                mine.append(row)
-            if task.lane in queues:
-                queues[task.lane or ""].append(row)
-        stations = [
-            (s.code, s.name)
-            for s in session.scalars(select(CardStation).order_by(CardStation.code))
+        user = find_user(session, username, employments=False)
+        scope = work_scope(session, user, clock.now())
+        roles = [role for role in WORK_ROLES if role in scope.roles]
+        specs = [
+            QueueSpec(MINE, claimed_by_me=True, cursor=cursors.get(MINE)),
+            # A group queue shows a colleague's claimed task as "taken by X".
+            *(QueueSpec(r, ClaimRule.ANY, [r], cursor=cursors.get(r)) for r in roles),
         ]
-        return Worklist(mine, queues, sorted(processes), stations)
+        pages = queue_pages(session, scope, specs, size=size, queue_filter=queue_filter)
+        processes: list[str] = []
+        stations: list[tuple[str, str]] = []
+        for row in session.execute(_CHOICES):
+            if row.kind == "process":
+                processes.append(row.code)
+            else:
+                stations.append((row.code, row.name))
+        queues = {role: pages[role] for role in roles}
+        return Worklist(pages[MINE], queues, sorted(processes), sorted(stations))
 
 
 def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) -> TaskToWork:
-    """The task behind a form page; refused as the case service would refuse it (R5, R6)."""
+    """The task behind a form page, refused as completing it would be (may_work)."""
     now = clock.now()
     with runtime.database.sessions() as session:
-        user = find_user(session, username)
+        user = find_user(session, username, employments=False)
         task = session.get(CaseTask, task_id)
         if task is None:
             raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
-        if task.state != TASK_READY:
-            raise Conflict(
-                f"Uppgiften {task.id} är redan {task.state}. / Task {task.id} is already {task.state}."
-            )
-        check_role_and_four_eyes(task, task.case, user, to_local(now).date())
+        check_may_work(session, task, user, now)
         forms = runtime.forms.of_version(task.case.process_version)
         form = forms.get(task.case.process_id, task.name)
         needs_r12 = form is not None and "R12" in form.rules()
         return TaskToWork(
-            task=_queue_task(session, task, now),
+            task=one_task(session, task_id, now),
             lane_label_sv=role_label(task.lane, "sv"),
             lane_label_en=role_label(task.lane, "en"),
             case_data=json.loads(task.case.data_json),
@@ -201,50 +182,3 @@ def _office_hours(session: Session, now: datetime) -> OfficeHoursStatus:
         in_office_hours=inside and in_force,
         next_allowed=next_time_outside_office_hours(now, calendar) if in_force else now,
     )
-
-
-def _ready_tasks(session: Session) -> list[CaseTask]:
-    return list(
-        session.scalars(
-            select(CaseTask).where(CaseTask.state == TASK_READY).order_by(CaseTask.created_at)
-        )
-    )
-
-
-def _may_see(user: Person, task: CaseTask, now: datetime) -> bool:
-    if task.excluded_person_id == user.id:
-        return False  # R6: four-eyes, the first admin never sees the second verification.
-    if task.due_at is not None and task.due_at <= now:
-        return False  # the deadline passed; the timer sweep lapses or expires the case.
-    return has_role(user, task.lane or "", to_local(now).date(), task.case.organisation)
-
-
-def _queue_task(session: Session, task: CaseTask, now: datetime) -> QueueTask:
-    case = task.case
-    deadline = None
-    if task.due_at is not None:
-        deadline = Deadline(task.due_at, task.due_at - now, task.due_at - task.created_at)
-    return QueueTask(
-        id=task.id,
-        case=case.id,
-        name=task.name,
-        title=task.title,
-        process=case.process_id,
-        lane=task.lane or "",
-        holder=case.holder.label if case.holder else None,
-        holder_name=case.holder.display_name if case.holder else None,
-        station=_station_of(session, case.started_by),
-        created_at=task.created_at,
-        claimed_by=task.claimed_by.username if task.claimed_by else None,
-        deadline=deadline,
-    )
-
-
-def _station_of(session: Session, person: Person) -> str | None:
-    """The card station where the case began: its first administrator's station (R8)."""
-    right = session.scalars(
-        select(AdminRight)
-        .where(AdminRight.person_id == person.id, AdminRight.station_id.is_not(None))
-        .limit(1)
-    ).first()
-    return right.station.code if right is not None and right.station is not None else None

@@ -57,7 +57,7 @@ def test_r5_loa2_admin_cecilia_cannot_start_a_loa3_case(api: Api) -> None:
     )
     assert refused.status_code == 403
     assert refused.get_json()["rule"] == "R5"
-    assert api.get("/api/cases", "olof").get_json() == {"cases": []}
+    assert api.get("/api/cases", "olof").get_json() == {"cases": [], "next_cursor": None}
 
 
 @pytest.mark.parametrize(
@@ -140,4 +140,7 @@ def test_cases_are_listed_and_filtered_by_state(api: Api) -> None:
     )
     listed = api.get("/api/cases?state=open", "olof").get_json()["cases"]
     assert [(c["process"], c["state"]) for c in listed] == [("loa2-remote-order", "open")]
-    assert api.get("/api/cases?state=completed", "olof").get_json() == {"cases": []}
+    assert api.get("/api/cases?state=completed", "olof").get_json() == {
+        "cases": [],
+        "next_cursor": None,
+    }

@@ -345,6 +345,20 @@ def test_cli_r6_first_admin_cannot_complete_second_verification(cli: Cli) -> Non
     assert cli.case(case_id)["state"] == "open"
 
 
+def test_cli_case_and_task_lists_page_with_limit_and_cursor(cli: Cli) -> None:
+    started = [cli.start_loa3(holder) for holder in ("frida", "erik")]
+    first = cli.ok("case", "list", "--limit", "1")
+    assert [c["id"] for c in first["cases"]] == started[:1]
+    assert {"id", "process", "state"} <= set(first["cases"][0])
+    rest = cli.ok("case", "list", "--limit", "1", "--cursor", first["next_cursor"])
+    assert ([c["id"] for c in rest["cases"]], rest["next_cursor"]) == (started[1:], None)
+    tasks = cli.ok("task", "list", "--as", "bertil", "--limit", "1", now=MONDAY_10)
+    assert [t["case"] for t in tasks["tasks"]] == started[:1]
+    more = cli.ok("task", "list", "--as", "bertil", "--cursor", tasks["next_cursor"], now=MONDAY_10)
+    assert ([t["case"] for t in more["tasks"]], more["next_cursor"]) == (started[1:], None)
+    cli.refused("case", "list", "--cursor", "garbage")
+
+
 def test_cli_r6_second_admin_issues_the_card_and_completes_the_case(cli: Cli) -> None:
     case_id = cli.start_loa3("frida")
     task = cli.ready_task(case_id, "second_verification")

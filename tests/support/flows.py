@@ -60,7 +60,7 @@ class Flows:
         return cases.complete_task(self.runtime, self.clock, task, user, fields)
 
     def task_names(self, user: str) -> list[str]:
-        return [t["name"] for t in queries.tasks_for(self.runtime, self.clock, user)]
+        return [t.name for t in queries.tasks_for(self.runtime, self.clock, user).items]
 
     def case(self, case_id: int) -> dict[str, Any]:
         return queries.show_case(self.runtime, case_id)

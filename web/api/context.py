@@ -109,3 +109,20 @@ def refuse_unknown_keys(body: dict[str, Any], *known: str) -> None:
             f"Okända nycklar i begäran: {listed}; tillåtna: {allowed}. / "
             f"Unknown keys in the request: {listed}; allowed: {allowed}."
         )
+
+
+def page_limit() -> int | None:
+    """`?limit=` as a number; the service refuses sizes out of range (422)."""
+    text = request.args.get("limit")
+    if text is None or text == "":
+        return None
+    if not text.isdigit():
+        raise Invalid(
+            f"'limit' ska vara ett heltal, inte '{text}'. / 'limit' must be a whole number."
+        )
+    return int(text)
+
+
+def page_cursor() -> str | None:
+    """`?cursor=`: the `next_cursor` of the page before."""
+    return request.args.get("cursor") or None

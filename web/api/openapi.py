@@ -11,6 +11,9 @@ from typing import Any
 
 from engine.forms import FormRegistry
 from engine.model.cases import CASE_STATES
+from engine.services.paging import DEFAULT_PAGE_SIZE
+from engine.services.paging import MAX_PAGE_SIZE
+from engine.services.queries import DEFAULT_CASE_PAGE_SIZE
 from web.api.schemas import Schema
 from web.api.schemas import component_schemas
 from web.api.schemas import ref
@@ -47,6 +50,37 @@ def _keyed(key: str, schema: Schema) -> Schema:
 
 def _list_of(key: str, item: str) -> Schema:
     return _keyed(key, {"type": "array", "items": ref(item)})
+
+
+def _page_of(key: str, item: str) -> Schema:
+    """A keyset page: the items and the cursor of the next page (null on the last)."""
+    return {
+        "type": "object",
+        "properties": {
+            key: {"type": "array", "items": ref(item)},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        "required": [key, "next_cursor"],
+    }
+
+
+def _page_params(default: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            "description": f"Page size (default {default}).",
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The `next_cursor` of the page before; omit for the first page.",
+        },
+    ]
 
 
 def _path_param(name: str, schema: Schema, description: str) -> dict[str, Any]:
@@ -96,8 +130,8 @@ def _paths() -> dict[str, Any]:
             ),
             "get": _operation(
                 "listCases",
-                "List cases, optionally in one state.",
-                {"200": _json(_list_of("cases", "CaseListItem"), "The cases.")},
+                "List cases by id, optionally in one state, one page at a time.",
+                {"200": _json(_page_of("cases", "CaseListItem"), "One page of cases.")},
                 errors=("422",),
                 parameters=[
                     {
@@ -106,7 +140,8 @@ def _paths() -> dict[str, Any]:
                         "required": False,
                         "schema": {"type": "string", "enum": list(CASE_STATES)},
                         "description": "Only cases in this state.",
-                    }
+                    },
+                    *_page_params(DEFAULT_CASE_PAGE_SIZE),
                 ],
             ),
         },
@@ -122,8 +157,10 @@ def _paths() -> dict[str, Any]:
         "/tasks": {
             "get": _operation(
                 "listTasks",
-                "The tasks the token's user may work now.",
-                {"200": _json(_list_of("tasks", "Task"), "The user's tasks.")},
+                "The tasks the token's user may work now, oldest first, one page at a time.",
+                {"200": _json(_page_of("tasks", "Task"), "One page of the user's tasks.")},
+                errors=("422",),
+                parameters=_page_params(DEFAULT_PAGE_SIZE),
             )
         },
         "/tasks/{task_id}/claim": {

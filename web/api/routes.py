@@ -30,6 +30,8 @@ from web.api.context import clock
 from web.api.context import form_fields
 from web.api.context import identity
 from web.api.context import json_object
+from web.api.context import page_cursor
+from web.api.context import page_limit
 from web.api.context import refuse_unknown_keys
 from web.api.context import required_text
 from web.api.context import runtime
@@ -57,7 +59,11 @@ def start_case() -> tuple[Response, int, dict[str, str]]:
 
 @api_blueprint.get("/cases")
 def list_cases() -> Json:
-    return {"cases": queries.list_cases(runtime(), request.args.get("state") or None)}
+    """One page of cases by id; pass `next_cursor` back as `cursor` for the next."""
+    page = queries.list_cases(
+        runtime(), request.args.get("state") or None, limit=page_limit(), cursor=page_cursor()
+    )
+    return {"cases": [case.as_json() for case in page.items], "next_cursor": page.next_cursor}
 
 
 @api_blueprint.get("/cases/<int:case_id>")
@@ -67,8 +73,11 @@ def show_case(case_id: int) -> Json:
 
 @api_blueprint.get("/tasks")
 def list_tasks() -> Json:
-    """The tasks the token's user may work now (four-eyes, claims and deadlines applied)."""
-    return {"tasks": queries.tasks_for(runtime(), clock(), identity().username)}
+    """One page of the tasks the token's user may work now (engine.services.may_work)."""
+    page = queries.tasks_for(
+        runtime(), clock(), identity().username, limit=page_limit(), cursor=page_cursor()
+    )
+    return {"tasks": [task.as_json() for task in page.items], "next_cursor": page.next_cursor}
 
 
 @api_blueprint.post("/tasks/<task_id>/claim")

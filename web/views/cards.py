@@ -23,13 +23,14 @@ blueprint = Blueprint("cards", __name__)
 def search() -> Response | str:
     """By holder (name, user name, personal number) or card number; one hit opens it."""
     text = request.args.get("q", "")
-    hits = lookup.search(context.runtime(), text)
-    if len(hits) == 1:
-        hit = hits[0]
+    cursor = request.args.get("cursor") or None
+    found = lookup.search(context.runtime(), text, cursor=cursor)
+    if len(found.hits) == 1 and cursor is None and found.next_cursor is None:
+        hit = found.hits[0]
         if hit.kind == "card":
             return redirect(url_for("cards.card", number=hit.key))
         return redirect(url_for("cards.person", person_id=int(hit.key)))
-    return render_template("search.html", q=text, hits=hits)
+    return render_template("search.html", q=text, hits=found.hits, next_cursor=found.next_cursor)
 
 
 @blueprint.get("/cards/<number>")

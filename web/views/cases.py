@@ -44,9 +44,12 @@ LOA2_PROCESS = "loa2-remote-order"
 @blueprint.get("/cases")
 @requires(*READERS)
 def index() -> str:
+    """Newest first, one page at a time (keyset on the case id)."""
     state = request.args.get("state") or None
-    found = queries.list_cases(context.runtime(), state)
-    return render_template("cases.html", cases=list(reversed(found)), state=state)
+    page = queries.list_cases(
+        context.runtime(), state, cursor=request.args.get("cursor") or None, newest_first=True
+    )
+    return render_template("cases.html", page=page, state=state)
 
 
 @blueprint.get("/cases/<int:case_id>")

@@ -15,6 +15,7 @@ from engine.errors import DomainError
 from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services.model_values import model_values
+from engine.services.worklist import MINE
 from engine.services.worklist import QueueFilter
 from engine.services.worklist import task_to_work
 from engine.services.worklist import worklist
@@ -31,6 +32,7 @@ from web.security import requires
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 DUE_CHOICES = (1, 3, 7)
+CURSOR_PREFIX = "cursor."
 
 
 @blueprint.get("")
@@ -43,8 +45,21 @@ def queues() -> str:
         station=request.args.get("station") or None,
         due_within_days=int(due) if due.isdigit() else None,
     )
-    work = worklist(context.runtime(), context.clock(), current_username(), chosen)
-    return render_template("tasks.html", work=work, chosen=chosen, due_choices=DUE_CHOICES)
+    # Each queue pages on its own: `cursor.<queue>` carries that queue's next_cursor.
+    cursors = {
+        key.removeprefix(CURSOR_PREFIX): value
+        for key, value in request.args.items()
+        if key.startswith(CURSOR_PREFIX) and value
+    }
+    work = worklist(context.runtime(), context.clock(), current_username(), chosen, cursors=cursors)
+    return render_template(
+        "tasks.html",
+        work=work,
+        chosen=chosen,
+        due_choices=DUE_CHOICES,
+        mine_key=MINE,
+        cursor_prefix=CURSOR_PREFIX,
+    )
 
 
 @blueprint.post("/<task_id>/claim")
