@@ -54,7 +54,9 @@ def _assert_401(response: TestResponse) -> None:
 
 def test_every_api_route_refuses_a_request_without_a_token(app: Flask, client: FlaskClient) -> None:
     urls = _protected_urls(app)
-    assert len(urls) == 16  # 9 case, task, card and me routes; 7 under /processes
+    assert (
+        len(urls) == 18
+    )  # 10 case, task, card and me routes (cancel, S4); 8 under /processes (migrate, S5)
     for method, url in urls:
         _assert_401(client.open(url, method=method))
 

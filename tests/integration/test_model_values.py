@@ -74,7 +74,9 @@ def test_r7_a_seven_day_version_gives_its_cases_seven_days_and_old_cases_keep_fi
     flows.at("2026-11-24 10:00")
     work = worklist(flows.runtime, flows.clock, "bertil")
     totals = {
-        task.case: task.deadline.total_days for task in work.queues["loa3_admin"] if task.deadline
+        task.case: task.deadline.total_days
+        for task in work.queues["loa3_admin"].items
+        if task.deadline
     }
     assert totals == {five.id: 5, seven.id: 7}
 

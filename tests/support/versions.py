@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from engine.model import DecisionVersion
+from engine.model import ProcessDefinition
 from engine.model import ProcessVersion
 from engine.runner import parse_processes
 from engine.services.deploy import PROCESSES_DIR
@@ -34,7 +35,8 @@ def changed(filename: str, *edits: tuple[str, str]) -> str:
 
 
 def store_process(flows: Flows, source: str) -> int:
-    """Store `source` as the next version of its process, unchecked; returns the version."""
+    """Store `source` as the next, active version of its process, unchecked, with the forms
+    of the version that was active; returns the version."""
     [parsed] = parse_processes({"changed.bpmn": source}, {})
     with flows.runtime.database.sessions() as session:
         newest = session.scalar(
@@ -43,6 +45,15 @@ def store_process(flows: Flows, source: str) -> int:
             )
         )
         version = (newest or 0) + 1
+        definition = session.get(ProcessDefinition, parsed.process_id)
+        assert definition is not None, f"{parsed.process_id} has no deployed version"
+        active = session.scalars(
+            select(ProcessVersion).where(
+                ProcessVersion.process_id == parsed.process_id,
+                ProcessVersion.version == definition.active_version,
+            )
+        ).one()
+        definition.active_version = version
         session.add(
             ProcessVersion(
                 process_id=parsed.process_id,
@@ -53,6 +64,7 @@ def store_process(flows: Flows, source: str) -> int:
                 checksum=hashlib.sha256(parsed.spec_json.encode()).hexdigest(),
                 deployed_at=flows.clock.now(),
                 deployed_by="petra",
+                forms_json=active.forms_json,
             )
         )
         session.commit()
