@@ -322,8 +322,12 @@ _TASK_WITH_CASE = (
 )
 
 
+# Built once: session.get would build (and compute the cache key of) a new statement per call.
+_TASK = select(CaseTask).where(CaseTask.id == bindparam("task_id")).options(*_TASK_WITH_CASE)
+
+
 def _task(session: Session, task_id: str) -> CaseTask:
-    task = session.get(CaseTask, task_id, options=_TASK_WITH_CASE)
+    task = session.scalars(_TASK, {"task_id": task_id}).unique().first()
     if task is None:
         raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
     return task

@@ -11,7 +11,6 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import insert
@@ -137,16 +136,15 @@ def advance_case(
     # once, before the projection is read: its version column refuses a concurrent step
     # (optimistic locking) before any projection row changes.
     session.flush()
-    connection = session.connection()
     known_tasks: dict[str, datetime | None] = {}
     known_timers: dict[str, int] = {}
     if not new:
-        params = {"case_id": case.id}
+        connection, params = session.connection(), {"case_id": case.id}
         known_tasks = {row.id: row.due_at for row in connection.execute(_READY_TASKS, params)}
         known_timers = {row.task_id: row.id for row in connection.execute(_WAITING_TIMERS, params)}
     waiting = runner.waiting_timers()
-    _project_tasks(connection, clock, case, runner, known_tasks, waiting)
-    _project_timers(connection, case, known_timers, waiting)
+    _project_tasks(session, clock, case, runner, known_tasks, waiting)
+    _project_timers(session, case, known_timers, waiting)
     return runner
 
 
@@ -167,7 +165,7 @@ def _carry_out_effects(session: Session, clock: Clock, case: Case, runner: CaseR
 
 
 def _project_tasks(
-    connection: Connection,
+    session: Session,
     clock: Clock,
     case: Case,
     runner: CaseRunner,
@@ -175,6 +173,7 @@ def _project_tasks(
     waiting: list[TimerView],
 ) -> None:
     """READY user tasks become rows; rows of tasks no longer READY are cancelled."""
+    connection = session.connection()
     ready = {view.id: view for view in runner.ready_user_tasks()}
     cancelled = [{"task_id": task_id} for task_id in known if task_id not in ready]
     if cancelled:
@@ -224,9 +223,10 @@ def _project_tasks(
 
 
 def _project_timers(
-    connection: Connection, case: Case, known: dict[str, int], waiting: list[TimerView]
+    session: Session, case: Case, known: dict[str, int], waiting: list[TimerView]
 ) -> None:
     """Waiting timers become rows (the sweep's only source); gone ones are cancelled."""
+    connection = session.connection()
     by_task = {view.task_id: view for view in waiting}
     cancelled = [
         {"timer_id": timer_id} for task_id, timer_id in known.items() if task_id not in by_task
