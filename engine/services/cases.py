@@ -89,14 +89,16 @@ def start_case(
             result = _run_action(properties, context)
             _note_result(audit, result, policy)
             runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
+            # Related rows by id, not object: the flush then writes the case alone instead of
+            # sorting the people, organisation and version it would otherwise cascade into.
             case = Case(
-                process_version=version,
+                process_version_id=version.id,
                 process_id=version.process_id,
                 state=CASE_OPEN,
-                holder=result.holder,
-                organisation=organisation,
+                holder_id=result.holder.id if result.holder else None,
+                organisation_id=organisation.id,
                 started_at=clock.now(),
-                started_by=actor,
+                started_by_id=actor.id,
                 serializer_version=SERIALIZER_VERSION,
             )
             # Inserted with its state as advance_case leaves it, so it needs no UPDATE after.
