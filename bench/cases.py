@@ -30,6 +30,7 @@ import os
 import pstats
 import sqlite3
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -191,15 +192,30 @@ def counting_statements(runtime: Runtime) -> Iterator[list[str]]:
 
 
 def profile(runtime: Runtime, n: int, stock: CardStock, top: int) -> None:
+    """Print the top of a cProfile of n cases, per case, by own and by cumulative time."""
     profiler = cProfile.Profile()
     profiler.enable()
     sithsflow_cases(runtime, n, stock)
     profiler.disable()
-    stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
-    print(f"--- cProfile of {n} sithsflow cases, by own time ---")
-    stats.sort_stats("tottime").print_stats(top)
-    print("--- by cumulative time ---")
-    stats.sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler).stats
+    total = sum(entry[2] for entry in stats.values())
+    rows = [
+        (calls / n, own / n * 1000, cumulative / n * 1000, _where(path, line, name))
+        for (path, line, name), (_, calls, own, cumulative, _) in stats.items()
+    ]
+    print(f"--- cProfile of {n} sithsflow cases: {total / n * 1000:.1f} ms of CPU per case ---")
+    for title, column in (("own time", 1), ("cumulative time", 2)):
+        print(f"by {title}:  calls/case  own ms/case  cum ms/case  function")
+        for calls, own, cumulative, where in sorted(rows, key=lambda r: -r[column])[:top]:
+            print(f"{calls:24.1f} {own:12.3f} {cumulative:12.3f}  {where}")
+
+
+def _where(path: str, line: int, name: str) -> str:
+    """A profile entry named by package and module, not by this machine's paths."""
+    root = str(Path(__file__).resolve().parents[1]) + "/"
+    stdlib = sysconfig.get_paths()["stdlib"] + "/"
+    short = path.split("site-packages/")[-1].removeprefix(root).removeprefix(stdlib)
+    return f"{short}:{line}({name})" if line else name
 
 
 def stored_bytes_per_case(runtime: Runtime) -> float:
