@@ -204,10 +204,31 @@ def profile(runtime: Runtime, n: int, stock: CardStock, top: int) -> None:
         for (path, line, name), (_, calls, own, cumulative, _) in stats.items()
     ]
     print(f"--- cProfile of {n} sithsflow cases: {total / n * 1000:.1f} ms of CPU per case ---")
+    shares: dict[str, float] = {}
+    for _, own, _, where in rows:
+        shares[_package(where)] = shares.get(_package(where), 0.0) + own
+    print(
+        "own time by package: "
+        + ", ".join(
+            f"{name} {own / (total / n * 1000):.0%}"
+            for name, own in sorted(shares.items(), key=lambda kv: -kv[1])[:8]
+        )
+    )
     for title, column in (("own time", 1), ("cumulative time", 2)):
         print(f"by {title}:  calls/case  own ms/case  cum ms/case  function")
         for calls, own, cumulative, where in sorted(rows, key=lambda r: -r[column])[:top]:
             print(f"{calls:24.1f} {own:12.3f} {cumulative:12.3f}  {where}")
+
+
+def _package(where: str) -> str:
+    """sqlalchemy, SpiffWorkflow, engine, sqlite3 (the driver's C calls), json, ..."""
+    if "sqlite3" in where or "psycopg" in where:
+        return "driver"
+    if where.startswith("<sqlalchemy"):
+        return "sqlalchemy"
+    if ":" not in where or where.startswith("<"):
+        return "builtins"
+    return where.split("/")[0].split(":")[0].removesuffix(".py")
 
 
 def _where(path: str, line: int, name: str) -> str:
