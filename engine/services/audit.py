@@ -1,10 +1,12 @@
 """Writing the audit trail: every start, completion, refusal, timer and policy decision.
 
-Rows are written with one SQLAlchemy Core INSERT each, in the caller's transaction, not as
-ORM objects: nothing reads them back as objects in the same unit of work, and the ORM's
-flush (identity map, unit-of-work sort, RETURNING of the id) was the largest single cost
-of a case step (docs/benchmarks.md). The row is in the database at once, so a refusal
-still rolls it back with everything else, and a read later in the transaction sees it.
+Rows are written with SQLAlchemy Core in the caller's transaction, not as ORM objects:
+nothing uses them as objects in the same unit of work, and the ORM's flush (identity map,
+unit-of-work sort, RETURNING of the id) was the largest single cost of a case step
+(docs/benchmarks.md). A step's rows wait in the session and go out as one multi-row
+INSERT (one round trip on PostgreSQL) before the session's next statement or its commit,
+whichever comes first: a read later in the transaction sees them, as an autoflush made it
+see ORM rows, and a rollback drops them with everything else.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from dataclasses import field
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import event
 from sqlalchemy import insert
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import SessionTransaction
 
 from engine.clock import Clock
 from engine.database import Database
@@ -29,8 +34,10 @@ from engine.policy.timekeeping import to_local
 SYSTEM_ACTOR = "system"
 
 _AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
-# Built once, so its compiled form is cached; it does not ask for the new id back.
+# Built once, so its compiled form is cached; it does not ask for the new ids back.
 _INSERT_AUDIT_EVENT = insert(_AUDIT_EVENTS)
+# Where a session keeps the rows recorded since its last statement (Session.info).
+_PENDING = "sithsflow.audit.pending_rows"
 
 
 @dataclass
@@ -81,9 +88,37 @@ def record(
         dispensation=context.dispensation,
         details_json=json.dumps({**context.details, **(details or {})}, default=str),
     )
-    # The session's connection, not session.execute: that would flush pending ORM changes
-    # first, which an audit row (referring at most to an already written case) never needs.
-    session.connection().execute(_INSERT_AUDIT_EVENT, row)
+    if not session.in_transaction():
+        session.begin()  # so that the transaction's end, whatever it is, settles the row
+    session.info.setdefault(_PENDING, []).append(row)
+
+
+def _write_pending(session: Session) -> None:
+    """Send the rows recorded so far, oldest first, on the session's connection.
+
+    The connection, not session.execute: that would flush pending ORM changes first, which
+    an audit row (referring at most to an already written case) never needs.
+    """
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT_AUDIT_EVENT, rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_pending(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    # Committed rows went out in before_commit; after a rollback or close they are dropped.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def record_refusal(

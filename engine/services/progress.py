@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,11 +67,13 @@ def business_data(runner: CaseRunner) -> dict[str, Any]:
 # (docs/benchmarks.md).
 _CASE_TASKS: Table = CaseTask.__table__  # type: ignore[assignment]
 _TIMERS: Table = Timer.__table__  # type: ignore[assignment]
-_READY_TASKS = select(_CASE_TASKS.c.id, _CASE_TASKS.c.due_at).where(
-    _CASE_TASKS.c.case_id == bindparam("case_id"), _CASE_TASKS.c.state == TASK_READY
+_READY_TASKS = select(_CASE_TASKS.c.case_id, _CASE_TASKS.c.id, _CASE_TASKS.c.due_at).where(
+    _CASE_TASKS.c.case_id.in_(bindparam("case_ids", expanding=True)),
+    _CASE_TASKS.c.state == TASK_READY,
 )
-_WAITING_TIMERS = select(_TIMERS.c.id, _TIMERS.c.task_id).where(
-    _TIMERS.c.case_id == bindparam("case_id"), _TIMERS.c.status == TIMER_WAITING
+_WAITING_TIMERS = select(_TIMERS.c.case_id, _TIMERS.c.id, _TIMERS.c.task_id).where(
+    _TIMERS.c.case_id.in_(bindparam("case_ids", expanding=True)),
+    _TIMERS.c.status == TIMER_WAITING,
 )
 _INSERT_TASK = insert(_CASE_TASKS)
 _INSERT_TIMER = insert(_TIMERS)
@@ -96,6 +100,30 @@ _LATEST_VERSION = (
 )
 
 
+@dataclass(frozen=True)
+class Projection:
+    """A case's projection rows as read before a step: READY task id -> its deadline, and
+    WAITING timer's task id -> the timer row's id."""
+
+    tasks: dict[str, datetime | None]
+    timers: dict[str, int]
+
+
+def read_projections(session: Session, case_ids: Sequence[int]) -> dict[int, Projection]:
+    """The projection rows of the cases in two statements, as the database has them now.
+
+    Read with Core, so nothing is flushed first: a caller that changed task or timer rows
+    through the ORM flushes before (advance_case does when it reads them itself).
+    """
+    found = {case_id: Projection({}, {}) for case_id in case_ids}
+    connection, params = session.connection(), {"case_ids": list(case_ids)}
+    for row in connection.execute(_READY_TASKS, params):
+        found[row.case_id].tasks[row.id] = row.due_at
+    for row in connection.execute(_WAITING_TIMERS, params):
+        found[row.case_id].timers[row.task_id] = row.id
+    return found
+
+
 def advance_case(
     session: Session,
     clock: Clock,
@@ -104,11 +132,14 @@ def advance_case(
     audit: AuditContext,
     *,
     new: bool = False,
+    known: Projection | None = None,
 ) -> CaseRunner:
     """Project the runner onto the rows; continue as new at a renewal cycle's end (R11).
 
     `new`: the case was inserted in this unit of work with the runner's state, so it has no
     task or timer rows yet and its state needs storing again only if the runner changes.
+    `known`: the case's projection rows as the caller read them (`read_projections`, e.g.
+    for a batch of cases), instead of reading them here.
     """
     inserted = runner if new else None
     _carry_out_effects(session, clock, case, runner)
@@ -132,19 +163,17 @@ def advance_case(
         break
     if runner is not inserted:
         store_state(case, runner)
-    # The case row (and whatever else the step changed through the ORM) is written here,
-    # once, before the projection is read: its version column refuses a concurrent step
-    # (optimistic locking) before any projection row changes.
-    session.flush()
-    known_tasks: dict[str, datetime | None] = {}
-    known_timers: dict[str, int] = {}
-    if not new:
-        connection, params = session.connection(), {"case_id": case.id}
-        known_tasks = {row.id: row.due_at for row in connection.execute(_READY_TASKS, params)}
-        known_timers = {row.task_id: row.id for row in connection.execute(_WAITING_TIMERS, params)}
+    if new:
+        known = Projection({}, {})
+    elif known is None:
+        # The case row (and whatever else the step changed through the ORM, such as the
+        # completed task) is written here, once, before the projection is read: its version
+        # column refuses a concurrent step (optimistic locking) before any row changes.
+        session.flush()
+        known = read_projections(session, [case.id])[case.id]
     waiting = runner.waiting_timers()
-    _project_tasks(session, clock, case, runner, known_tasks, waiting)
-    _project_timers(session, case, known_timers, waiting)
+    _project_tasks(session, clock, case, runner, known.tasks, waiting)
+    _project_timers(session, case, known.timers, waiting)
     return runner
 
 
