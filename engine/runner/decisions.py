@@ -36,10 +36,28 @@ _DECISION_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
 
 
 def decide(dmn_text: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Evaluate a DMN decision table with SpiffWorkflow's DMN engine; {} if no row matched."""
+    """Evaluate a DMN decision table with SpiffWorkflow's DMN engine; {} if no row matched.
+
+    A table's answer depends only on its text and the inputs, so answers are kept per
+    (table text, inputs): a case step asks the same two questions as the step before it.
+    """
+    try:
+        key = tuple(sorted(inputs.items()))
+        hash(key)
+    except TypeError:
+        return _evaluate(dmn_text, dict(inputs))
+    return dict(_cached_answer(dmn_text, key))
+
+
+@lru_cache(maxsize=4096)
+def _cached_answer(dmn_text: str, inputs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return _evaluate(dmn_text, dict(inputs))
+
+
+def _evaluate(dmn_text: str, inputs: dict[str, Any]) -> dict[str, Any]:
     engine = _decision_engine(dmn_text)
     try:
-        result: dict[str, Any] = engine.result(_DecisionContext(dict(inputs), _DECISION_ENGINE))
+        result: dict[str, Any] = engine.result(_DecisionContext(inputs, _DECISION_ENGINE))
     except SpiffWorkflowException as error:
         raise ScriptRefused(str(error), rule=SANDBOX_RULE) from error
     return result

@@ -1,4 +1,13 @@
-"""Writing the audit trail: every start, completion, refusal, timer and policy decision."""
+"""Writing the audit trail: every start, completion, refusal, timer and policy decision.
+
+Rows are written with SQLAlchemy Core in the caller's transaction, not as ORM objects:
+nothing uses them as objects in the same unit of work, and the ORM's flush (identity map,
+unit-of-work sort, RETURNING of the id) was the largest single cost of a case step
+(docs/benchmarks.md). A step's rows wait in the session and go out as one multi-row
+INSERT (one round trip on PostgreSQL) before the session's next statement or its commit,
+whichever comes first: a read later in the transaction sees them, as an autoflush made it
+see ORM rows, and a rollback drops them with everything else.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,12 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from sqlalchemy import Table
+from sqlalchemy import event
+from sqlalchemy import insert
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import SessionTransaction
 
 from engine.clock import Clock
 from engine.database import Database
@@ -18,6 +32,12 @@ from engine.model import Case
 from engine.policy.timekeeping import to_local
 
 SYSTEM_ACTOR = "system"
+
+_AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# Built once, so its compiled form is cached; it does not ask for the new ids back.
+_INSERT_AUDIT_EVENT = insert(_AUDIT_EVENTS)
+# Where a session keeps the rows recorded since its last statement (Session.info).
+_PENDING = "sithsflow.audit.pending_rows"
 
 
 @dataclass
@@ -46,10 +66,10 @@ def record(
     rule: str | None = None,
     message: str = "",
     details: Mapping[str, Any] | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one audit row in the caller's transaction."""
     now = clock.now()
-    event = AuditEvent(
+    row = dict(
         at_utc=now,
         at_local=to_local(now).isoformat(timespec="seconds"),
         actor=context.actor,
@@ -68,8 +88,37 @@ def record(
         dispensation=context.dispensation,
         details_json=json.dumps({**context.details, **(details or {})}, default=str),
     )
-    session.add(event)
-    return event
+    if not session.in_transaction():
+        session.begin()  # so that the transaction's end, whatever it is, settles the row
+    session.info.setdefault(_PENDING, []).append(row)
+
+
+def _write_pending(session: Session) -> None:
+    """Send the rows recorded so far, oldest first, on the session's connection.
+
+    The connection, not session.execute: that would flush pending ORM changes first, which
+    an audit row (referring at most to an already written case) never needs.
+    """
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT_AUDIT_EVENT, rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_pending(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    # Committed rows went out in before_commit; after a rollback or close they are dropped.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def record_refusal(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
@@ -91,14 +93,16 @@ def start_case(
             runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
             # R7: the deadline the version's timer just set, as the audit tells it.
             result.decisions.extend(deadline_decisions(runner.waiting_timers(), set()))
+            # Related rows by id, not object: the flush then writes the case alone instead of
+            # sorting the people, organisation and version it would otherwise cascade into.
             case = Case(
-                process_version=version,
+                process_version_id=version.id,
                 process_id=version.process_id,
                 state=CASE_OPEN,
-                holder=result.holder,
-                organisation=organisation,
+                holder_id=result.holder.id if result.holder else None,
+                organisation_id=organisation.id,
                 started_at=clock.now(),
-                started_by=actor,
+                started_by_id=actor.id,
                 serializer_version=SERIALIZER_VERSION,
             )
             # Inserted with its state as advance_case leaves it, so it needs no UPDATE after.
@@ -245,8 +249,12 @@ _TASK_WITH_CASE = (
 )
 
 
+# Built once: session.get would build (and compute the cache key of) a new statement per call.
+_TASK = select(CaseTask).where(CaseTask.id == bindparam("task_id")).options(*_TASK_WITH_CASE)
+
+
 def _task(session: Session, task_id: str) -> CaseTask:
-    task = session.get(CaseTask, task_id, options=_TASK_WITH_CASE)
+    task = session.scalars(_TASK, {"task_id": task_id}).unique().first()
     if task is None:
         raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
     return task

@@ -25,6 +25,14 @@ _LOOKS_LIKE_NUMBER = re.compile(r"^[0-9+\- ]+$")
 # Built once so SQLAlchemy reuses their cache keys on every step.
 _USER = select(Person).where(Person.username == bindparam("username"))
 _ACTOR = _USER.options(joinedload(Person.rights), lazyload(Person.employments))
+# A holder is judged by identity and employments (one query); rights load only if read.
+_HOLDER_OPTIONS = (joinedload(Person.employments), lazyload(Person.rights))
+_HOLDER_BY_NUMBER = (
+    select(Person).where(Person.identity_number == bindparam("key")).options(*_HOLDER_OPTIONS)
+)
+_HOLDER_BY_USERNAME = (
+    select(Person).where(Person.username == bindparam("key")).options(*_HOLDER_OPTIONS)
+)
 
 
 def find_user(session: Session, username: str, *, employments: bool = True) -> Person:
@@ -50,16 +58,11 @@ def find_organisation(session: Session, code: str) -> Organisation:
 def resolve_holder(session: Session, text: str, on: date) -> Person:
     """R3: the card user must be in the directory; `text` is a user name or a number."""
     text = text.strip()
-    # A holder is judged by identity and employments (one query); rights load only if read.
     if _LOOKS_LIKE_NUMBER.match(text):
-        number = parse_identity_number(text, on=on).number
-        query = select(Person).where(Person.identity_number == number)
-        shown = number
+        query, shown = _HOLDER_BY_NUMBER, parse_identity_number(text, on=on).number
     else:
-        query = select(Person).where(Person.username == text)
-        shown = text
-    query = query.options(joinedload(Person.employments), lazyload(Person.rights))
-    person = session.scalars(query).unique().first()
+        query, shown = _HOLDER_BY_USERNAME, text
+    person = session.scalars(query, {"key": shown}).unique().first()
     if person is None or person.identity_number is None:
         raise NotPermitted(
             f"{shown} finns inte i personkatalogen (HSA); inget kort kan utfärdas (R3). / "

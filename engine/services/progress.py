@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy import bindparam
+from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -54,12 +61,37 @@ def business_data(runner: CaseRunner) -> dict[str, Any]:
     return {k: v for k, v in runner.data().items() if not k.startswith(_INTERNAL_PREFIX)}
 
 
-# Statements of every step, built once so SQLAlchemy reuses their cache keys.
-_READY_TASKS = select(CaseTask).where(
-    CaseTask.case_id == bindparam("case_id"), CaseTask.state == TASK_READY
+# Statements of every step, built once so SQLAlchemy reuses their compiled forms. The
+# projection rows are read and written with Core on the session's connection: a step only
+# needs a few columns of them and never uses them as objects, and the ORM's loading and
+# unit-of-work bookkeeping for them cost more than SpiffWorkflow's own step
+# (docs/benchmarks.md).
+_CASE_TASKS: Table = CaseTask.__table__  # type: ignore[assignment]
+_TIMERS: Table = Timer.__table__  # type: ignore[assignment]
+_READY_TASKS = select(_CASE_TASKS.c.case_id, _CASE_TASKS.c.id, _CASE_TASKS.c.due_at).where(
+    _CASE_TASKS.c.case_id.in_(bindparam("case_ids", expanding=True)),
+    _CASE_TASKS.c.state == TASK_READY,
 )
-_WAITING_TIMERS = select(Timer).where(
-    Timer.case_id == bindparam("case_id"), Timer.status == TIMER_WAITING
+_WAITING_TIMERS = select(_TIMERS.c.case_id, _TIMERS.c.id, _TIMERS.c.task_id).where(
+    _TIMERS.c.case_id.in_(bindparam("case_ids", expanding=True)),
+    _TIMERS.c.status == TIMER_WAITING,
+)
+_INSERT_TASK = insert(_CASE_TASKS)
+_INSERT_TIMER = insert(_TIMERS)
+_CANCEL_TASK = (
+    update(_CASE_TASKS).where(_CASE_TASKS.c.id == bindparam("task_id")).values(state=TASK_CANCELLED)
+)
+_CANCEL_TIMER = (
+    update(_TIMERS).where(_TIMERS.c.id == bindparam("timer_id")).values(status=TIMER_CANCELLED)
+)
+# A deadline only ever moves earlier (the earliest interrupting timer wins).
+_SET_DUE = (
+    update(_CASE_TASKS)
+    .where(
+        _CASE_TASKS.c.id == bindparam("task_id"),
+        or_(_CASE_TASKS.c.due_at.is_(None), _CASE_TASKS.c.due_at > bindparam("due_at")),
+    )
+    .values(due_at=bindparam("due_at"))
 )
 _LATEST_VERSION = (
     select(ProcessVersion)
@@ -67,6 +99,30 @@ _LATEST_VERSION = (
     .order_by(ProcessVersion.version.desc())
     .limit(1)
 )
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A case's projection rows as read before a step: READY task id -> its deadline, and
+    WAITING timer's task id -> the timer row's id."""
+
+    tasks: dict[str, datetime | None]
+    timers: dict[str, int]
+
+
+def read_projections(session: Session, case_ids: Sequence[int]) -> dict[int, Projection]:
+    """The projection rows of the cases in two statements, as the database has them now.
+
+    Read with Core, so nothing is flushed first: a caller that changed task or timer rows
+    through the ORM flushes before (advance_case does when it reads them itself).
+    """
+    found = {case_id: Projection({}, {}) for case_id in case_ids}
+    connection, params = session.connection(), {"case_ids": list(case_ids)}
+    for row in connection.execute(_READY_TASKS, params):
+        found[row.case_id].tasks[row.id] = row.due_at
+    for row in connection.execute(_WAITING_TIMERS, params):
+        found[row.case_id].timers[row.task_id] = row.id
+    return found
 
 
 def advance_case(
@@ -77,11 +133,14 @@ def advance_case(
     audit: AuditContext,
     *,
     new: bool = False,
+    known: Projection | None = None,
 ) -> CaseRunner:
     """Project the runner onto the rows; continue as new at a renewal cycle's end (R11).
 
     `new`: the case was inserted in this unit of work with the runner's state, so it has no
     task or timer rows yet and its state needs storing again only if the runner changes.
+    `known`: the case's projection rows as the caller read them (`read_projections`, e.g.
+    for a batch of cases), instead of reading them here.
     """
     inserted = runner if new else None
     _carry_out_effects(session, clock, case, runner)
@@ -103,19 +162,19 @@ def advance_case(
         case.ended_at = clock.now()
         record(session, clock, audit, state, message=f"Ärendet är {state} / The case is {state}")
         break
-    # The case row is final before the projection rows are read (a read autoflushes), so a
-    # step writes it once; both reads come before any projection change, so they flush once.
     if runner is not inserted:
         store_state(case, runner)
-    known_tasks: dict[str, CaseTask] = {}
-    known_timers: dict[str, Timer] = {}
-    if not new:
-        params = {"case_id": case.id}
-        known_tasks = {task.id: task for task in session.scalars(_READY_TASKS, params)}
-        known_timers = {timer.task_id: timer for timer in session.scalars(_WAITING_TIMERS, params)}
+    if new:
+        known = Projection({}, {})
+    elif known is None:
+        # The case row (and whatever else the step changed through the ORM, such as the
+        # completed task) is written here, once, before the projection is read: its version
+        # column refuses a concurrent step (optimistic locking) before any row changes.
+        session.flush()
+        known = read_projections(session, [case.id])[case.id]
     waiting = runner.waiting_timers()
-    _project_tasks(session, clock, case, runner, known_tasks, waiting)
-    _project_timers(session, case, known_timers, waiting)
+    _project_tasks(session, clock, case, runner, known.tasks, waiting)
+    _project_timers(session, case, known.timers, waiting)
     return runner
 
 
@@ -140,65 +199,88 @@ def _project_tasks(
     clock: Clock,
     case: Case,
     runner: CaseRunner,
-    known: dict[str, CaseTask],
+    known: dict[str, datetime | None],
     waiting: list[TimerView],
 ) -> None:
+    """READY user tasks become rows; rows of tasks no longer READY are cancelled."""
+    connection = session.connection()
     ready = {view.id: view for view in runner.ready_user_tasks()}
-    for task_id, task in known.items():
-        if task_id not in ready:
-            task.state = TASK_CANCELLED
-    projected = dict(known)
+    cancelled = [{"task_id": task_id} for task_id in known if task_id not in ready]
+    if cancelled:
+        connection.execute(_CANCEL_TASK, cancelled)
+    new_rows: dict[str, dict[str, Any]] = {}
     for task_id, view in ready.items():
         if task_id in known:
             continue
         # R6: whom four-eyes keeps out; for LoA3 issuance whatever the properties say (S3).
         excluded = excluded_person_id(session, case, view.properties)
-        projected[task_id] = CaseTask(
-            id=task_id,
-            case_id=case.id,
-            name=view.name,
-            title=view.title,
-            lane=view.lane,
-            state=TASK_READY,
-            cycle=case.cycle,
-            created_at=clock.now(),
-            organisation_id=case.organisation_id,
-            excluded_person_id=excluded,
-        )
-        session.add(projected[task_id])
+        new_rows[task_id] = {
+            "id": task_id,
+            "case_id": case.id,
+            "name": view.name,
+            "title": view.title,
+            "lane": view.lane,
+            "state": TASK_READY,
+            "cycle": case.cycle,
+            "created_at": clock.now(),
+            "due_at": None,
+            "organisation_id": case.organisation_id,
+            "excluded_person_id": excluded,
+            "claimed_by_id": None,
+            "completed_at": None,
+            "completed_by_id": None,
+        }
     # A task's deadline is its earliest interrupting timer; set before the INSERT so a new
     # task is written once.
+    earlier: dict[str, datetime] = {}
     for timer in waiting:
         if not (timer.interrupting and timer.attached_task_id):
             continue
-        attached = projected.get(timer.attached_task_id) or session.get(
-            CaseTask, timer.attached_task_id
+        attached = timer.attached_task_id
+        if attached in new_rows:
+            row = new_rows[attached]
+            if row["due_at"] is None or timer.due_at < row["due_at"]:
+                row["due_at"] = timer.due_at
+            continue
+        due = earlier.get(attached, known.get(attached))
+        if due is None or timer.due_at < due:
+            earlier[attached] = timer.due_at
+    if new_rows:
+        connection.execute(_INSERT_TASK, list(new_rows.values()))
+    if earlier:
+        connection.execute(
+            _SET_DUE, [{"task_id": task_id, "due_at": due} for task_id, due in earlier.items()]
         )
-        if attached is not None and (attached.due_at is None or timer.due_at < attached.due_at):
-            attached.due_at = timer.due_at
 
 
 def _project_timers(
-    session: Session, case: Case, known: dict[str, Timer], waiting: list[TimerView]
+    session: Session, case: Case, known: dict[str, int], waiting: list[TimerView]
 ) -> None:
+    """Waiting timers become rows (the sweep's only source); gone ones are cancelled."""
+    connection = session.connection()
     by_task = {view.task_id: view for view in waiting}
-    for task_id, timer in known.items():
-        if task_id not in by_task:
-            timer.status = TIMER_CANCELLED
-    for task_id, view in by_task.items():
-        if task_id not in known:
-            session.add(
-                Timer(
-                    case_id=case.id,
-                    task_id=task_id,
-                    name=view.name,
-                    rule=view.properties.get("rule"),
-                    interrupting=view.interrupting,
-                    attached_task_id=view.attached_task_id,
-                    due_at=view.due_at,
-                    status=TIMER_WAITING,
-                )
-            )
+    cancelled = [
+        {"timer_id": timer_id} for task_id, timer_id in known.items() if task_id not in by_task
+    ]
+    if cancelled:
+        connection.execute(_CANCEL_TIMER, cancelled)
+    new_rows = [
+        {
+            "case_id": case.id,
+            "task_id": task_id,
+            "name": view.name,
+            "rule": view.properties.get("rule"),
+            "interrupting": view.interrupting,
+            "attached_task_id": view.attached_task_id,
+            "due_at": view.due_at,
+            "status": TIMER_WAITING,
+            "fired_at": None,
+        }
+        for task_id, view in by_task.items()
+        if task_id not in known
+    ]
+    if new_rows:
+        connection.execute(_INSERT_TIMER, new_rows)
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
-from sqlalchemy.orm import selectinload
 
 from engine.clock import Clock
 from engine.errors import Invalid
@@ -50,34 +50,73 @@ def _iso(at: datetime | None) -> str | None:
 
 # A person shown by name only: their rights and employments wait until read.
 _NAME_ONLY = (lazyload(Person.employments), lazyload(Person.rights))
-# A case page in four queries (case, tasks, history, timers), not one per relation; the
-# statements are built once so SQLAlchemy reuses their cache keys.
+# A case page in four queries (case, tasks, history, timers), not one per relation. Tasks,
+# history and timers are read as the columns the page shows, not as ORM objects: a case
+# page is read after every step, and loading objects cost it most of its time
+# (docs/benchmarks.md). The statements are built once so SQLAlchemy reuses their cache keys.
 _CASE_PAGE = (
     joinedload(Case.process_version),
     joinedload(Case.organisation),
     joinedload(Case.holder).options(*_NAME_ONLY),
     joinedload(Case.started_by).options(*_NAME_ONLY),
-    selectinload(Case.tasks).options(
-        joinedload(CaseTask.claimed_by).options(*_NAME_ONLY),
-        joinedload(CaseTask.completed_by).options(*_NAME_ONLY),
-    ),
 )
-
-
+_CASE = select(Case).where(Case.id == bindparam("case_id")).options(*_CASE_PAGE)
+_CLAIMED_BY = aliased(Person, name="claimed_by")
+_COMPLETED_BY = aliased(Person, name="completed_by")
+_TASKS = (
+    select(
+        CaseTask.id,
+        CaseTask.name,
+        CaseTask.title,
+        CaseTask.state,
+        CaseTask.lane,
+        CaseTask.cycle,
+        CaseTask.due_at,
+        CaseTask.completed_at,
+        _CLAIMED_BY.username.label("claimed_by"),
+        _COMPLETED_BY.username.label("completed_by"),
+    )
+    .outerjoin(_CLAIMED_BY, _CLAIMED_BY.id == CaseTask.claimed_by_id)
+    .outerjoin(_COMPLETED_BY, _COMPLETED_BY.id == CaseTask.completed_by_id)
+    .where(CaseTask.case_id == bindparam("case_id"))
+    .order_by(CaseTask.created_at)
+)
 _HISTORY = (
-    select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id)
+    select(
+        AuditEvent.at_local,
+        AuditEvent.at_utc,
+        AuditEvent.actor,
+        AuditEvent.role,
+        AuditEvent.action,
+        AuditEvent.task_name,
+        AuditEvent.rule,
+        AuditEvent.message,
+        AuditEvent.process_version,
+        AuditEvent.policy_version,
+        AuditEvent.calendar_version,
+        AuditEvent.clock_source,
+        AuditEvent.dispensation,
+    )
+    .where(AuditEvent.case_id == bindparam("case_id"))
+    .order_by(AuditEvent.id)
 )
-_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id")).order_by(Timer.due_at)
+_TIMERS = (
+    select(Timer.name, Timer.due_at, Timer.status, Timer.rule, Timer.fired_at)
+    .where(Timer.case_id == bindparam("case_id"))
+    .order_by(Timer.due_at)
+)
 
 
 def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
     """One case with its data, tasks, timers and history from the audit trail."""
     with runtime.database.sessions() as session:
-        case = session.get(Case, case_id, options=_CASE_PAGE)
+        params = {"case_id": case_id}
+        case = session.scalars(_CASE, params).first()
         if case is None:
             raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")
-        history = session.scalars(_HISTORY, {"case_id": case.id}).all()
-        timers = session.scalars(_TIMERS, {"case_id": case.id}).all()
+        tasks = session.execute(_TASKS, params).all()
+        history = session.execute(_HISTORY, params).all()
+        timers = session.execute(_TIMERS, params).all()
         return {
             "id": case.id,
             "process": case.process_id,
@@ -90,7 +129,7 @@ def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
             "started_at": _iso(case.started_at),
             "ended_at": _iso(case.ended_at),
             "data": json.loads(case.data_json),
-            "tasks": [_task_dict(task) for task in case.tasks],
+            "tasks": [_task_dict(task) for task in tasks],
             "timers": [
                 {
                     "name": t.name,
@@ -105,7 +144,7 @@ def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
         }
 
 
-def _task_dict(task: CaseTask) -> dict[str, Any]:
+def _task_dict(task: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return {
         "id": task.id,
         "name": task.name,
@@ -114,13 +153,13 @@ def _task_dict(task: CaseTask) -> dict[str, Any]:
         "lane": task.lane,
         "cycle": task.cycle,
         "due_at": _iso(task.due_at),
-        "claimed_by": task.claimed_by.username if task.claimed_by else None,
-        "completed_by": task.completed_by.username if task.completed_by else None,
+        "claimed_by": task.claimed_by,
+        "completed_by": task.completed_by,
         "completed_at": _iso(task.completed_at),
     }
 
 
-def _audit_dict(event: AuditEvent) -> dict[str, Any]:
+def _audit_dict(event: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return {
         "at": event.at_local,
         "at_utc": event.at_utc.isoformat(),
