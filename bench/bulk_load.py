@@ -274,7 +274,7 @@ class BulkLoader:
             cursor = raw.cursor()
             _relax(cursor)
             names = ", ".join(columns)
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             raw.commit()
