@@ -33,7 +33,6 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -77,6 +76,8 @@ RENEWAL_MAX_DAYS = 9
 FIRST_COPIED_CARD = 1000
 EVENING_MINUTES = 6 * 60 + 59  # 22:00 back to 15:01, the first LoA2 minute (R12)
 
+# The copies' task ids end alike in a run (version 4, variant 10): a random tail per run.
+_UUID_TAIL = f"4{random.getrandbits(12):03x}-{8 + random.getrandbits(2):x}{random.getrandbits(12):03x}-{random.getrandbits(48):012x}"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(
     r"(?<![\w.])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2})?)?(?![\w:])"
@@ -120,7 +121,7 @@ def _time_formatter(token: str) -> Callable[[int], str]:
 
 
 class Substitution:
-    """One template's strings, with the copy's own values put in by one regex pass."""
+    """One template's strings, split once at every token the copy replaces."""
 
     def __init__(self, template: TemplateCase, texts: list[str]) -> None:
         found_uuids: set[str] = set()
@@ -137,26 +138,33 @@ class Substitution:
         if self.card:
             tokens.append(self.card)
         tokens.sort(key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(t) for t in tokens))
+        self.pattern = re.compile("(" + "|".join(re.escape(t) for t in tokens) + ")")
         self._time_cache: dict[tuple[str, int], str] = {}
 
-    def mapping(self, minutes: int, number: str, name: str, card: str | None) -> dict[str, str]:
-        values = {u: str(uuid4()) for u in self.uuids}
+    def split(self, value: str) -> list[str] | None:
+        """Literals at even positions, tokens at odd ones; None when nothing to replace."""
+        parts = self.pattern.split(value)
+        return parts if len(parts) > 1 else None
+
+    def mapping(self, copy: Copy) -> dict[str, str]:
+        # SpiffWorkflow task ids: unique per (case, task), in uuid4's shape.
+        values = {u: f"{copy.case_id:08x}-{i:04x}-{_UUID_TAIL}" for i, u in enumerate(self.uuids)}
         for token, formatter in self.times.items():
-            key = (token, minutes)
+            key = (token, copy.minutes)
             cached = self._time_cache.get(key)
             if cached is None:
-                cached = self._time_cache[key] = formatter(minutes)
+                cached = self._time_cache[key] = formatter(copy.minutes)
             values[token] = cached
-        values[self.holder] = number
+        values[self.holder] = copy.number
         for token, escaped in self.names.items():
-            values[token] = _json_escaped(name) if escaped else name
-        if self.card and card:
-            values[self.card] = card
+            values[token] = _json_escaped(copy.name) if escaped else copy.name
+        if self.card and copy.card:
+            values[self.card] = copy.card
         return values
 
-    def apply(self, value: str, values: dict[str, str]) -> str:
-        return self.pattern.sub(lambda m: values[m.group()], value)
+
+def _joined(parts: list[str], values: dict[str, str]) -> str:
+    return "".join([values[p] if i & 1 else p for i, p in enumerate(parts)])
 
 
 def _json_escaped(value: str) -> str:
@@ -165,14 +173,17 @@ def _json_escaped(value: str) -> str:
 
 # --- templates as rows --------------------------------------------------------------
 
+_CONST, _CASE, _HOLDER, _SHIFT, _TEXT, _STATE = range(6)
+Cell = tuple[int, Any]
+
 
 @dataclass
 class TemplateRows:
-    """A real case's rows, column by column, ready to be copied with new values."""
+    """A real case's rows, compiled cell by cell into what each copy changes."""
 
     template: TemplateCase
-    tables: dict[str, tuple[list[str], list[dict[str, Any]]]]
-    state_text: str
+    columns: dict[str, list[str]]
+    rows: dict[str, list[list[Cell]]]
     substitution: Substitution
 
 
@@ -189,23 +200,50 @@ _TABLES = {
 
 
 def read_template(runtime: Runtime, template: TemplateCase) -> TemplateRows:
-    tables: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+    raw: dict[str, list[dict[str, Any]]] = {}
+    columns: dict[str, list[str]] = {}
     with runtime.database.engine.connect() as conn:
         for name, table in _TABLES.items():
-            columns = [c.name for c in table.columns if c.name not in _OMIT.get(name, set())]
+            columns[name] = [c.name for c in table.columns if c.name not in _OMIT.get(name, set())]
             if name == "cases":
                 where = table.c.id == template.case_id
             elif name == "reserve_cards":
                 where = table.c.number == (template.card_number or "")
             else:
                 where = table.c.case_id == template.case_id
-            rows = [dict(r) for r in conn.execute(select(table).where(where)).mappings()]
-            tables[name] = (columns, rows)
-    state_text = zlib.decompress(tables["cases"][1][0]["workflow_state"]).decode()
+            raw[name] = [dict(r) for r in conn.execute(select(table).where(where)).mappings()]
+    state_text = zlib.decompress(raw["cases"][0]["workflow_state"]).decode()
     texts = [state_text] + [
-        v for _, rows in tables.values() for row in rows for v in row.values() if isinstance(v, str)
+        v for rows in raw.values() for row in rows for v in row.values() if isinstance(v, str)
     ]
-    return TemplateRows(template, tables, state_text, Substitution(template, texts))
+    substitution = Substitution(template, texts)
+    compiled = {
+        name: [_compile(name, columns[name], row, substitution, state_text) for row in rows]
+        for name, rows in raw.items()
+    }
+    return TemplateRows(template, columns, compiled, substitution)
+
+
+def _compile(
+    table: str, columns: list[str], row: dict[str, Any], sub: Substitution, state: str
+) -> list[Cell]:
+    cells: list[Cell] = []
+    for column in columns:
+        value = row[column]
+        parts = sub.split(value) if isinstance(value, str) else None
+        if column == "case_id" or (table == "cases" and column == "id"):
+            cells.append((_CASE, None))
+        elif column == "holder_id":
+            cells.append((_HOLDER, None))
+        elif column == "workflow_state":
+            cells.append((_STATE, sub.split(state) or [state]))
+        elif isinstance(value, datetime):
+            cells.append((_SHIFT, value.astimezone(UTC).replace(tzinfo=None)))
+        elif parts is not None:
+            cells.append((_TEXT, parts))
+        else:
+            cells.append((_CONST, value))
+    return cells
 
 
 # --- copying ------------------------------------------------------------------------
@@ -222,24 +260,22 @@ class Copy:
 
 
 def _copied_row(
-    rows: TemplateRows, table: str, row: dict[str, Any], copy: Copy, values: dict[str, str]
+    cells: list[Cell], copy: Copy, values: dict[str, str], back: timedelta
 ) -> list[Any]:
-    columns = rows.tables[table][0]
     out: list[Any] = []
-    substitution = rows.substitution
-    for column in columns:
-        value = row[column]
-        if column == "case_id" or (table == "cases" and column == "id"):
-            value = copy.case_id
-        elif column == "holder_id":
-            value = copy.holder_id
-        elif column == "workflow_state":
-            value = zlib.compress(substitution.apply(rows.state_text, values).encode(), 6)
-        elif isinstance(value, datetime):
-            value = (value - timedelta(minutes=copy.minutes)).astimezone(UTC).replace(tzinfo=None)
-        elif isinstance(value, str):
-            value = substitution.apply(value, values)
-        out.append(value)
+    for kind, data in cells:
+        if kind == _CONST:
+            out.append(data)
+        elif kind == _SHIFT:
+            out.append(data - back)
+        elif kind == _TEXT:
+            out.append(_joined(data, values))
+        elif kind == _CASE:
+            out.append(copy.case_id)
+        elif kind == _HOLDER:
+            out.append(copy.holder_id)
+        else:  # the workflow state, compressed as engine.services.progress stores it
+            out.append(zlib.compress(_joined(data, values).encode(), 6))
     return out
 
 
@@ -305,6 +341,7 @@ class BulkLoader:
         people: int,
         templates: dict[tuple[int, str], list[TemplateRows]],
         mix: dict[str, float],
+        say: Callable[[str], None],
     ) -> None:
         kinds = list(mix)
         weights = [mix[k] for k in kinds]
@@ -328,13 +365,15 @@ class BulkLoader:
                     card=self._next_card() if rows.template.card_number else None,
                     minutes=_shift_minutes(kind, self.rng),
                 )
-                values = rows.substitution.mapping(copy.minutes, copy.number, copy.name, copy.card)
-                for table, (_, template_rows) in rows.tables.items():
-                    for row in template_rows:
-                        batch[table].append(_copied_row(rows, table, row, copy, values))
+                values = rows.substitution.mapping(copy)
+                back = timedelta(minutes=copy.minutes)
+                for table, compiled in rows.rows.items():
+                    for cells in compiled:
+                        batch[table].append(_copied_row(cells, copy, values, back))
+            columns = next(iter(templates.values()))[0].columns
             for table in _TABLES:
-                columns = next(iter(templates.values()))[0].tables[table][0]
-                self.copy_rows(table, columns, batch[table])
+                self.copy_rows(table, columns[table], batch[table])
+            say(f"copied {min(count, start + CHUNK_CASES):,} of {count:,}")
 
 
 def _relax(cursor: Any) -> None:
@@ -402,7 +441,7 @@ def bulk_load(
     if copies < 0:
         raise ValueError(f"--cases must be at least {len(made_templates)} (the templates)")
     say(f"copies: {copies}")
-    loader.load_cases(copies, _next_id(runtime, Case.id), first_person, people, templates, mix)
+    loader.load_cases(copies, _next_id(runtime, Case.id), first_person, people, templates, mix, say)
     _reset_sequences(runtime)
     rows = dict(loader.rows)
     rows["cases"] = rows.get("cases", 0) + len(made_templates)
