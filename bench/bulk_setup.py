@@ -78,8 +78,9 @@ class TemplateCase:
 
 
 def person_name(i: int) -> str:
-    first = FIRST_NAMES[i % len(FIRST_NAMES)]
-    last = LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    """Every surname once in each run of 50 people, so a surname search finds 1 in 50."""
+    last = LAST_NAMES[i % len(LAST_NAMES)]
+    first = FIRST_NAMES[(i // len(LAST_NAMES)) % len(FIRST_NAMES)]
     return f"{first} {last}"
 
 

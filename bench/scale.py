@@ -137,6 +137,12 @@ class QueuePage:
         status, _ = self._request("POST", "/login", urlencode(form))
         assert status == 302, f"login as {self.username} answered {status}"
 
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
     def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
         conn = HTTPConnection("127.0.0.1", self.server.server_port, timeout=3600)
         headers = {"Cookie": self.cookie} if self.cookie else {}

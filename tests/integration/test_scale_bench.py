@@ -194,3 +194,25 @@ def test_r5_a_generated_regions_cases_are_outside_the_demo_admins_scope(
     case = _copied(loaded, "loa3-reserve", "bench-region-01", "second_verification", "loa3-01")
     task = _ready(loaded, case.id, "second_verification")
     assert task not in {t["id"] for t in queries.tasks_for(loaded, clock, "bertil")}
+
+
+def test_every_measure_of_the_scale_bench_answers_on_the_load(
+    loaded: Runtime, clock: FixedClock
+) -> None:
+    from bench import scale
+
+    queue = scale.MEASURES[scale.QUEUE_MEASURE](loaded, clock)
+    assert queue.queues["loa3_admin"], "bertil's queue is empty: the load missed his scope"
+    for name, call in scale.MEASURES.items():
+        if isinstance(call, scale.QueuePage):
+            page = scale.QueuePage(call.username)
+            try:
+                assert f"/tasks/{queue.queues['loa3_admin'][0].id}" in page(loaded, clock)
+            finally:
+                page.close()
+            continue
+        answer = call(loaded, clock)
+        if name == "cases_page_50":
+            assert answer == []  # 300 cases fill six pages of 50
+        else:
+            assert answer, f"{name} answered nothing"
