@@ -19,17 +19,12 @@ in their region's unit (R3).
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import sys
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import date
-from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,30 +35,24 @@ from sqlalchemy import func  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.bulk_copy import TABLES  # noqa: E402
+from bench.bulk_copy import Copy  # noqa: E402
+from bench.bulk_copy import TemplateRows  # noqa: E402
+from bench.bulk_copy import copied_row  # noqa: E402
+from bench.bulk_copy import read_template  # noqa: E402
 from bench.bulk_setup import KINDS  # noqa: E402
+from bench.bulk_setup import TEMPLATE_AT  # noqa: E402
 from bench.bulk_setup import Region  # noqa: E402
-from bench.bulk_setup import TemplateCase  # noqa: E402
 from bench.bulk_setup import bench_region_code  # noqa: E402
 from bench.bulk_setup import person_identity  # noqa: E402
 from bench.bulk_setup import person_name  # noqa: E402
 from bench.bulk_setup import prepare_regions  # noqa: E402
 from bench.bulk_setup import start_templates  # noqa: E402
-from engine.model import AuditEvent  # noqa: E402
 from engine.model import Case  # noqa: E402
-from engine.model import CaseTask  # noqa: E402
-from engine.model import Certificate  # noqa: E402
 from engine.model import Organisation  # noqa: E402
 from engine.model import Person  # noqa: E402
-from engine.model import ReserveCard  # noqa: E402
-from engine.model import Timer  # noqa: E402
-from engine.policy.timekeeping import STOCKHOLM  # noqa: E402
 from engine.services.runtime import Runtime  # noqa: E402
 
-# The instant the templates are made: a Monday evening, outside office hours (R12), so
-# every LoA2 issuance moved back within the same evening window stays outside them too.
-TEMPLATE_AT = datetime(2026, 11, 23, 22, 0, tzinfo=STOCKHOLM)
-# The bench's clock: just after the newest case; every deadline still lies ahead.
-BENCH_NOW = TEMPLATE_AT + timedelta(minutes=1)
 PEOPLE_PER_CASE = 0.6
 CHUNK_CASES = 20_000
 # How far back a copy's start moves, per kind (minutes). LoA3: within R7's 5 days;
@@ -76,13 +65,6 @@ RENEWAL_MAX_DAYS = 9
 FIRST_COPIED_CARD = 1000
 EVENING_MINUTES = 6 * 60 + 59  # 22:00 back to 15:01, the first LoA2 minute (R12)
 
-# The copies' task ids end alike in a run (version 4, variant 10): a random tail per run.
-_UUID_TAIL = f"4{random.getrandbits(12):03x}-{8 + random.getrandbits(2):x}{random.getrandbits(12):03x}-{random.getrandbits(48):012x}"
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_TIME = re.compile(
-    r"(?<![\w.])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2})?)?(?![\w:])"
-)
-
 
 @dataclass(frozen=True)
 class LoadReport:
@@ -92,191 +74,6 @@ class LoadReport:
     regions: int
     seconds: float
     rows: dict[str, int]
-
-
-# --- time tokens ------------------------------------------------------------------
-
-
-def _time_formatter(token: str) -> Callable[[int], str]:
-    """A function moving `token` back by some minutes, written in the token's own format."""
-    if len(token) == 10:  # a date as typed in a form ("2026-12-07")
-        day = date.fromisoformat(token)
-        base = datetime.combine(day, TEMPLATE_AT.timetz())
-        return lambda m: (base - timedelta(minutes=m)).date().isoformat()
-    sep = token[10]
-    if token[-6] in "+-" and token[-3] == ":":
-        at = datetime.fromisoformat(token.replace(" ", "T"))
-        utc = at.utcoffset() == timedelta(0)
-
-        def aware(m: int) -> str:
-            moved = at - timedelta(minutes=m)
-            moved = moved.astimezone(UTC) if utc else moved.astimezone(STOCKHOLM)
-            return moved.isoformat(sep=sep, timespec="seconds")
-
-        return aware
-    # A local wall time without offset, as audit messages print it ("2026-11-28 15:01").
-    local = datetime.fromisoformat(token.replace(" ", "T")).replace(tzinfo=STOCKHOLM)
-    pattern = "%Y-%m-%d" + sep + ("%H:%M:%S" if len(token) > 16 else "%H:%M")
-    return lambda m: (local - timedelta(minutes=m)).astimezone(STOCKHOLM).strftime(pattern)
-
-
-class Substitution:
-    """One template's strings, split once at every token the copy replaces."""
-
-    def __init__(self, template: TemplateCase, texts: list[str]) -> None:
-        found_uuids: set[str] = set()
-        found_times: set[str] = set()
-        for value in texts:
-            found_uuids.update(_UUID.findall(value))
-            found_times.update(_TIME.findall(value))
-        self.uuids = sorted(found_uuids)
-        self.times = {token: _time_formatter(token) for token in found_times}
-        self.holder = template.holder_number
-        self.names = {template.holder_name: False, _json_escaped(template.holder_name): True}
-        self.card = template.card_number
-        tokens = [*self.uuids, *self.times, self.holder, *self.names]
-        if self.card:
-            tokens.append(self.card)
-        tokens.sort(key=len, reverse=True)
-        self.pattern = re.compile("(" + "|".join(re.escape(t) for t in tokens) + ")")
-        self._time_cache: dict[tuple[str, int], str] = {}
-
-    def split(self, value: str) -> list[str] | None:
-        """Literals at even positions, tokens at odd ones; None when nothing to replace."""
-        parts = self.pattern.split(value)
-        return parts if len(parts) > 1 else None
-
-    def mapping(self, copy: Copy) -> dict[str, str]:
-        # SpiffWorkflow task ids: unique per (case, task), in uuid4's shape.
-        values = {u: f"{copy.case_id:08x}-{i:04x}-{_UUID_TAIL}" for i, u in enumerate(self.uuids)}
-        for token, formatter in self.times.items():
-            key = (token, copy.minutes)
-            cached = self._time_cache.get(key)
-            if cached is None:
-                cached = self._time_cache[key] = formatter(copy.minutes)
-            values[token] = cached
-        values[self.holder] = copy.number
-        for token, escaped in self.names.items():
-            values[token] = _json_escaped(copy.name) if escaped else copy.name
-        if self.card and copy.card:
-            values[self.card] = copy.card
-        return values
-
-
-def _joined(parts: list[str], values: dict[str, str]) -> str:
-    return "".join([values[p] if i & 1 else p for i, p in enumerate(parts)])
-
-
-def _json_escaped(value: str) -> str:
-    return json.dumps(value)[1:-1]
-
-
-# --- templates as rows --------------------------------------------------------------
-
-_CONST, _CASE, _HOLDER, _SHIFT, _TEXT, _STATE = range(6)
-Cell = tuple[int, Any]
-
-
-@dataclass
-class TemplateRows:
-    """A real case's rows, compiled cell by cell into what each copy changes."""
-
-    template: TemplateCase
-    columns: dict[str, list[str]]
-    rows: dict[str, list[list[Cell]]]
-    substitution: Substitution
-
-
-# Serial ids the database assigns to copies; case and person ids the loader assigns.
-_OMIT = {"timers": {"id"}, "audit_events": {"id"}, "certificates": {"id"}}
-_TABLES = {
-    "cases": Case.__table__,
-    "case_tasks": CaseTask.__table__,
-    "timers": Timer.__table__,
-    "audit_events": AuditEvent.__table__,
-    "reserve_cards": ReserveCard.__table__,
-    "certificates": Certificate.__table__,
-}
-
-
-def read_template(runtime: Runtime, template: TemplateCase) -> TemplateRows:
-    raw: dict[str, list[dict[str, Any]]] = {}
-    columns: dict[str, list[str]] = {}
-    with runtime.database.engine.connect() as conn:
-        for name, table in _TABLES.items():
-            columns[name] = [c.name for c in table.columns if c.name not in _OMIT.get(name, set())]
-            if name == "cases":
-                where = table.c.id == template.case_id
-            elif name == "reserve_cards":
-                where = table.c.number == (template.card_number or "")
-            else:
-                where = table.c.case_id == template.case_id
-            raw[name] = [dict(r) for r in conn.execute(select(table).where(where)).mappings()]
-    state_text = zlib.decompress(raw["cases"][0]["workflow_state"]).decode()
-    texts = [state_text] + [
-        v for rows in raw.values() for row in rows for v in row.values() if isinstance(v, str)
-    ]
-    substitution = Substitution(template, texts)
-    compiled = {
-        name: [_compile(name, columns[name], row, substitution, state_text) for row in rows]
-        for name, rows in raw.items()
-    }
-    return TemplateRows(template, columns, compiled, substitution)
-
-
-def _compile(
-    table: str, columns: list[str], row: dict[str, Any], sub: Substitution, state: str
-) -> list[Cell]:
-    cells: list[Cell] = []
-    for column in columns:
-        value = row[column]
-        parts = sub.split(value) if isinstance(value, str) else None
-        if column == "case_id" or (table == "cases" and column == "id"):
-            cells.append((_CASE, None))
-        elif column == "holder_id":
-            cells.append((_HOLDER, None))
-        elif column == "workflow_state":
-            cells.append((_STATE, sub.split(state) or [state]))
-        elif isinstance(value, datetime):
-            cells.append((_SHIFT, value.astimezone(UTC).replace(tzinfo=None)))
-        elif parts is not None:
-            cells.append((_TEXT, parts))
-        else:
-            cells.append((_CONST, value))
-    return cells
-
-
-# --- copying ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Copy:
-    case_id: int
-    holder_id: int
-    number: str
-    name: str
-    card: str | None
-    minutes: int
-
-
-def _copied_row(
-    cells: list[Cell], copy: Copy, values: dict[str, str], back: timedelta
-) -> list[Any]:
-    out: list[Any] = []
-    for kind, data in cells:
-        if kind == _CONST:
-            out.append(data)
-        elif kind == _SHIFT:
-            out.append(data - back)
-        elif kind == _TEXT:
-            out.append(_joined(data, values))
-        elif kind == _CASE:
-            out.append(copy.case_id)
-        elif kind == _HOLDER:
-            out.append(copy.holder_id)
-        else:  # the workflow state, compressed as engine.services.progress stores it
-            out.append(zlib.compress(_joined(data, values).encode(), 6))
-    return out
 
 
 def _shift_minutes(kind: str, rng: random.Random) -> int:
@@ -348,7 +145,7 @@ class BulkLoader:
         n_regions = len(self.regions)
         per_region = max(1, people // n_regions)
         for start in range(0, count, CHUNK_CASES):
-            batch: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
+            batch: dict[str, list[list[Any]]] = {name: [] for name in TABLES}
             for i in range(start, min(count, start + CHUNK_CASES)):
                 region = i % n_regions
                 kind = self.rng.choices(kinds, weights)[0]
@@ -369,9 +166,9 @@ class BulkLoader:
                 back = timedelta(minutes=copy.minutes)
                 for table, compiled in rows.rows.items():
                     for cells in compiled:
-                        batch[table].append(_copied_row(cells, copy, values, back))
+                        batch[table].append(copied_row(cells, copy, values, back))
             columns = next(iter(templates.values()))[0].columns
-            for table in _TABLES:
+            for table in TABLES:
                 self.copy_rows(table, columns[table], batch[table])
             say(f"copied {min(count, start + CHUNK_CASES):,} of {count:,}")
 

@@ -24,6 +24,7 @@ from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cases import TASK_READY
+from engine.policy.timekeeping import STOCKHOLM
 from engine.rights import REMOTE_RESERVE_ADMIN
 from engine.rights import RESERVE_LOA3
 from engine.rights import SERVICE_DESK
@@ -34,6 +35,11 @@ from engine.services.demo import UNIT
 from engine.services.runtime import Runtime
 
 DEMO_REGION = REGION
+# The instant the templates are made: a Monday evening, outside office hours (R12), so
+# every LoA2 issuance moved back within the same evening window stays outside them too.
+TEMPLATE_AT = datetime(2026, 11, 23, 22, 0, tzinfo=STOCKHOLM)
+# The bench's clock: just after the newest case; every deadline still lies ahead.
+BENCH_NOW = TEMPLATE_AT + timedelta(minutes=1)
 KINDS = ("loa3", "order", "renewal")
 BENCH_REGION_PREFIX = "bench-region-"
 # Generated identity numbers use serials 500..999, so they never meet the demo's.

@@ -25,7 +25,6 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
-from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -45,9 +42,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from bench.bulk_load import BENCH_NOW  # noqa: E402
 from bench.bulk_load import bulk_load  # noqa: E402
 from bench.bulk_load import loaded_cases  # noqa: E402
+from bench.bulk_setup import BENCH_NOW  # noqa: E402
+from bench.queue_page import QueuePage  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.model import ReserveCard  # noqa: E402
@@ -95,78 +93,6 @@ def card_lookup(runtime: Runtime, clock: Clock) -> Any:
 
 def person_search(runtime: Runtime, clock: Clock) -> Any:
     return lookup.search(runtime, SEARCH_TEXT)
-
-
-class QueuePage:
-    """GET /tasks (where `/` sends a worker) through a real HTTP server of the app."""
-
-    def __init__(self, username: str) -> None:
-        self.username = username
-        self.server: Any = None
-        self.cookie = ""
-
-    def __call__(self, runtime: Runtime, clock: Clock) -> Any:
-        if self.server is None:
-            self._start(runtime, clock)
-        status, body = self._request("GET", "/tasks")
-        assert status == 200, f"/tasks answered {status}"
-        return body
-
-    def _start(self, runtime: Runtime, clock: Clock) -> None:
-        from werkzeug.serving import make_server
-
-        from engine.settings import Settings
-        from web import create_app
-
-        settings = Settings(
-            database_url=runtime.database.url,
-            now=None,
-            instance_dir=Path(tempfile.mkdtemp(prefix="scale-web-")),
-            port=0,
-            secret_key="scale-bench",
-            secure_cookies=False,
-        )
-        app = create_app(settings, runtime)
-        app.config["SITHSFLOW_CLOCK"] = clock
-        self.server = make_server(
-            "127.0.0.1", 0, app, threaded=False, request_handler=_quiet_handler()
-        )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        status, page = self._request("GET", "/login")
-        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        form = {"username": self.username, "password": "demo", "csrf_token": token}
-        status, _ = self._request("POST", "/login", urlencode(form))
-        assert status == 302, f"login as {self.username} answered {status}"
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        conn = HTTPConnection("127.0.0.1", self.server.server_port, timeout=3600)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie" and value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
-        conn.close()
-        return response.status, text
-
-
-def _quiet_handler() -> type:
-    from werkzeug.serving import WSGIRequestHandler
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: Any, **kwargs: Any) -> None:
-            """The bench prints its own lines; a line per request would drown them."""
-
-    return Quiet
 
 
 MEASURES: dict[str, Callable[[Runtime, Clock], Any]] = {

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from bench.bulk_load import BENCH_NOW
-from bench.bulk_load import TEMPLATE_AT
 from bench.bulk_load import bulk_load
 from bench.bulk_load import loaded_cases
+from bench.bulk_setup import BENCH_NOW
+from bench.bulk_setup import TEMPLATE_AT
 from engine.clock import FixedClock
 from engine.model import Case
 from engine.model import CaseTask
@@ -200,12 +200,13 @@ def test_every_measure_of_the_scale_bench_answers_on_the_load(
     loaded: Runtime, clock: FixedClock
 ) -> None:
     from bench import scale
+    from bench.queue_page import QueuePage
 
     queue = scale.MEASURES[scale.QUEUE_MEASURE](loaded, clock)
     assert queue.queues["loa3_admin"], "bertil's queue is empty: the load missed his scope"
     for name, call in scale.MEASURES.items():
-        if isinstance(call, scale.QueuePage):
-            page = scale.QueuePage(call.username)
+        if isinstance(call, QueuePage):
+            page = QueuePage(call.username)
             try:
                 assert f"/tasks/{queue.queues['loa3_admin'][0].id}" in page(loaded, clock)
             finally:
