@@ -43,6 +43,7 @@ from bench.bulk_copy import read_template  # noqa: E402
 from bench.bulk_setup import KINDS  # noqa: E402
 from bench.bulk_setup import TEMPLATE_AT  # noqa: E402
 from bench.bulk_setup import Region  # noqa: E402
+from bench.bulk_setup import TemplateCase  # noqa: E402
 from bench.bulk_setup import bench_region_code  # noqa: E402
 from bench.bulk_setup import person_identity  # noqa: E402
 from bench.bulk_setup import person_name  # noqa: E402
@@ -223,9 +224,41 @@ def bulk_load(
     made = prepare_regions(runtime, TEMPLATE_AT, regions)
     loader = BulkLoader(runtime, made)
     first_person = _next_id(runtime, Person.id)
-    say(f"people: {people}")
-    loader.load_people(people, first_person)
+    indexes = _drop_secondary_indexes(runtime)
+    try:
+        say(f"people: {people}")
+        loader.load_people(people, first_person)
+        _reset_sequences(runtime)
+        made_templates = _copy_templates(
+            runtime, loader, made, cases, first_person, people, mix, say
+        )
+    finally:
+        say(f"building {len(indexes)} indexes")
+        _create_indexes(runtime, indexes)
     _reset_sequences(runtime)
+    rows = dict(loader.rows)
+    rows["cases"] = rows.get("cases", 0) + len(made_templates)
+    return LoadReport(
+        cases=cases,
+        people=people,
+        templates=len(made_templates),
+        regions=len(made),
+        seconds=time.perf_counter() - began,
+        rows=rows,
+    )
+
+
+def _copy_templates(
+    runtime: Runtime,
+    loader: BulkLoader,
+    made: list[Region],
+    cases: int,
+    first_person: int,
+    people: int,
+    mix: dict[str, float],
+    say: Callable[[str], None],
+) -> list[TemplateCase]:
+    """Make the template cases through the engine, then copy them up to `cases` in all."""
     say("templates through the engine")
     made_templates = start_templates(runtime, TEMPLATE_AT, made)
     templates: dict[tuple[int, str], list[TemplateRows]] = {}
@@ -239,17 +272,38 @@ def bulk_load(
         raise ValueError(f"--cases must be at least {len(made_templates)} (the templates)")
     say(f"copies: {copies}")
     loader.load_cases(copies, _next_id(runtime, Case.id), first_person, people, templates, mix, say)
-    _reset_sequences(runtime)
-    rows = dict(loader.rows)
-    rows["cases"] = rows.get("cases", 0) + len(made_templates)
-    return LoadReport(
-        cases=cases,
-        people=people,
-        templates=len(made_templates),
-        regions=len(made),
-        seconds=time.perf_counter() - began,
-        rows=rows,
-    )
+    return made_templates
+
+
+# The tables the loader fills with COPY.
+_LOADED_TABLES = ("people", "employments", *TABLES)
+_SECONDARY_INDEXES = text(
+    """
+    SELECT i.indexname, i.indexdef FROM pg_indexes i
+    JOIN pg_namespace n ON n.nspname = i.schemaname
+    JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = n.oid
+    WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+    """
+)
+
+
+def _drop_secondary_indexes(runtime: Runtime) -> list[str]:
+    """Drop the plain indexes (not those behind a primary key or unique constraint) of the
+    loaded tables, whatever migrations made them: building each once after the COPY is
+    cheaper than updating it row by row. Returns their definitions to build them again."""
+    with runtime.database.engine.begin() as conn:
+        found = conn.execute(_SECONDARY_INDEXES, {"tables": list(_LOADED_TABLES)}).all()
+        for name, _ in found:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    return [str(definition) for _, definition in found]
+
+
+def _create_indexes(runtime: Runtime, definitions: list[str]) -> None:
+    with runtime.database.engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for definition in definitions:
+            conn.execute(text(definition))
 
 
 def loaded_cases(runtime: Runtime) -> int:

@@ -141,6 +141,24 @@ _ORPHANS = {
 }
 
 
+_INDEXES = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+
+
+def test_the_load_builds_again_every_index_it_dropped_for_the_copy(
+    loaded: Runtime, postgres_cluster: PostgresCluster
+) -> None:
+    template = bootstrap(postgres_cluster.url(TEMPLATE_DATABASE))
+    try:
+        with template.database.engine.connect() as conn:
+            before = set(conn.exec_driver_sql(_INDEXES).scalars())
+    finally:
+        template.database.dispose()
+    with loaded.database.engine.connect() as conn:
+        after = set(conn.exec_driver_sql(_INDEXES).scalars())
+    assert "ix_case_tasks_state_lane" in before
+    assert after == before
+
+
 def test_every_copied_row_refers_to_rows_that_exist(loaded: Runtime) -> None:
     with loaded.database.engine.connect() as conn:
         orphans = {name: conn.exec_driver_sql(sql).scalar() for name, sql in _ORPHANS.items()}
