@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-scale clean
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ test: install
 
 bench: install
 	$(BIN)/python bench/cases.py
+
+# Queues, lists and look-ups over 200,000 bulk-loaded open cases on a throwaway PostgreSQL
+# (CASES=1000000 for a national volume).
+bench-scale: install
+	$(BIN)/python bench/scale.py --cases $${CASES:-200000}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
