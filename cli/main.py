@@ -16,6 +16,7 @@ import click
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.report_command import report
+from cli.timer_command import timers
 from cli.token_command import token
 from cli.work_commands import case
 from cli.work_commands import task
@@ -25,7 +26,6 @@ from engine.services import queries
 from engine.services.demo import load_demo
 from engine.services.deploy import deploy_bundled
 from engine.services.deploy import deploy_files
-from engine.services.timers import fire_due_timers
 from engine.settings import Settings
 
 EXIT_REFUSED = 2
@@ -112,26 +112,7 @@ def process_deploy(inv: Invocation, files: tuple[Path, ...], actor: str) -> None
     )
 
 
-# --- timers, cards, outbox --------------------------------------------------------------
-
-
-@cli.group()
-def timers() -> None:
-    """Timer events (deadlines, reminders, expiry)."""
-
-
-@timers.command("run")
-@pass_invocation
-def timers_run(inv: Invocation) -> None:
-    """Fire every timer due at --now, once."""
-    fired = fire_due_timers(inv.runtime, inv.clock, worker="cli")
-    inv.emit(
-        {"fired": [f.__dict__ for f in fired]},
-        lambda: (
-            "\n".join(f"ärende {f.case}: {f.timer} ({f.rule or '-'})" for f in fired)
-            or "Inga timers förfallna."
-        ),
-    )
+# --- cards, outbox ---------------------------------------------------------------------
 
 
 @cli.group()
@@ -173,6 +154,7 @@ def outbox_list(inv: Invocation) -> None:
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
+cli.add_command(timers)
 
 
 cli.add_command(report)
