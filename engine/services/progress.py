@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -68,6 +69,15 @@ _LATEST_VERSION = (
 )
 
 
+@dataclass(frozen=True)
+class Projection:
+    """A case's READY task rows by id and WAITING timer rows by task id, read beforehand
+    (the timer sweep reads them for a whole batch of cases in two queries)."""
+
+    tasks: dict[str, CaseTask]
+    timers: dict[str, Timer]
+
+
 def advance_case(
     session: Session,
     clock: Clock,
@@ -76,11 +86,14 @@ def advance_case(
     audit: AuditContext,
     *,
     new: bool = False,
+    known: Projection | None = None,
 ) -> CaseRunner:
     """Project the runner onto the rows; continue as new at a renewal cycle's end (R11).
 
     `new`: the case was inserted in this unit of work with the runner's state, so it has no
     task or timer rows yet and its state needs storing again only if the runner changes.
+    `known`: the case's projection rows as the caller already read them in this unit of
+    work, instead of reading them here.
     """
     inserted = runner if new else None
     _carry_out_effects(session, clock, case, runner)
@@ -108,7 +121,9 @@ def advance_case(
         store_state(case, runner)
     known_tasks: dict[str, CaseTask] = {}
     known_timers: dict[str, Timer] = {}
-    if not new:
+    if known is not None:
+        known_tasks, known_timers = known.tasks, known.timers
+    elif not new:
         params = {"case_id": case.id}
         known_tasks = {task.id: task for task in session.scalars(_READY_TASKS, params)}
         known_timers = {timer.task_id: timer for timer in session.scalars(_WAITING_TIMERS, params)}

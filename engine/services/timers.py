@@ -35,10 +35,12 @@ each one fails or is skipped alone. Replays cost nothing in the normal case, unl
 savepoint per timer (two more round trips per fire).
 
 **Cost.** Per batch: the timeouts, the claim, the cases with their holders, each
-process version once, the calendar once and one flush of all changed rows (the ORM sends
-each table's rows as one executemany). Per fire: the two projection reads of
-`advance_case`. So a batch of one timer per case runs without autoflush; a second due
-timer of a case in the same claim is handed back and fired in the next batch.
+process version once, the calendar once, every case's READY tasks and WAITING timers (two
+queries for the batch, handed to `advance_case`) and one flush of all changed rows (the
+ORM sends each table's rows as one executemany, but for the case rows: their version
+check needs one UPDATE each). So a batch runs without autoflush and holds one timer per
+case; a second due timer of a case in the same claim is handed back and fired by the
+next batch.
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import DomainError
 from engine.model import Case
+from engine.model import CaseTask
 from engine.model import Person
 from engine.model import Timer
 from engine.model.cases import CASE_OPEN
+from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_FIRED
 from engine.model.cases import TIMER_WAITING
 from engine.runner import CaseRunner
@@ -71,6 +75,7 @@ from engine.services.audit import SYSTEM_ACTOR
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.policy import PolicyReader
+from engine.services.progress import Projection
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
 from engine.services.runtime import Runtime
@@ -257,7 +262,9 @@ def _fire_claimed(
     # Audit convention: a deadline (R7) or expiry is judged under the policy and calendar
     # in force, so the timer rows name their versions like every other step; read once.
     versions = _policy_versions(session)
-    cases = _load_cases(session, [timer.case_id for timer in timers])
+    case_ids = [timer.case_id for timer in timers]
+    cases = _load_cases(session, case_ids)
+    projections = _load_projections(session, case_ids)
     fired: list[FiredTimer] = []
     with session.no_autoflush:
         for timer in timers:
@@ -274,7 +281,8 @@ def _fire_claimed(
                 _record_failure(session, clock, timer, audit, error)
                 continue
             if runner is not None:
-                fired.append(_record_fire(session, clock, timer, case, runner, audit))
+                known = projections[case.id]
+                fired.append(_record_fire(session, clock, timer, case, runner, audit, known))
     return fired
 
 
@@ -287,6 +295,22 @@ def _load_cases(session: Session, case_ids: list[int]) -> dict[int, Case]:
         )
     )
     return {case.id: case for case in session.scalars(query).unique()}
+
+
+def _load_projections(session: Session, case_ids: list[int]) -> dict[int, Projection]:
+    """Every case's READY tasks and WAITING timers in two queries for the whole batch.
+
+    Read after the claim, so a batch's claimed timers are not among them (as a step's
+    own `advance_case` would read them); one timer per case keeps them true to the end.
+    """
+    projections = {case_id: Projection({}, {}) for case_id in case_ids}
+    ready = select(CaseTask).where(CaseTask.case_id.in_(case_ids), CaseTask.state == TASK_READY)
+    for task in session.scalars(ready):
+        projections[task.case_id].tasks[task.id] = task
+    waiting = select(Timer).where(Timer.case_id.in_(case_ids), Timer.status == TIMER_WAITING)
+    for timer in session.scalars(waiting):
+        projections[timer.case_id].timers[timer.task_id] = timer
+    return projections
 
 
 def _run_timer(case: Case, timer: Timer, clock: Clock) -> CaseRunner | None:
@@ -302,6 +326,7 @@ def _record_fire(
     case: Case,
     runner: CaseRunner,
     audit: AuditContext,
+    known: Projection | None = None,
 ) -> FiredTimer:
     record(
         session,
@@ -312,7 +337,7 @@ def _record_fire(
         rule=timer.rule,
         message=f"Timer {timer.name} (förfallen {timer.due_at.isoformat()})",
     )
-    advance_case(session, clock, case, runner, audit)
+    advance_case(session, clock, case, runner, audit, known=known)
     return FiredTimer(case.id, timer.name, timer.rule)
 
 

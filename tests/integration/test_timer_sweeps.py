@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy import select
 
 from engine.clock import FixedClock
@@ -193,3 +194,33 @@ def test_r7_a_deadline_is_not_fired_before_it_is_due_by_a_batch(flows: Flows) ->
     assert [f.case for f in fired] == cases[:2]
     assert fires_per_case(flows) == Counter(cases[:2])
     assert flows.case(cases[2])["state"] == "open"
+
+
+def test_r7_a_batch_costs_fixed_statements_plus_one_case_update_per_deadline(
+    flows: Flows,
+) -> None:
+    cases = started_loa3_cases(flows, 9)
+    sweeps: list[tuple[int, Counter[str]]] = []
+    for due in ("2026-11-28 10:02", "2026-11-28 10:08"):
+        seen: Counter[str] = Counter()
+
+        def note(conn: Any, cursor: Any, sql: str, *rest: Any, seen: Counter[str] = seen) -> None:
+            kind = "case update" if sql.startswith("UPDATE cases") else "other"
+            seen["audit insert" if sql.startswith("INSERT INTO audit_events") else kind] += 1
+
+        engine = flows.runtime.database.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            fired = fire_due_timers(flows.runtime, flows.at(due).clock)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        sweeps.append((len(fired), seen))
+    # 3 deadlines, then 6, each in one batch: the other statements stay the same; the case
+    # rows are one versioned UPDATE each; PostgreSQL inserts the audit rows in one go.
+    [(few, few_seen), (more, more_seen)] = sweeps
+    assert (few, more) == (3, 6)
+    assert (few_seen["case update"], more_seen["case update"]) == (3, 6)
+    assert few_seen["other"] == more_seen["other"], sweeps
+    if not flows.runtime.database.is_sqlite:
+        assert few_seen["audit insert"] == more_seen["audit insert"] == 1, sweeps
+    assert fires_per_case(flows) == Counter(cases)
