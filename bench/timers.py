@@ -70,6 +70,21 @@ class Run:
     seconds: float
     peak_rss_mb: float
     outputs: list[list[tuple[int, str]]]
+    cpu_s: float  # user + system time of the worker processes
+
+
+def server_cpu_s(cluster: PostgresCluster | None) -> float:
+    """CPU time of the server's ended backends (the postmaster's reaped children), or 0.
+
+    Each worker's backend ends with the worker, so the difference over a run is the
+    server's share of it. Only for the bench's own cluster.
+    """
+    if cluster is None:
+        return 0.0
+    pid = (cluster.root / "data" / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command name: field 3 is fields[0]; cutime and cstime are fields 16, 17.
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def _plain(url: str) -> str:
@@ -154,8 +169,8 @@ def load(url: str, template: Template, n: int) -> int:
             # Timers and audit rows take fresh ids from their sequences.
             columns = [c for c in rows[0] if table in ("cases", "case_tasks") or c != "id"]
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                for copied in rows:
+                    copy.write_row([copied[c] for c in columns])
         conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
         conn.commit()
         conn.autocommit = True
@@ -174,11 +189,11 @@ def _spawn(url: str, folder: Path, name: str) -> tuple[subprocess.Popen[bytes], 
     return process, out, err
 
 
-def _reap(process: subprocess.Popen[bytes]) -> tuple[int, float]:
-    """Wait for one worker; its exit status and peak RSS in MB (Linux reports KB)."""
+def _reap(process: subprocess.Popen[bytes]) -> tuple[int, float, float]:
+    """Wait for one worker; its exit status, peak RSS in MB (Linux reports KB), CPU s."""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss / 1024
+    return process.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _fired(out: Path) -> list[tuple[int, str]]:
@@ -190,10 +205,11 @@ def run_workers(url: str, workers: int, folder: Path) -> Run:
     spawned = [_spawn(url, folder, f"w{workers}-{i}") for i in range(workers)]
     reaped = [_reap(process) for process, _, _ in spawned]
     seconds = time.perf_counter() - started
-    for (code, _), (process, _, err) in zip(reaped, spawned, strict=True):
+    for (code, _, _), (process, _, err) in zip(reaped, spawned, strict=True):
         assert code == 0, f"worker {process.args!r} exited {code}: {err.read_text()[-2000:]}"
     outputs = [_fired(out) for _, out, _ in spawned]
-    return Run(workers, seconds, max(rss for _, rss in reaped), outputs)
+    peak = max(rss for _, rss, _ in reaped)
+    return Run(workers, seconds, peak, outputs, sum(cpu for _, _, cpu in reaped))
 
 
 def count_fires(url: str, first_case: int, n: int) -> tuple[int, int]:
@@ -238,9 +254,9 @@ def kill_one_of_four(url: str, n: int, first_case: int, folder: Path) -> dict[st
                 break
             time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
-    killed_code, _ = _reap(victim)
+    killed_code, _, _ = _reap(victim)
     survivors = [_reap(process) for process, _, _ in spawned[1:]]
-    assert all(code == 0 for code, _ in survivors), survivors
+    assert all(code == 0 for code, _, _ in survivors), survivors
     rerun = run_workers(url, 1, folder)
     duplicates, misses = count_fires(url, first_case, n)
     printed = [line for line in victim_err.read_text().splitlines() if line.startswith("ärende ")]
@@ -277,6 +293,7 @@ def main() -> None:
         url = args.db or cluster.create_database("bench_timers")  # type: ignore[union-attr]
         template = prepare(url)
         results: dict[int, float] = {}
+        cpu_per_fire: dict[int, tuple[float, float]] = {}
         duplicates = misses = 0
         peak_rss = 0.0
         with tempfile.TemporaryDirectory() as temporary:
@@ -285,7 +302,11 @@ def main() -> None:
                 loading = time.perf_counter()
                 first_case = load(url, template, n)
                 loaded_in = time.perf_counter() - loading
+                server_before = server_cpu_s(cluster)
                 run = run_workers(url, workers, folder)
+                server_ms = (server_cpu_s(cluster) - server_before) * 1000 / n
+                client_ms = run.cpu_s * 1000 / n
+                cpu_per_fire[workers] = (client_ms, server_ms)
                 dup, miss = count_fires(url, first_case, n)
                 dup += output_duplicates(run.outputs)
                 miss = max(miss, n - len({f for o in run.outputs for f in o}))
@@ -296,7 +317,8 @@ def main() -> None:
                     f"{workers} worker(s): {n} timers in {run.seconds:7.1f} s = "
                     f"{results[workers]:7.1f} fires/s; duplicates {dup}, misses {miss}; "
                     f"per worker {[len(o) for o in run.outputs]}; peak RSS "
-                    f"{run.peak_rss_mb:.0f} MB (load took {loaded_in:.1f} s)",
+                    f"{run.peak_rss_mb:.0f} MB; CPU per fire {client_ms:.2f} ms in the workers, "
+                    f"{server_ms:.2f} ms in the server (load took {loaded_in:.1f} s)",
                     flush=True,
                 )
             first_case = load(url, template, n)
@@ -323,6 +345,8 @@ def main() -> None:
                     "after_kill_misses": killed["misses"],
                     "fires_per_s_by_workers": {str(w): round(r, 1) for w, r in results.items()},
                     "peak_rss_mb": round(peak_rss),
+                    "worker_cpu_ms_per_fire": round(cpu_per_fire[most][0], 2),
+                    "server_cpu_ms_per_fire": round(cpu_per_fire[most][1], 2),
                     "killed_printed_uncommitted": killed["killed_printed_uncommitted"],
                 }
             )
