@@ -51,16 +51,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
 
 from engine.clock import Clock
-from engine.errors import Conflict
 from engine.errors import DomainError
 from engine.model import Case
 from engine.model import CaseTask
@@ -70,48 +67,27 @@ from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_FIRED
 from engine.model.cases import TIMER_WAITING
-from engine.runner import CaseRunner
 from engine.services.audit import SYSTEM_ACTOR
-from engine.services.audit import AuditContext
-from engine.services.audit import record
-from engine.services.policy import PolicyReader
 from engine.services.progress import Projection
-from engine.services.progress import advance_case
-from engine.services.progress import load_runner
 from engine.services.runtime import Runtime
+from engine.services.timer_steps import DEFAULT_TIMEOUTS
+from engine.services.timer_steps import TIMER_FAILED
+from engine.services.timer_steps import FiredTimer
+from engine.services.timer_steps import SweepTimeouts
+from engine.services.timer_steps import limit_transaction
+from engine.services.timer_steps import policy_versions
+from engine.services.timer_steps import record_failure
+from engine.services.timer_steps import record_fire
+from engine.services.timer_steps import record_skip
+from engine.services.timer_steps import replay
+from engine.services.timer_steps import run_timer
+from engine.services.timer_steps import timer_audit
 
-TIMER_FAILED = "failed"
 DEFAULT_BATCH_SIZE = 100
 # How long a sweep polls for due timers that other workers hold, between tries.
 LOCKED_POLL_SECONDS = (0.05, 1.0)
 
-
-@dataclass(frozen=True)
-class FiredTimer:
-    case: int
-    timer: str
-    rule: str | None
-
-
-@dataclass(frozen=True)
-class SweepTimeouts:
-    """PostgreSQL limits on a sweep's transactions, so that a hung worker frees its claim.
-
-    `idle_s`: a transaction left open without a statement for this long is ended by the
-    server (the worker hangs between statements). `statement_s`: one statement may run
-    this long (the worker hangs inside one, e.g. waiting for a lock).
-    """
-
-    statement_s: float = 30.0
-    idle_s: float = 30.0
-
-    @property
-    def longest_hold_s(self) -> float:
-        """How long another worker can keep a due timer from us, at most."""
-        return self.statement_s + self.idle_s
-
-
-DEFAULT_TIMEOUTS = SweepTimeouts()
+__all__ = ["TIMER_FAILED", "FiredTimer", "SweepTimeouts", "fire_due_timers"]
 
 
 @dataclass
@@ -170,7 +146,7 @@ def _sweep_batch(
     claimed_ids: list[int] = []
     try:
         with runtime.unit_of_work(clock) as uow:
-            _limit_transaction(uow.session, timeouts)
+            limit_transaction(uow.session, timeouts)
             claimed = _claim(uow.session, clock, size, skipped)
             batch.claimed = len(claimed)
             claimed_ids = [timer.id for timer in claimed]
@@ -183,22 +159,8 @@ def _sweep_batch(
         if not claimed_ids:
             raise
         # The batch rolled back, so its timers are waiting again: one per transaction now.
-        batch.fired = _replay(runtime, clock, worker, claimed_ids, timeouts, skipped)
+        batch.fired = replay(runtime, clock, worker, claimed_ids, timeouts, skipped)
     return batch
-
-
-def _limit_transaction(session: Session, timeouts: SweepTimeouts) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    # Local to this transaction: the web app's other work on the pool keeps its settings.
-    session.execute(
-        select(
-            func.set_config("statement_timeout", str(int(timeouts.statement_s * 1000)), True),
-            func.set_config(
-                "idle_in_transaction_session_timeout", str(int(timeouts.idle_s * 1000)), True
-            ),
-        )
-    )
 
 
 def _claim(session: Session, clock: Clock, size: int, skipped: set[int]) -> list[Timer]:
@@ -261,7 +223,7 @@ def _fire_claimed(
         return []
     # Audit convention: a deadline (R7) or expiry is judged under the policy and calendar
     # in force, so the timer rows name their versions like every other step; read once.
-    versions = _policy_versions(session)
+    versions = policy_versions(session)
     case_ids = [timer.case_id for timer in timers]
     cases = _load_cases(session, case_ids)
     projections = _load_projections(session, case_ids)
@@ -269,20 +231,20 @@ def _fire_claimed(
     with session.no_autoflush:
         for timer in timers:
             case = cases[timer.case_id]
-            audit = _timer_audit(case, worker, versions)
+            audit = timer_audit(case, worker, versions)
             if case.state != CASE_OPEN:
-                _skip(session, clock, timer, audit)
+                record_skip(session, clock, timer, audit)
                 continue
             try:
-                runner = _run_timer(case, timer, clock)
+                runner = run_timer(case, timer, clock)
             except DomainError as error:
                 # The runner refused before anything was written: this timer alone fails.
                 timer.status, timer.fired_at = TIMER_FAILED, None
-                _record_failure(session, clock, timer, audit, error)
+                record_failure(session, clock, timer, audit, error)
                 continue
             if runner is not None:
                 known = projections[case.id]
-                fired.append(_record_fire(session, clock, timer, case, runner, audit, known))
+                fired.append(record_fire(session, clock, timer, case, runner, audit, known))
     return fired
 
 
@@ -313,160 +275,9 @@ def _load_projections(session: Session, case_ids: list[int]) -> dict[int, Projec
     return projections
 
 
-def _run_timer(case: Case, timer: Timer, clock: Clock) -> CaseRunner | None:
-    """The runner after the timer fired, or None if its task no longer waits."""
-    runner = load_runner(case, clock)
-    return runner if runner.fire_timer(timer.task_id) else None
-
-
-def _record_fire(
-    session: Session,
-    clock: Clock,
-    timer: Timer,
-    case: Case,
-    runner: CaseRunner,
-    audit: AuditContext,
-    known: Projection | None = None,
-) -> FiredTimer:
-    record(
-        session,
-        clock,
-        audit,
-        "timer_fired",
-        task_name=timer.name,
-        rule=timer.rule,
-        message=f"Timer {timer.name} (förfallen {timer.due_at.isoformat()})",
-    )
-    advance_case(session, clock, case, runner, audit, known=known)
-    return FiredTimer(case.id, timer.name, timer.rule)
-
-
-def _skip(session: Session, clock: Clock, timer: Timer, audit: AuditContext) -> None:
-    record(session, clock, audit, "timer_skipped", task_name=timer.name, rule=timer.rule)
-
-
-def _record_failure(
-    session: Session, clock: Clock, timer: Timer, audit: AuditContext, error: DomainError
-) -> None:
-    record(
-        session,
-        clock,
-        audit,
-        "timer_failed",
-        task_name=timer.name,
-        rule=error.rule,
-        message=error.message,
-    )
-
-
-def _policy_versions(session: Session) -> tuple[str, str]:
-    policy = PolicyReader(session)
-    return policy.version, policy.calendar.version
-
-
-def _timer_audit(case: Case, worker: str, versions: tuple[str, str]) -> AuditContext:
-    return AuditContext(
-        actor=worker,
-        role="system",
-        case_id=case.id,
-        holder=case.holder.label if case.holder else None,
-        process_version=case.process_version.label,
-        policy_version=versions[0],
-        calendar_version=versions[1],
-    )
-
-
 def _any_due(runtime: Runtime, clock: Clock, skipped: set[int]) -> bool:
     with runtime.database.sessions() as session:
         query = select(Timer.id).where(Timer.status == TIMER_WAITING, Timer.due_at <= clock.now())
         if skipped:
             query = query.where(Timer.id.not_in(skipped))
         return session.scalars(query.limit(1)).first() is not None
-
-
-# --- replay: one timer per transaction, after a batch rolled back -------------------
-
-
-def _replay(
-    runtime: Runtime,
-    clock: Clock,
-    worker: str,
-    timer_ids: list[int],
-    timeouts: SweepTimeouts,
-    skipped: set[int],
-) -> list[FiredTimer]:
-    fired: list[FiredTimer] = []
-    for timer_id in timer_ids:
-        try:
-            result = _fire_one(runtime, clock, timer_id, worker, timeouts)
-        except (Conflict, OperationalError):
-            # Another worker fired it, or moved the case, first; or a timeout or deadlock
-            # ended this try. Left for the next sweep, not retried in this one.
-            skipped.add(timer_id)
-            continue
-        except DomainError as error:
-            _mark_failed(runtime, clock, timer_id, worker, error, timeouts)
-            continue
-        if result is not None:
-            fired.append(result)
-    return fired
-
-
-def _fire_one(
-    runtime: Runtime, clock: Clock, timer_id: int, worker: str, timeouts: SweepTimeouts
-) -> FiredTimer | None:
-    with runtime.unit_of_work(clock) as uow:
-        session = uow.session
-        _limit_transaction(session, timeouts)
-        timer = _claim_one(session, timer_id, status=TIMER_FIRED, fired_at=clock.now())
-        if timer is None:
-            return None
-        case = timer.case
-        audit = _timer_audit(case, worker, _policy_versions(session))
-        if case.state != CASE_OPEN:
-            _skip(session, clock, timer, audit)
-            uow.commit()
-            return None
-        runner = _run_timer(case, timer, clock)
-        if runner is None:
-            uow.commit()
-            return None
-        result = _record_fire(session, clock, timer, case, runner, audit)
-        uow.commit()
-        return result
-
-
-def _mark_failed(
-    runtime: Runtime,
-    clock: Clock,
-    timer_id: int,
-    worker: str,
-    error: DomainError,
-    timeouts: SweepTimeouts,
-) -> None:
-    with runtime.unit_of_work(clock) as uow:
-        session = uow.session
-        _limit_transaction(session, timeouts)
-        timer = _claim_one(session, timer_id, status=TIMER_FAILED)
-        if timer is None:
-            return
-        audit = _timer_audit(timer.case, worker, _policy_versions(session))
-        _record_failure(session, clock, timer, audit, error)
-        uow.commit()
-
-
-def _claim_one(session: Session, timer_id: int, **values: object) -> Timer | None:
-    """Claim one timer if it still waits and no one else holds it (a conditional UPDATE)."""
-    waiting = (
-        select(Timer.id)
-        .where(Timer.id == timer_id, Timer.status == TIMER_WAITING)
-        .with_for_update(skip_locked=True)
-    )
-    claim = (
-        update(Timer)
-        .where(Timer.id.in_(waiting.scalar_subquery()), Timer.status == TIMER_WAITING)
-        .values(**values)
-        .returning(Timer)
-        .execution_options(synchronize_session=False)
-    )
-    return session.scalars(claim).first()
