@@ -17,6 +17,7 @@ from cli.invocation import pass_invocation
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
 from cli.report_command import report
+from cli.timer_command import timers
 from cli.token_command import token
 from cli.work_commands import case
 from cli.work_commands import task
@@ -27,7 +28,6 @@ from engine.problems import Problem
 from engine.services import queries
 from engine.services.demo import load_demo
 from engine.services.deploy import deploy_bundled
-from engine.services.timers import fire_due_timers
 from engine.settings import Settings
 
 EXIT_REFUSED = 2
@@ -82,26 +82,7 @@ def demo_load(inv: Invocation) -> None:
     )
 
 
-# --- timers, cards, outbox --------------------------------------------------------------
-
-
-@cli.group()
-def timers() -> None:
-    """Timer events (deadlines, reminders, expiry)."""
-
-
-@timers.command("run")
-@pass_invocation
-def timers_run(inv: Invocation) -> None:
-    """Fire every timer due at --now, once."""
-    fired = fire_due_timers(inv.runtime, inv.clock, worker="cli")
-    inv.emit(
-        {"fired": [f.__dict__ for f in fired]},
-        lambda: (
-            "\n".join(f"ärende {f.case}: {f.timer} ({f.rule or '-'})" for f in fired)
-            or "Inga timers förfallna."
-        ),
-    )
+# --- cards, outbox ---------------------------------------------------------------------
 
 
 @cli.group()
@@ -145,6 +126,7 @@ cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
+cli.add_command(timers)
 
 
 cli.add_command(report)

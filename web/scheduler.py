@@ -1,8 +1,11 @@
 """The timer sweep beside the web app: every minute, fire the timers that are due.
 
-One BackgroundScheduler thread per web process. Firing is exactly-once at the database
-(engine.services.timers claims each timer with a conditional UPDATE), so a second worker
-running its own sweep does no harm; coordinating several workers is a later issue.
+One BackgroundScheduler thread per web process. Each sweep fires every due timer, in
+batches, until none is due (no cap). Firing is exactly-once at the database:
+engine.services.timers claims a batch with `FOR UPDATE SKIP LOCKED` inside its
+transaction, so several web processes and `sithsflow timers run` workers share the work
+without colliding, and a worker that dies or hangs gives its claims back (see that
+module's docstring for the timeouts).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import Certificate
 from engine.model import ReserveCard
+from engine.model import Timer
 from engine.services import cases
 from engine.services import timers
 from engine.services.cases import CaseSummary
@@ -161,26 +162,23 @@ def test_two_concurrent_timer_sweeps_fire_a_due_timer_exactly_once(
 ) -> None:
     case_id, _ = _open_case(flows)
     barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT_S)
-    original = timers._next_due
+    original = timers._claim
     waited: set[int] = set()
-    picked: list[int | None] = []
 
-    def find_then_wait(*args: Any) -> int | None:
-        found = original(*args)
+    def wait_then_claim(*args: Any) -> list[Timer]:
         if threading.get_ident() not in waited:
             waited.add(threading.get_ident())
-            picked.append(found)
-            barrier.wait()  # both sweepers have picked the same due timer
-        return found
+            barrier.wait()  # both sweepers claim at the same moment
+        return original(*args)
 
-    monkeypatch.setattr(timers, "_next_due", find_then_wait)
+    monkeypatch.setattr(timers, "_claim", wait_then_claim)
 
     def sweep(worker: str) -> list[timers.FiredTimer]:
         return fire_due_timers(flows.runtime, FixedClock(local(DEADLINE)), worker=worker)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(sweep, ["worker-a", "worker-b"]))
-    assert len(picked) == 2 and picked[0] is not None and picked[0] == picked[1]
+    assert len(waited) == 2
     assert sorted(len(r) for r in results) == [0, 1]
     fired = [e for e in _audit(flows) if e.action == "timer_fired"]
     assert len(fired) == 1

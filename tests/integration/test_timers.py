@@ -23,6 +23,7 @@ from engine.services.timers import fire_due_timers
 from tests.support.bundles import form_schema
 from tests.support.bundles import write
 from tests.support.flows import Flows
+from tests.support.versions import store_process
 
 # A timer one local day after the start leads to a script that always fails.
 FAILING = """<?xml version="1.0" encoding="UTF-8"?>
@@ -59,6 +60,48 @@ DIVISOR_FORM = form_schema("Failing", "divisor")
 DIVISOR_FORM["properties"]["divisor"]["enum"] = ["1", "0"]
 for _lang in ("sv", "en"):
     DIVISOR_FORM["properties"]["divisor"][f"x-enum-labels-{_lang}"] = {"1": "1", "0": "0"}
+
+# A timer one local day after the start ends a cycle; the next cycle's script fails, so
+# the refusal comes after the case rows changed (the cycle count, the new cycle's audit).
+FAILING_NEXT_CYCLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="cycling-definitions" targetNamespace="https://sithsflow.example/test">
+  <bpmn:process id="cycling" name="Cycling" isExecutable="true">
+    <bpmn:laneSet id="cycling-lanes">
+      <bpmn:lane id="lane_desk" name="service_desk">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>check</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>again</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="check" name="check">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>try:
+    seen = 1 / (2 - cycle)
+except NameError:
+    seen = 1</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:intermediateCatchEvent id="wait" name="wait">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="wait_timer"><bpmn:timeDuration>"P1D"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="again">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="continue_as_new" value="true" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f3</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="wait" />
+    <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="again" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
 
 
 def issued(flows: Flows, at: str = "2026-11-23 15:01", card: str = "RK000001") -> int:
@@ -121,18 +164,16 @@ def test_r7_deadline_timer_across_the_spring_dst_change_is_119_hours(flows: Flow
     assert deadline.due_at - flows.clock.now() == timedelta(hours=119)
 
 
-def test_due_timers_are_found_with_one_indexed_query_on_the_timer_table(flows: Flows) -> None:
+def test_due_timers_are_claimed_in_batches_with_one_indexed_statement(flows: Flows) -> None:
     cases = [issued(flows, card=f"RK00000{n}") for n in (1, 2, 3)]
     with statements(flows) as seen:
-        fired = fire(flows, "2026-12-04 15:01")
-    assert sorted(fired) == [(case_id, "reminder") for case_id in cases]
-    searches = [(sql, p) for sql, p in seen if "due_at <=" in sql and "JOIN" not in sql.upper()]
-    assert searches, seen
-    # One search per fired timer and one that finds nothing more; none joins other tables.
-    assert len(searches) == len(fired) + 1
+        fired = fire_due_timers(flows.runtime, flows.at("2026-12-04 15:01").clock, batch_size=2)
+    assert [(f.case, f.timer) for f in fired] == [(case_id, "reminder") for case_id in cases]
+    claims = [(sql, p) for sql, p in seen if "due_at <=" in sql and "UPDATE timers" in sql]
+    # A batch of two, a batch of one, one that finds nothing; none joins other tables.
+    assert len(claims) == 3, seen
     assert not any("due_at <=" in sql and "JOIN" in sql.upper() for sql, _ in seen)
-    sql, params = searches[0]
-    assert "FROM timers" in sql
+    sql, params = claims[0]
     with flows.runtime.database.engine.connect() as conn:
         if flows.runtime.database.is_sqlite:
             plan = " ".join(
@@ -215,3 +256,27 @@ def test_a_failing_timer_is_marked_failed_and_does_not_block_the_others(
     # A failed timer is an incident for a person, not retried on every sweep.
     assert fire(flows, "2026-12-04 15:01") == []
     assert audit_actions(flows, failing.id).count("timer_failed") == 1
+
+
+def test_a_timer_refused_after_its_case_changed_fails_alone_and_the_batch_goes_on(
+    flows: Flows, tmp_path: Path
+) -> None:
+    # Stored past deploy validation: its smoke run would refuse the failing second cycle, and
+    # the sweep must cope with a model that fails late all the same (S3: run-time checks).
+    store_process(flows, FAILING_NEXT_CYCLE)
+    first = issued(flows, card="RK000001")
+    cycling = flows.at("2026-11-23 15:01").start("cycling", "sara")
+    second = issued(flows, card="RK000002")
+    before = flows.case(cycling.id)
+    # One batch: the reminder, the cycling timer (due 2026-11-24) and the other reminder.
+    fired = fire(flows, "2026-12-04 15:01")
+    assert fired == [(first, "reminder"), (second, "reminder")]
+    assert timers_of(flows, cycling.id)["wait"].status == "failed"
+    actions = audit_actions(flows, cycling.id)
+    assert actions.count("timer_failed") == 1
+    assert "timer_fired" not in actions and "cycle_started" not in actions
+    # The refusal rolled back what the step had changed: the case is as it was.
+    after = flows.case(cycling.id)
+    assert [after[k] for k in ("state", "data", "tasks")] == [
+        before[k] for k in ("state", "data", "tasks")
+    ]

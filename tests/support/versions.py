@@ -36,7 +36,7 @@ def changed(filename: str, *edits: tuple[str, str]) -> str:
 
 def store_process(flows: Flows, source: str) -> int:
     """Store `source` as the next, active version of its process, unchecked, with the forms
-    of the version that was active; returns the version."""
+    of the version that was active (none for a new process); returns the version."""
     [parsed] = parse_processes({"changed.bpmn": source}, {})
     with flows.runtime.database.sessions() as session:
         newest = session.scalar(
@@ -46,13 +46,22 @@ def store_process(flows: Flows, source: str) -> int:
         )
         version = (newest or 0) + 1
         definition = session.get(ProcessDefinition, parsed.process_id)
-        assert definition is not None, f"{parsed.process_id} has no deployed version"
-        active = session.scalars(
-            select(ProcessVersion).where(
-                ProcessVersion.process_id == parsed.process_id,
-                ProcessVersion.version == definition.active_version,
+        forms_json = "{}"  # a process new to the database: no forms (no fields asked)
+        if definition is None:
+            definition = ProcessDefinition(
+                process_id=parsed.process_id,
+                active_version=version,
+                changed_at=flows.clock.now(),
+                changed_by="petra",
             )
-        ).one()
+            session.add(definition)
+        else:
+            forms_json = session.scalars(
+                select(ProcessVersion.forms_json).where(
+                    ProcessVersion.process_id == parsed.process_id,
+                    ProcessVersion.version == definition.active_version,
+                )
+            ).one()
         definition.active_version = version
         session.add(
             ProcessVersion(
@@ -64,7 +73,7 @@ def store_process(flows: Flows, source: str) -> int:
                 checksum=hashlib.sha256(parsed.spec_json.encode()).hexdigest(),
                 deployed_at=flows.clock.now(),
                 deployed_by="petra",
-                forms_json=active.forms_json,
+                forms_json=forms_json,
             )
         )
         session.commit()
