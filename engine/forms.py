@@ -121,9 +121,13 @@ class Form:
         return text
 
     def enum_labels(self, field: str, lang: str = "sv") -> dict[str, str]:
-        """Value → label for an enum field; empty for a free-text field."""
-        labels: Mapping[str, str] = self._field(field).get(f"x-enum-labels-{_language(lang)}", {})
-        return dict(labels)
+        """Value → label for an enum field, in the schema's `enum` order (the order the form's
+        author chose); empty for a free-text field."""
+        spec = self._field(field)
+        labels: Mapping[str, str] = spec.get(f"x-enum-labels-{_language(lang)}", {})
+        order = [str(value) for value in spec.get("enum", ())]
+        ordered = {value: labels[value] for value in order if value in labels}
+        return {**ordered, **labels}
 
     def _properties(self) -> Mapping[str, Mapping[str, Any]]:
         properties: Mapping[str, Mapping[str, Any]] = self.schema.get("properties", {})

@@ -31,7 +31,7 @@ def _bundled_forms(process_id: str) -> str:
     for path in sorted(FORMS_DIR.glob(f"{process_id}.*.json")):
         form_id = path.name.removesuffix(".json").rpartition(".")[2]
         forms[form_id] = json.loads(path.read_text(encoding="utf-8"))
-    return json.dumps(forms, ensure_ascii=False, sort_keys=True)
+    return json.dumps(forms, ensure_ascii=False)
 
 
 def upgrade() -> None:

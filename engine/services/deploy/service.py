@@ -242,7 +242,7 @@ def _store_process(
         checksum=checksum,
         deployed_at=clock.now(),
         deployed_by=actor,
-        forms_json=json.dumps(process.forms, ensure_ascii=False, sort_keys=True),
+        forms_json=json.dumps(process.forms, ensure_ascii=False),
     )
     session.add(version)
     if definition is None:
