@@ -211,9 +211,16 @@ def task_page(
     queue_filter: QueueFilter | None = None,
     cursor: str | None = None,
 ) -> Page[QueueTask]:
-    """One page of the tasks `scope`'s user may work (or, with ClaimRule.ANY, see)."""
-    spec = QueueSpec("", claim, lanes, claimed_by_me, cursor)
-    return queue_pages(session, scope, [spec], size=size, queue_filter=queue_filter)[""]
+    """One page of the tasks `scope`'s user may work (or, with ClaimRule.ANY, see).
+
+    One branch per role, merged by `queue_pages`: each branch walks its lane's partial
+    index in page order and stops after a page, where one query over several lanes would
+    read and sort every ready task of them all.
+    """
+    roles = scope.roles_among(lanes)
+    specs = [QueueSpec("", claim, [role], claimed_by_me, cursor) for role in roles]
+    specs = specs or [QueueSpec("", claim, lanes, claimed_by_me, cursor)]
+    return queue_pages(session, scope, specs, size=size, queue_filter=queue_filter)[""]
 
 
 def queue_pages(
