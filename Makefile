@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench bench-scale clean
+.PHONY: install run test lint bench bench-scale bench-timers clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: install
 # (CASES=1000000 for a national volume).
 bench-scale: install
 	$(BIN)/python bench/scale.py --cases $${CASES:-200000}
+
+# 100,000 due R7 deadlines fired by 1, 2 and 4 `timers run` processes, then a SIGKILL.
+bench-timers: install
+	$(BIN)/python bench/timers.py --timers $${TIMERS:-100000}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
