@@ -48,7 +48,6 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import event  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
@@ -62,6 +61,7 @@ from engine.services import queries  # noqa: E402
 from engine.services.demo import load_demo  # noqa: E402
 from engine.services.runtime import Runtime  # noqa: E402
 from engine.services.runtime import bootstrap  # noqa: E402
+from tests.support.statements import counting_statements  # noqa: E402
 
 PROCESS = Path(__file__).resolve().parents[1] / "processes" / "loa3-reserve.bpmn"
 START_DATA = {"holder": "frida", "id_document": "passport"}
@@ -174,21 +174,6 @@ def sithsflow_cases(runtime: Runtime, n: int, stock: CardStock) -> float:
         done = cases.complete_task(runtime, clock, task, "bertil", fields)
         assert done.state == "completed"
     return time.perf_counter() - started
-
-
-@contextmanager
-def counting_statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement sent while inside, as SQLAlchemy hands it to the driver."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.database.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", note)
 
 
 def profile(runtime: Runtime, n: int, stock: CardStock, top: int) -> None:

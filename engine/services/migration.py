@@ -47,6 +47,7 @@ from engine.runner import migrate_runner
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.audit import record_refusal
+from engine.services.deploy.versions import version_of
 from engine.services.directory import find_user
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
@@ -114,7 +115,7 @@ def migrate_cases(
             session = uow.session
             actor = find_user(session, username, employments=False)
             require_process_owner(actor, to_local(clock.now()).date())  # S1
-            target = _target_version(session, process_id, to_version)
+            target = version_of(session, process_id, to_version, rule=MIGRATION_RULE)
             audit.process_version = target.label
             movable: list[int] = []
             moved: list[int] = []
@@ -154,21 +155,6 @@ def migrate_cases(
     except DomainError as error:
         record_refusal(runtime.database, clock, audit, action, error)
         raise
-
-
-def _target_version(session: Session, process_id: str, version: int) -> ProcessVersion:
-    target = session.scalars(
-        select(ProcessVersion).where(
-            ProcessVersion.process_id == process_id, ProcessVersion.version == version
-        )
-    ).first()
-    if target is None:
-        raise NotFound(
-            f"Processen '{process_id}' har ingen version {version}. / "
-            f"Process '{process_id}' has no version {version}.",
-            rule=MIGRATION_RULE,
-        )
-    return target
 
 
 def _selected_cases(

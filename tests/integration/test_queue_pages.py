@@ -4,8 +4,6 @@ number of cases, and keyset pages that show every task and case exactly once."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from engine.services.runtime import Runtime
 from engine.services.worklist import MINE
 from engine.services.worklist import QueueFilter
 from engine.services.worklist import worklist
+from tests.support.statements import counting_statements
 from tests.support.task_rows import TaskRows
 
 
@@ -59,20 +58,6 @@ def _add_cases(runtime: Runtime, clock: FixedClock, count: int, *, same_time: bo
         session.commit()
 
 
-@contextmanager
-def _statements(runtime: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.database.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", note)
-
-
 def _calls(runtime: Runtime, clock: FixedClock) -> dict[str, Callable[[], object]]:
     second = tasks_for(runtime, clock, "bertil", limit=5).next_cursor
     assert second is not None
@@ -96,7 +81,7 @@ def _calls(runtime: Runtime, clock: FixedClock) -> dict[str, Callable[[], object
 
 
 def _count(runtime: Runtime, call: Callable[[], object]) -> int:
-    with _statements(runtime) as seen:
+    with counting_statements(runtime) as seen:
         call()
     return len(seen)
 

@@ -85,7 +85,10 @@ def definition_of(session: Session, process_id: str) -> ProcessDefinition:
     return definition
 
 
-def version_of(session: Session, process_id: str, version: int) -> ProcessVersion:
+def version_of(
+    session: Session, process_id: str, version: int, rule: str | None = None
+) -> ProcessVersion:
+    """One deployed version; NotFound (citing `rule`, if given) when there is none."""
     found = session.scalars(
         select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.version == version
@@ -93,8 +96,9 @@ def version_of(session: Session, process_id: str, version: int) -> ProcessVersio
     ).first()
     if found is None:
         raise NotFound(
-            f"Process '{process_id}' har ingen version {version}. / "
-            f"Process '{process_id}' has no version {version}."
+            f"Processen '{process_id}' har ingen version {version}. / "
+            f"Process '{process_id}' has no version {version}.",
+            rule=rule,
         )
     return found
 
