@@ -15,6 +15,7 @@ scripts in the model can write case data, never the audit trail.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -22,6 +23,8 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from engine.errors import Conflict
 from engine.errors import Invalid
@@ -133,14 +136,20 @@ def require_may_issue(
 
 def first_verification_of(session: Session, case: Case) -> FirstVerification | None:
     """The first verification of a LoA3 case as the audit trail recorded it, if any."""
-    for event in session.scalars(_R6_DECISIONS, {"case_id": case.id}):
-        details = json.loads(event.details_json or "{}")
-        if details.get("verification") != FIRST_VERIFICATION_MARK:
-            continue
-        person = session.scalars(_PERSON_BY_USERNAME, {"username": event.actor}).first()
+    for actor, at in _first_verifications(session, case):
+        # The verifier is judged by their rights (R5); employments load only if read.
+        person = session.scalars(_VERIFIER, {"username": actor}).unique().first()
         if person is not None:
-            return FirstVerification(person, event.at_utc)
+            return FirstVerification(person, at)
     return None
+
+
+def _first_verifications(session: Session, case: Case) -> Iterator[tuple[str, datetime]]:
+    """(actor, instant) of each audit row marking a first verification, oldest first; only
+    the columns read, so the queue projection pays one small query for it."""
+    for actor, at, details in session.execute(_R6_DECISIONS, {"case_id": case.id}):
+        if json.loads(details or "{}").get("verification") == FIRST_VERIFICATION_MARK:
+            yield actor, at
 
 
 def require_second_verifier(session: Session, case: Case, actor: Person) -> FirstVerification:
@@ -201,9 +210,10 @@ def excluded_person_id(session: Session, case: Case, properties: dict[str, str])
     say; otherwise `four_eyes="start"` excludes the administrator who started the case.
     """
     if properties.get("action") == ISSUE_ACTION and properties.get("loa", "").strip() != "2":
-        first = first_verification_of(session, case)
-        if first is not None:
-            return first.person.id
+        for actor, _ in _first_verifications(session, case):
+            person_id = session.scalar(_PERSON_ID_BY_USERNAME, {"username": actor})
+            if person_id is not None:
+                return int(person_id)
         return case.started_by_id
     return case.started_by_id if properties.get("four_eyes") == "start" else None
 
@@ -266,7 +276,7 @@ def _lacks(
 
 # Built once so SQLAlchemy reuses their cache keys.
 _R6_DECISIONS = (
-    select(AuditEvent)
+    select(AuditEvent.actor, AuditEvent.at_utc, AuditEvent.details_json)
     .where(
         AuditEvent.case_id == bindparam("case_id"),
         AuditEvent.action == "policy_decision",
@@ -274,4 +284,9 @@ _R6_DECISIONS = (
     )
     .order_by(AuditEvent.id)
 )
-_PERSON_BY_USERNAME = select(Person).where(Person.username == bindparam("username"))
+_VERIFIER = (
+    select(Person)
+    .where(Person.username == bindparam("username"))
+    .options(joinedload(Person.rights), lazyload(Person.employments))
+)
+_PERSON_ID_BY_USERNAME = select(Person.id).where(Person.username == bindparam("username"))
