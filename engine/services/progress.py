@@ -25,7 +25,6 @@ from engine.clock import Clock
 from engine.invariants import excluded_person_id
 from engine.model import Case
 from engine.model import CaseTask
-from engine.model import ProcessVersion
 from engine.model import Timer
 from engine.model.cases import CASE_COMPLETED
 from engine.model.cases import TASK_CANCELLED
@@ -92,12 +91,6 @@ _SET_DUE = (
         or_(_CASE_TASKS.c.due_at.is_(None), _CASE_TASKS.c.due_at > bindparam("due_at")),
     )
     .values(due_at=bindparam("due_at"))
-)
-_LATEST_VERSION = (
-    select(ProcessVersion)
-    .where(ProcessVersion.process_id == bindparam("process_id"))
-    .order_by(ProcessVersion.version.desc())
-    .limit(1)
 )
 
 
@@ -281,7 +274,3 @@ def _project_timers(
     ]
     if new_rows:
         connection.execute(_INSERT_TIMER, new_rows)
-
-
-def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
-    return session.scalars(_LATEST_VERSION, {"process_id": process_id}).first()

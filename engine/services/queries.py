@@ -12,9 +12,7 @@ from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy import bindparam
-from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import lazyload
@@ -326,18 +324,3 @@ def list_outbox(runtime: Runtime) -> list[dict[str, Any]]:
             }
             for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         ]
-
-
-def list_processes(runtime: Runtime) -> list[dict[str, Any]]:
-    """The newest version of each deployed process."""
-    with runtime.database.sessions() as session:
-        return _latest_processes(session)
-
-
-def _latest_processes(session: Session) -> list[dict[str, Any]]:
-    newest = (
-        select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
-        .group_by(ProcessVersion.process_id)
-        .order_by(ProcessVersion.process_id)
-    )
-    return [{"id": row.process_id, "version": row.version} for row in session.execute(newest)]
