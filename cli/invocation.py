@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from engine.clock import Clock
 from engine.clock import FixedClock
+from engine.clock import OffsetClock
 from engine.clock import SystemClock
 from engine.errors import Invalid
 from engine.policy.timekeeping import parse_instant
@@ -27,13 +29,18 @@ class Invocation:
     database_url: str
     now: str | None
     as_json: bool
+    clock_offset: timedelta | None = None
     _runtime: Runtime | None = None
 
     @property
     def clock(self) -> Clock:
-        if self.now is None:
-            return SystemClock()
-        return FixedClock(parse_instant(self.now))
+        """`--now` (or SITHSFLOW_NOW), else SITHSFLOW_CLOCK_OFFSET, else the real time: the
+        same clock the pages and the worker of this deployment use (Settings.clock)."""
+        if self.now is not None:
+            return FixedClock(parse_instant(self.now))
+        if self.clock_offset is not None:
+            return OffsetClock(self.clock_offset)
+        return SystemClock()
 
     @property
     def runtime(self) -> Runtime:

@@ -17,6 +17,9 @@ from cli.invocation import pass_invocation
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
 from cli.report_command import report
+from cli.serve_commands import run_both
+from cli.serve_commands import serve
+from cli.serve_commands import worker
 from cli.timer_command import timers
 from cli.token_command import token
 from cli.work_commands import case
@@ -45,7 +48,9 @@ def cli(ctx: click.Context, database_url: str | None, now: str | None, as_json: 
     if now is not None:
         # Refuse a malformed clock (exit 2) even for commands that never read it.
         parse_instant(now)
-    ctx.obj = Invocation(database_url or settings.database_url, now, as_json)
+    ctx.obj = Invocation(
+        database_url or settings.database_url, now, as_json, clock_offset=settings.clock_offset
+    )
 
 
 # --- db, demo, processes --------------------------------------------------------------
@@ -130,6 +135,9 @@ cli.add_command(timers)
 
 
 cli.add_command(report)
+cli.add_command(serve)
+cli.add_command(worker)
+cli.add_command(run_both)
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from engine.database import Database
 
@@ -25,3 +29,29 @@ def upgrade_schema(database: Database) -> None:
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """The revisions the database is at and the ones this code expects (`/readyz`)."""
+
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def is_at_head(self) -> bool:
+        return set(self.current) == set(self.head)
+
+
+@cache
+def head_revisions() -> tuple[str, ...]:
+    """The newest migrations shipped with this code (read once per process)."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return tuple(sorted(script.get_heads()))
+
+
+def schema_state(database: Database) -> SchemaState:
+    """Where the database's schema is; an empty `current` means no schema at all."""
+    with database.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return SchemaState(current=tuple(sorted(current)), head=head_revisions())

@@ -27,13 +27,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the app on `runtime` (or one bootstrapped from `settings`).
 
     Tests may set `app.config["SITHSFLOW_CLOCK"]` to a settable clock; otherwise the
-    clock is `Settings.now` (a simulation) or the system clock (web.context.clock).
+    clock is `Settings.clock()` (a simulation or the system clock, web.context.clock).
     """
     settings = settings or Settings.from_env()
     runtime = runtime or bootstrap(settings.database_url)
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
     app.extensions["sithsflow.settings"] = settings
     app.extensions["sithsflow.runtime"] = runtime
+    # One clock per process, for pages, API and the banner (web.context.clock).
+    app.extensions["sithsflow.clock"] = settings.clock()
     app.config.update(
         SECRET_KEY=settings.secret_key or _instance_secret_key(Path(app.instance_path)),
         SESSION_COOKIE_HTTPONLY=True,
@@ -57,11 +59,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from web import errors
     from web import i18n
     from web import security
+    from web import simulation
     from web.views import register_views
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    simulation.init_app(app)
     register_views(app)
     app.after_request(_security_headers)
     return app

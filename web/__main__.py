@@ -1,7 +1,9 @@
-"""`python -m web`: serve the app on 127.0.0.1:$SITHSFLOW_PORT with the timer sweep beside it.
+"""`python -m web`: the development server, with the worker's jobs in a thread beside it.
 
-Werkzeug's threaded server is enough for a card station's handful of users; behind a
-reverse proxy a WSGI server can import `web:create_app` instead.
+For development only: Werkzeug's server in one process. Production runs `sithsflow serve`
+(gunicorn, no jobs in the web processes) and `sithsflow worker` apart, and `make run`
+runs both (`sithsflow run`); see docs/deployment.md. The jobs here use the same clock as
+the pages (`Settings.clock()`), so a simulation fires timers at the time the pages show.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from engine.schema import upgrade_schema
 from engine.services.runtime import bootstrap
 from engine.settings import Settings
 from web import create_app
-from web.scheduler import start_scheduler
+from worker.scheduler import job_context
+from worker.scheduler import start_background
+from worker.scheduler import worker_name
 
 HOST = "127.0.0.1"
 DEMO_USERS = "anna bertil cecilia david sara petra maria olof"
@@ -27,9 +31,11 @@ def main() -> None:
     runtime = bootstrap(settings.database_url)
     upgrade_schema(runtime.database)
     app = create_app(settings, runtime)
-    scheduler = start_scheduler(runtime)
+    clock = app.extensions["sithsflow.clock"]
+    context = job_context(runtime, clock, settings.sweep_seconds, worker_name("web-dev"))
+    scheduler = start_background(context)
     url = f"http://{HOST}:{settings.port}/"
-    print(f"sithsflow serves {url}  (Ctrl-C stops)", file=sys.stderr)
+    print(f"sithsflow (development server) serves {url}  (Ctrl-C stops)", file=sys.stderr)
     print(f"Demo logins: {DEMO_USERS} (password: demo)", file=sys.stderr)
     try:
         run_simple(HOST, settings.port, app, threaded=True, use_reloader=False)

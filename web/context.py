@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import current_app
 
 from engine.clock import Clock
-from engine.clock import FixedClock
-from engine.clock import SystemClock
-from engine.policy.timekeeping import parse_instant
 from engine.services.runtime import Runtime
 from engine.settings import Settings
 
 CLOCK_KEY = "SITHSFLOW_CLOCK"
+CLOCK_EXTENSION = "sithsflow.clock"
 
 
 def runtime() -> Runtime:
@@ -25,11 +23,13 @@ def settings() -> Settings:
 
 
 def clock() -> Clock:
-    """A test's settable clock, else the simulated `SITHSFLOW_NOW`, else the real time."""
+    """A test's settable clock, else the process's one clock (`Settings.clock()`: the
+    simulated `SITHSFLOW_NOW` or `SITHSFLOW_CLOCK_OFFSET`, else the real time), built once
+    by `create_app` so that pages, API and the worker judge rules at the same instant."""
     configured = current_app.config.get(CLOCK_KEY)
     if configured is not None:
         assert hasattr(configured, "now")
         found: Clock = configured
         return found
-    now = settings().now
-    return FixedClock(parse_instant(now)) if now else SystemClock()
+    built: Clock = current_app.extensions[CLOCK_EXTENSION]
+    return built

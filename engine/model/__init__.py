@@ -15,6 +15,7 @@ from engine.model.cases import DecisionVersion
 from engine.model.cases import ProcessDefinition
 from engine.model.cases import ProcessVersion
 from engine.model.cases import Timer
+from engine.model.operations import WorkerHeartbeat
 from engine.model.organisation import CardStation
 from engine.model.organisation import ClosingDay
 from engine.model.organisation import OpeningHours
@@ -46,4 +47,5 @@ __all__ = [
     "ProcessVersion",
     "ReserveCard",
     "Timer",
+    "WorkerHeartbeat",
 ]

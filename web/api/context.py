@@ -16,13 +16,10 @@ from flask import g
 from flask import request
 
 from engine.clock import Clock
-from engine.clock import FixedClock
-from engine.clock import SystemClock
 from engine.errors import Invalid
-from engine.policy.timekeeping import parse_instant
 from engine.services.runtime import Runtime
 from engine.services.tokens import ApiIdentity
-from engine.settings import Settings
+from web import context as page_context
 
 CLOCK_CONFIG_KEY = "SITHSFLOW_CLOCK"
 RUNTIME_EXTENSION = "sithsflow.runtime"
@@ -35,16 +32,9 @@ def runtime() -> Runtime:
 
 
 def clock() -> Clock:
-    """A test's settable clock, else the simulated `SITHSFLOW_NOW`, else the real time.
-
-    The same order as the pages' clock (web/context.py), so that a page and an API call in
-    one simulation judge the rules at the same instant.
-    """
-    configured = current_app.config.get(CLOCK_CONFIG_KEY)
-    if configured is not None:
-        return cast(Clock, configured)
-    settings = cast(Settings, current_app.extensions[SETTINGS_EXTENSION])
-    return FixedClock(parse_instant(settings.now)) if settings.now else SystemClock()
+    """The pages' clock (web/context.py), so that a page and an API call in one simulation
+    judge the rules at the same instant."""
+    return page_context.clock()
 
 
 def identity() -> ApiIdentity:

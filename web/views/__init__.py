@@ -10,12 +10,14 @@ def register_views(app: Flask) -> None:
     from web.views import auth
     from web.views import cards
     from web.views import cases
+    from web.views import health
     from web.views import home
     from web.views import reports
     from web.views import tasks
 
     for blueprint in (
         home.blueprint,
+        health.blueprint,
         auth.blueprint,
         tasks.blueprint,
         cases.blueprint,

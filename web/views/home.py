@@ -1,4 +1,5 @@
-"""The front door: where each role starts its day, the language switch and /healthz."""
+"""The front door: where each role starts its day and the language switch (the probes are
+in web/views/health.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,8 @@ from flask import request
 from flask import session
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from web import context
 from web.access import ADMINS
 from web.access import READERS
 from web.access import WORKERS
@@ -44,17 +42,6 @@ def choose_language() -> Response:
     if lang in LANGUAGES:
         session["lang"] = lang
     return redirect(same_site_path(request.form.get("next", "")) or url_for("home.index"))
-
-
-@blueprint.get("/healthz")
-def healthz() -> tuple[dict[str, object], int]:
-    """200 when the database answers, 503 otherwise (for a load balancer or `make run`)."""
-    try:
-        with context.runtime().database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return {"ok": False, "database": "unreachable"}, 503
-    return {"ok": True}, 200
 
 
 def same_site_path(target: str) -> str | None:
