@@ -15,14 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Prepares the SQLite database with the demo region, then serves the web app with the
-# timer sweep beside it on http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/.
+# Prepares the SQLite database with the demo region, then runs the web app (gunicorn,
+# `sithsflow serve`) and the worker (`sithsflow worker`: timers, e-mail, daily checks)
+# together on http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/; Ctrl-C stops both.
+# docs/deployment.md lists the settings (SITHSFLOW_NOW / SITHSFLOW_CLOCK_OFFSET simulate).
 run: install
 	$(BIN)/sithsflow db init
 	$(BIN)/sithsflow demo load
 	@cat docs/walkthrough.txt
 	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof, password: demo)"
-	$(BIN)/python -m web
+	$(BIN)/sithsflow run
 
 lint: install
 	$(BIN)/ruff check .
