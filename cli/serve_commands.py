@@ -117,9 +117,7 @@ def worker(inv: Invocation, sweep_seconds: int | None) -> None:
     runtime = bootstrap(settings.database_url)
     try:
         require_current_schema(runtime)
-        context = job_context(
-            runtime, settings.clock(), sweep_seconds or settings.sweep_seconds, worker_name()
-        )
+        context = job_context(runtime, settings, worker_name(), sweep_seconds=sweep_seconds)
         run_blocking(context)
     finally:
         runtime.database.dispose()

@@ -32,7 +32,7 @@ def main() -> None:
     upgrade_schema(runtime.database)
     app = create_app(settings, runtime)
     clock = app.extensions["sithsflow.clock"]
-    context = job_context(runtime, clock, settings.sweep_seconds, worker_name("web-dev"))
+    context = job_context(runtime, settings, worker_name("web-dev"), clock=clock)
     scheduler = start_background(context)
     url = f"http://{HOST}:{settings.port}/"
     print(f"sithsflow (development server) serves {url}  (Ctrl-C stops)", file=sys.stderr)

@@ -1,14 +1,10 @@
 """The worker's jobs, one `Job` each in `JOBS`: one line wires a job in.
 
-    JOBS = (
-        TIMER_SWEEP,
-        DAILY_CHECKS,
-        Job("deliver_mail", lambda ctx: deliver_due(ctx.runtime, ctx.clock, ctx.worker)),
-    )
+    JOBS = (TIMER_SWEEP, DAILY_CHECKS, Job("deliver_mail", deliver_mail, interval_seconds=10))
 
-A job runs with a `JobContext`: the runtime, the process's one clock (`Settings.clock()`,
-so a simulation fires timers at the pages' time), and the worker's name for the audit
-trail. Every job may run in several workers at once; each must do its work exactly once
+A job runs with a `JobContext`: the runtime, the settings (e.g. `instance_dir` for a
+job's own configuration), the process's one clock (`Settings.clock()`, so a simulation
+fires timers at the pages' time), and the worker's name for the audit trail. Every job may run in several workers at once; each must do its work exactly once
 at the database (the timer sweep claims with `FOR UPDATE SKIP LOCKED`).
 
 A job that raises is logged at ERROR on the `worker.jobs` logger with its traceback and
@@ -31,6 +27,7 @@ from engine.services.heartbeat import Beat
 from engine.services.heartbeat import record_beat
 from engine.services.runtime import Runtime
 from engine.services.timers import fire_due_timers
+from engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,7 @@ class JobContext:
     """What every job run gets; built once per worker process."""
 
     runtime: Runtime
+    settings: Settings
     clock: Clock
     worker: str
     started_at: datetime

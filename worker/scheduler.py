@@ -27,6 +27,7 @@ from engine.clock import Clock
 from engine.errors import Invalid
 from engine.schema import schema_state
 from engine.services.runtime import Runtime
+from engine.settings import Settings
 from worker.jobs import JOBS
 from worker.jobs import Job
 from worker.jobs import JobContext
@@ -42,13 +43,23 @@ def worker_name(prefix: str = "worker") -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}"[:WORKER_NAME_LENGTH]
 
 
-def job_context(runtime: Runtime, clock: Clock, sweep_seconds: int, name: str) -> JobContext:
+def job_context(
+    runtime: Runtime,
+    settings: Settings,
+    name: str,
+    *,
+    clock: Clock | None = None,
+    sweep_seconds: int | None = None,
+) -> JobContext:
+    """The context of this worker's jobs: `settings.clock()` and `settings.sweep_seconds`
+    unless given (a test's clock, `--sweep-seconds`)."""
     return JobContext(
         runtime=runtime,
-        clock=clock,
+        settings=settings,
+        clock=clock or settings.clock(),
         worker=name,
         started_at=datetime.now(UTC),
-        sweep_seconds=sweep_seconds,
+        sweep_seconds=sweep_seconds or settings.sweep_seconds,
     )
 
 

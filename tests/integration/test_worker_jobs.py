@@ -26,8 +26,7 @@ AFTER_DEADLINE = "2026-11-30T10:01:00+01:00"
 
 
 def context_at(runtime: Runtime, now: str, name: str = "worker:test:1") -> JobContext:
-    clock = Settings.from_env({"SITHSFLOW_NOW": now}).clock()
-    return job_context(runtime, clock, 60, name)
+    return job_context(runtime, Settings.from_env({"SITHSFLOW_NOW": now}), name)
 
 
 def test_r7_the_sweep_lapses_a_case_at_the_simulated_clock_and_beats(flows: Flows) -> None:
