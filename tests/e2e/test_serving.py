@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,42 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# --- the CLI on the same clock -------------------------------------------------------------
+
+
+def test_the_cli_judges_at_the_clock_offset_of_the_deployment(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "cli.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    env = environment(f"sqlite:///{database}", tmp_path, SITHSFLOW_CLOCK_OFFSET="-P400D")
+    start = [*SITHSFLOW, "--json", "case", "start", "loa3-reserve", "--as", "anna"]
+    fields = ["--set", "holder=frida", "--set", "id_document=passport"]
+    done = subprocess.run([*start, *fields], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    case = json.loads(done.stdout)["case"]["id"]
+    runtime = bootstrap(f"sqlite:///{database}")
+    try:
+        with runtime.database.sessions() as session:
+            started = session.scalar(select(Case.started_at).where(Case.id == case))
+    finally:
+        runtime.database.dispose()
+    assert started is not None
+    expected = datetime.now(UTC) - timedelta(days=400)
+    assert abs((started - expected).total_seconds()) < 60
+
+
+def test_two_simulated_clocks_at_once_are_refused_with_exit_2(tmp_path: Path) -> None:
+    env = environment(
+        f"sqlite:///{tmp_path / 'x.db'}",
+        tmp_path,
+        SITHSFLOW_NOW="2026-11-30T10:00:00+01:00",
+        SITHSFLOW_CLOCK_OFFSET="P1D",
+    )
+    done = subprocess.run(
+        [*SITHSFLOW, "case", "list"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "SITHSFLOW_CLOCK_OFFSET" in done.stderr
