@@ -7,6 +7,8 @@ the engine carry both languages ("svenska / English"); `localized` picks one.
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date
 from datetime import datetime
 from pathlib import Path
@@ -60,8 +62,12 @@ def compile_catalogues(source: Path, target: Path) -> None:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalogue = read_po(po_file, locale=po_path.parts[-3])
-        with mo_path.open("wb") as mo_file:
+        # Written aside and renamed: the web processes of `sithsflow serve` all compile at
+        # start, and none may read another's half-written file.
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.{threading.get_ident()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalogue)
+        os.replace(partial, mo_path)
 
 
 def language() -> str:
