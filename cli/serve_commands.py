@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 # How long `run` waits for its children after asking them to stop.
 STOP_GRACE_SECONDS = 15
+# Gunicorn's default line without the query string and the referrer: a search for a
+# personnummer (`/search?q=…`) must not land in the access log.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 QUIET_LOGGERS = ("apscheduler", "spiff")
 LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
 
@@ -79,6 +82,7 @@ def serve(inv: Invocation, workers: int | None, bind: str | None) -> None:
         "timeout": 60,
         "graceful_timeout": 20,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "proc_name": "sithsflow-web",

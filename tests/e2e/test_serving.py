@@ -164,7 +164,7 @@ def test_serve_with_four_web_processes_and_two_workers_runs_loa3_and_fires_each_
     url = postgres_cluster.create_database(f"t_{uuid.uuid4().hex[:16]}", template=TEMPLATE_DATABASE)
     runtime = bootstrap(url)
     try:
-        waiting = started_cases(runtime, 120)
+        waiting = started_cases(runtime, 60)
         env = environment(url, tmp_path, SITHSFLOW_NOW=AFTER_DEADLINES)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -174,6 +174,7 @@ def test_serve_with_four_web_processes_and_two_workers_runs_loa3_and_fires_each_
             assert len(children_of(web.pid)) == 4
             status, body = http("GET", f"{base}/readyz")
             assert status == 503 and [r["check"] for r in body["reasons"]] == ["worker"]
+            assert http("GET", f"{base}/healthz?q=19121212-1212")[0] == 200
 
             # LoA3 through the API, served by whichever web processes answer (R6: two admins).
             clock = FixedClock(datetime.fromisoformat(AFTER_DEADLINES))
@@ -221,6 +222,9 @@ def test_serve_with_four_web_processes_and_two_workers_runs_loa3_and_fires_each_
                     .where(Case.id.in_(waiting))
                 ).all()
             assert set(states) == {("fired", "lapsed")}
+        access_log = (tmp_path / "serve.log").read_text()
+        assert "GET /healthz HTTP/1.1" in access_log
+        assert "19121212" not in access_log  # no query strings (personnummer) in the log
     finally:
         runtime.database.dispose()
 
