@@ -23,7 +23,7 @@ run: install
 	$(BIN)/sithsflow db init
 	$(BIN)/sithsflow demo load
 	@cat docs/walkthrough.txt
-	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof, password: demo)"
+	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof elin, password: demo)"
 	$(BIN)/sithsflow run
 
 lint: install
