@@ -1,6 +1,6 @@
 """Incidents: what the machinery could not do on its own, on the case it belongs to.
 
-A timer whose step failed (its script, a refusal, the database), or an e-mail the server
+A timer whose step failed (its script, a refusal, a fault in the step, the database), or an e-mail the server
 would not take, becomes an incident: the kind, the element (timer or message), the error,
 when, and how many automatic retries are left. One incident stays open per timer or
 message; a repeat of the same failure counts up `occurrences` instead of adding rows. It is
@@ -27,7 +27,8 @@ KIND_TIMER = "timer"
 KIND_SCRIPT = "script"
 KIND_DELIVERY = "delivery"
 KIND_DATABASE = "database"
-KINDS = (KIND_TIMER, KIND_SCRIPT, KIND_DELIVERY, KIND_DATABASE)
+KIND_STEP = "step"
+KINDS = (KIND_TIMER, KIND_SCRIPT, KIND_DELIVERY, KIND_DATABASE, KIND_STEP)
 
 RESOLVED_BY_RETRY = "retried"
 RESOLVED_BY_SUCCESS = "succeeded"

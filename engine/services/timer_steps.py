@@ -31,6 +31,7 @@ from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.incidents import KIND_DATABASE
 from engine.services.incidents import KIND_SCRIPT
+from engine.services.incidents import KIND_STEP
 from engine.services.incidents import KIND_TIMER
 from engine.services.incidents import RESOLVED_BY_SUCCESS
 from engine.services.incidents import raise_incident
@@ -120,7 +121,13 @@ def record_skip(session: Session, clock: Clock, timer: Timer, audit: AuditContex
 
 
 def record_failure(
-    session: Session, clock: Clock, timer: Timer, audit: AuditContext, error: DomainError
+    session: Session,
+    clock: Clock,
+    timer: Timer,
+    audit: AuditContext,
+    error: DomainError,
+    *,
+    kind: str | None = None,
 ) -> None:
     """Audit a timer's refused step and open an incident on its case for a person to retry."""
     record(
@@ -135,7 +142,7 @@ def record_failure(
     raise_incident(
         session,
         clock,
-        kind=KIND_SCRIPT if isinstance(error, ScriptRefused) else KIND_TIMER,
+        kind=kind or (KIND_SCRIPT if isinstance(error, ScriptRefused) else KIND_TIMER),
         case_id=timer.case_id,
         element=timer.name,
         error=error.message,
@@ -196,6 +203,17 @@ def replay(
         except DomainError as error:
             _mark_failed(runtime, clock, timer_id, worker, error, timeouts)
             continue
+        except Exception as error:  # noqa: BLE001 - one broken step must not stop the sweep
+            # Not a refusal and not the database: a fault in the step itself. Left to run,
+            # it would fail the sweep every minute and hold back every later timer; so it
+            # fails alone, as an incident a person looks at and retries.
+            log.exception("timer %s: the step failed", timer_id)
+            fault = DomainError(
+                f"Steget misslyckades: {type(error).__name__}: {error} / "
+                f"The step failed: {type(error).__name__}: {error}"
+            )
+            _mark_failed(runtime, clock, timer_id, worker, fault, timeouts, kind=KIND_STEP)
+            continue
         if result is not None:
             fired.append(result)
     return fired
@@ -233,6 +251,8 @@ def _mark_failed(
     worker: str,
     error: DomainError,
     timeouts: SweepTimeouts,
+    *,
+    kind: str | None = None,
 ) -> None:
     with runtime.unit_of_work(clock) as uow:
         session = uow.session
@@ -241,7 +261,7 @@ def _mark_failed(
         if timer is None:
             return
         audit = timer_audit(timer.case, worker, policy_versions(session))
-        record_failure(session, clock, timer, audit, error)
+        record_failure(session, clock, timer, audit, error, kind=kind)
         uow.commit()
 
 

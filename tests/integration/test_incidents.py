@@ -11,9 +11,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy import text
 
+from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import NotPermitted
 from engine.model import AuditEvent
+from engine.model import Case
+from engine.model import Timer
+from engine.runner import CaseRunner
+from engine.services import timer_steps
+from engine.services import timers
 from engine.services.deploy import deploy_files
 from engine.services.incident_actions import retry_incident
 from engine.services.incidents import list_incidents
@@ -127,3 +133,33 @@ def test_a_database_fault_in_the_sweep_is_logged_and_an_incident_until_the_timer
     assert list_incidents(flows.runtime, open_only=True) == []
     [closed] = list_incidents(flows.runtime)
     assert closed.resolution == "succeeded"
+
+
+def test_a_fault_inside_one_timer_step_fails_that_timer_alone_and_the_sweep_goes_on(
+    flows: Flows, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = issued(flows, card="RK000001")
+    fine = issued(flows, card="RK000002")
+    original = timer_steps.run_timer
+
+    def fault_in_one_case(case: Case, timer: Timer, clock: Clock) -> CaseRunner | None:
+        # Fault injection: a bug (not a refusal) in the step of one case.
+        if case.id == broken:
+            raise RuntimeError("boom")
+        return original(case, timer, clock)
+
+    monkeypatch.setattr(timer_steps, "run_timer", fault_in_one_case)
+    monkeypatch.setattr(timers, "run_timer", fault_in_one_case)
+    with caplog.at_level(logging.ERROR, logger="engine.services.timer_steps"):
+        fired = fire_due_timers(flows.runtime, flows.at("2026-12-04 15:01").clock)
+    assert [(f.case, f.timer) for f in fired] == [(fine, "reminder")]
+    assert timers_of(flows, broken)["reminder"].status == "failed"
+    assert any("the step failed" in record.getMessage() for record in caplog.records)
+    [incident] = list_incidents(flows.runtime, open_only=True)
+    assert (incident.case, incident.kind, incident.element) == (broken, "step", "reminder")
+    assert "RuntimeError: boom" in incident.error
+    # Fixed (the patch gone), a retry fires it.
+    monkeypatch.undo()
+    outcome = retry_incident(flows.runtime, flows.clock, incident.id, "sara")
+    assert outcome.state == "fired"
+    assert timers_of(flows, broken)["reminder"].status == "fired"

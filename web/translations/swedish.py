@@ -328,6 +328,7 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("incident kind", "Script"): "Skript",
     ("incident kind", "E-mail delivery"): "E-postutskick",
     ("incident kind", "Database"): "Databas",
+    ("incident kind", "Process step"): "Processteg",
     ("audit action", "E-mail sent"): "E-post skickad",
     ("audit action", "E-mail delivery failed"): "E-postutskick misslyckades",
     ("audit action", "E-mail given up"): "E-postutskick gavs upp",

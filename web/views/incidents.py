@@ -37,6 +37,7 @@ KINDS: dict[str, LazyString] = {
     "script": lazy_pgettext("incident kind", "Script"),
     "delivery": lazy_pgettext("incident kind", "E-mail delivery"),
     "database": lazy_pgettext("incident kind", "Database"),
+    "step": lazy_pgettext("incident kind", "Process step"),
 }
 
 
