@@ -11,6 +11,8 @@ passed in, like `engine.settings.Settings`:
     SITHSFLOW_SMTP_PASSWORD  the password for the user in the URL (kept out of the URL)
     SITHSFLOW_MAIL_FROM      the From address (default sithsflow@localhost)
     SITHSFLOW_SMTP_TIMEOUT   seconds for connecting and for each SMTP command (default 30)
+    SITHSFLOW_SMTP_CA_FILE   certificates to trust for TLS instead of the system's (a
+                             private CA); the server's name is always checked
 
 A transport raises `DeliveryFailed` for anything that kept the message from being
 accepted; `engine.services.delivery` decides about retries.
@@ -59,7 +61,7 @@ class Transport(Protocol):
 
 @dataclass(frozen=True)
 class MailSettings:
-    """SITHSFLOW_SMTP_URL, SITHSFLOW_SMTP_PASSWORD, SITHSFLOW_MAIL_FROM, SITHSFLOW_SMTP_TIMEOUT."""
+    """SITHSFLOW_SMTP_URL, _PASSWORD, _TIMEOUT, _CA_FILE and SITHSFLOW_MAIL_FROM."""
 
     sender: str
     folder: Path | None = None
@@ -69,7 +71,7 @@ class MailSettings:
     user: str | None = None
     password: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
-    # Tests point this at their own certificate authority; None: the system's.
+    # A private certificate authority to trust; None: the system's.
     ca_file: str | None = None
 
     @classmethod
@@ -80,11 +82,22 @@ class MailSettings:
         url = env.get("SITHSFLOW_SMTP_URL") or ""
         if not url:
             return cls(sender=sender, folder=instance_dir / MAIL_FOLDER, timeout_s=timeout)
-        return cls.from_url(url, sender, env.get("SITHSFLOW_SMTP_PASSWORD"), timeout)
+        return cls.from_url(
+            url,
+            sender,
+            env.get("SITHSFLOW_SMTP_PASSWORD"),
+            timeout,
+            env.get("SITHSFLOW_SMTP_CA_FILE") or None,
+        )
 
     @classmethod
     def from_url(
-        cls, url: str, sender: str, password: str | None = None, timeout_s: float = 30.0
+        cls,
+        url: str,
+        sender: str,
+        password: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        ca_file: str | None = None,
     ) -> MailSettings:
         if url.startswith("file:"):
             folder = url.removeprefix("file:")
@@ -108,6 +121,7 @@ class MailSettings:
             user=unquote(parts.username) if parts.username else None,
             password=password or (unquote(parts.password) if parts.password else None),
             timeout_s=timeout_s,
+            ca_file=ca_file,
         )
 
     def transport(self) -> Transport:

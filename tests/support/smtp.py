@@ -49,11 +49,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    """A running server on 127.0.0.1 and its port, stopped afterwards."""
+def smtp_server(**options: Any) -> Iterator[tuple[Mailbox, int]]:
+    """A running server on 127.0.0.1 and its port, stopped afterwards; `options` go to
+    aiosmtpd (`tls_context`, `require_starttls`, `authenticator`, `ssl_context`)."""
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield mailbox, port
