@@ -36,6 +36,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
@@ -145,7 +146,15 @@ def deliver_due(
     The worker calls this every few seconds with its transport
     (`MailSettings.from_env(...).transport()`) and sender; see the module docstring.
     """
-    run = _Pass(runtime, clock, wall or SystemClock(), worker, transport, sender, policy)
+    run = _Pass(
+        runtime=runtime,
+        clock=clock,
+        wall=wall or SystemClock(),
+        worker=worker,
+        transport=transport,
+        sender=sender,
+        policy=policy,
+    )
     tally = _Tally()
     handled: set[int] = set()
     while True:
@@ -221,18 +230,26 @@ def _claim(run: _Pass, handled: set[int]) -> list[_Claimed]:
 
 
 def _deliver_one(run: _Pass, message: _Claimed, tally: _Tally) -> None:
-    email = compose(
-        message.id, message.to, message.subject, message.body, run.sender, message.created_at
-    )
     try:
+        email = compose(
+            message.id, message.to, message.subject, message.body, run.sender, message.created_at
+        )
         run.transport.send(email)
     except DeliveryFailed as failure:
         _record_failure(run, message, str(failure), tally)
         return
+    except Exception as fault:  # noqa: BLE001 - one bad message must not stop the pass
+        # A fault in composing or handing over this message (not the server's answer):
+        # it takes the same road of retries, a dead letter and an incident, and the
+        # messages after it still go out.
+        log.exception("outbox %s: sending failed", message.id)
+        _record_failure(run, message, f"{type(fault).__name__}: {fault}", tally)
+        return
     _record_sent(run, message, tally)
 
 
-def _still_ours(run: _Pass, message_id: int) -> tuple:  # type: ignore[type-arg]
+def _still_ours(run: _Pass, message_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The message is still pending and this worker's claim (no one took it over)."""
     return (
         OutboxMessage.id == message_id,
         OutboxMessage.claimed_by == run.worker,

@@ -308,3 +308,28 @@ def test_a_malformed_smtp_url_is_refused_without_its_password(url: str) -> None:
 def test_the_password_may_come_from_its_own_variable() -> None:
     env = {"SITHSFLOW_SMTP_URL": "smtps://ops@mail.example", "SITHSFLOW_SMTP_PASSWORD": "pw"}
     assert MailSettings.from_env(Path("/x"), env).password == "pw"
+
+
+def test_a_fault_sending_one_message_is_a_failed_attempt_and_the_others_still_go(
+    flows: Flows, server: tuple[Mailbox, SmtpTransport], wall: FixedClock
+) -> None:
+    mailbox, transport = server
+    reminder_queued(flows)
+    with flows.runtime.database.sessions() as session:
+        broken = session.scalars(select(OutboxMessage)).one()
+        broken.to_address = "bad\naddress@region-demo.example"  # a header cannot hold it
+        session.add(
+            OutboxMessage(
+                to_address="erik@region-demo.example",
+                subject="second",
+                body="body",
+                case_id=broken.case_id,
+                created_at=flows.clock.now(),
+            )
+        )
+        session.commit()
+    run = deliver(flows, transport, wall)
+    [first, second] = outbox_entries(flows.runtime)
+    assert run.failed == (first.id,) and run.sent == (second.id,)  # type: ignore[attr-defined]
+    assert first.state == "retrying" and first.last_error
+    assert [m["To"] for m in mailbox.received()] == ["erik@region-demo.example"]
