@@ -7,9 +7,14 @@ business clock.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -40,6 +45,7 @@ from tests.support.smtp import free_port
 from tests.support.smtp import smtp_server
 
 SENDER = "sithsflow@region-demo.example"
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = DeliveryPolicy(max_attempts=3, backoff_s=60, lease_s=300)
 
 
@@ -333,3 +339,68 @@ def test_a_fault_sending_one_message_is_a_failed_attempt_and_the_others_still_go
     assert run.failed == (first.id,) and run.sent == (second.id,)  # type: ignore[attr-defined]
     assert first.state == "retrying" and first.last_error
     assert [m["To"] for m in mailbox.received()] == ["erik@region-demo.example"]
+
+
+KILLED_WORKER = """
+import sys, time
+from engine.clock import SystemClock
+from engine.services.delivery import DeliveryPolicy, deliver_due
+from engine.services.runtime import bootstrap
+
+class Hangs:
+    description = "a server that never answers"
+
+    def send(self, message):
+        print("sending", message["X-Sithsflow-Outbox-Id"], flush=True)
+        time.sleep(600)
+
+runtime = bootstrap(sys.argv[1])
+deliver_due(runtime, SystemClock(), "killed", transport=Hangs(), sender="s@x.example",
+            policy=DeliveryPolicy(batch_size=3, lease_s=300))
+"""
+
+
+def test_messages_claimed_by_a_worker_killed_with_sigkill_are_sent_once_after_the_lease(
+    flows: Flows, database_url: str, server: tuple[Mailbox, SmtpTransport]
+) -> None:
+    mailbox, transport = server
+    case_id = reminder_queued(flows)
+    with flows.runtime.database.sessions() as session:
+        for n in range(4):
+            session.add(
+                OutboxMessage(
+                    to_address=f"user{n}@region-demo.example",
+                    subject=f"message {n}",
+                    body="body",
+                    case_id=case_id,
+                    created_at=flows.clock.now(),
+                )
+            )
+        session.commit()
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, database_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().split()[0] == "sending"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(30)
+    killed_at = datetime.now(UTC)  # after its claim: its lease ends before killed_at + 300 s
+    with flows.runtime.database.sessions() as session:
+        claimed = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.claimed_by == "killed")
+        ).all()
+    assert len(claimed) == 3  # its first batch, held by the lease
+    # Before the lease runs out the survivor sends only the two it may take; after, the rest.
+    survivor_wall = FixedClock(killed_at + timedelta(seconds=60))
+    deliver(flows, transport, survivor_wall, worker="survivor")
+    assert len(mailbox.received()) == 2
+    survivor_wall.set(killed_at + timedelta(seconds=301))
+    deliver(flows, transport, survivor_wall, worker="survivor")
+    received = Counter(str(m["X-Sithsflow-Outbox-Id"]) for m in mailbox.received())
+    assert len(received) == 5 and set(received.values()) == {1}
+    assert set(states(flows)) == {"sent"}
