@@ -339,7 +339,9 @@ def _record_failure(run: _Pass, message: _Claimed, error: str, tally: _Tally) ->
             run.clock,
             kind=KIND_DELIVERY,
             case_id=message.case_id,
-            element=f"{message.to}: {message.subject}",
+            # Not the subject: it names the holder, and the incident list is also read by
+            # process owners, who see no personal data (S2).
+            element=f"outbox {message.id}",
             error=error,
             outbox_id=message.id,
             retries_left=retries_left,

@@ -52,13 +52,19 @@ STATE_QUEUED = "queued"
 STATE_RETRYING = "retrying"
 STATE_SENT = "sent"
 STATE_DEAD = "dead"
+# What a timer retry came to.
+STATE_FIRED = "fired"
+STATE_FAILED = "failed"
+STATE_WAITING = "waiting"
+STATE_SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
 class RetryOutcome:
     """After a retry: what was retried and where it stands now.
 
-    `state`: for a timer `fired`, `failed` (again: a new incident) or `waiting`; for a
+    `state`: for a timer `fired`, `failed` (again: a new incident), `waiting` (the
+    database held it back; the sweep retries) or `skipped` (its case has moved on); for a
     message `queued` (the next delivery pass sends it).
     """
 
@@ -263,10 +269,16 @@ def _fire_now(runtime: Runtime, clock: Clock, username: str, timer_id: int) -> s
     skipped: set[int] = set()
     fired = replay(runtime, clock, username, [timer_id], DEFAULT_TIMEOUTS, skipped)
     if fired:
-        return "fired"
+        return STATE_FIRED
     with runtime.database.sessions() as session:
         timer = session.get(Timer, timer_id)
-        return timer.status if timer is not None else "gone"
+        status = timer.status if timer is not None else None
+    if status == TIMER_FAILED:
+        return STATE_FAILED
+    if status == TIMER_WAITING:
+        return STATE_WAITING  # the database held it back again: the sweep goes on trying
+    # Claimed but not fired: its case had ended or its task no longer waited.
+    return STATE_SKIPPED
 
 
 def _entry(message: OutboxMessage) -> OutboxEntry:

@@ -20,6 +20,7 @@ from engine.model import Timer
 from engine.runner import CaseRunner
 from engine.services import timer_steps
 from engine.services import timers
+from engine.services.cancel import cancel_case
 from engine.services.deploy import deploy_files
 from engine.services.incident_actions import retry_incident
 from engine.services.incidents import list_incidents
@@ -163,3 +164,16 @@ def test_a_fault_inside_one_timer_step_fails_that_timer_alone_and_the_sweep_goes
     outcome = retry_incident(flows.runtime, flows.clock, incident.id, "sara")
     assert outcome.state == "fired"
     assert timers_of(flows, broken)["reminder"].status == "fired"
+
+
+def test_s4_a_retry_after_the_case_was_cancelled_fires_nothing_and_closes_the_incident(
+    flows: Flows, tmp_path: Path
+) -> None:
+    case_id = failing_case(flows, tmp_path)
+    fire_due_timers(flows.runtime, flows.at("2026-11-24 15:01").clock)
+    [incident] = list_incidents(flows.runtime, open_only=True)
+    cancel_case(flows.runtime, flows.clock, case_id, "sara", "Fel underlag")
+    outcome = retry_incident(flows.runtime, flows.clock, incident.id, "sara")
+    assert (outcome.case, outcome.state) == (case_id, "skipped")
+    assert list_incidents(flows.runtime, open_only=True) == []
+    assert flows.case(case_id)["state"] == "cancelled"

@@ -230,6 +230,8 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Incident %(id)d: the timer fired.": "Incident %(id)d: timern har löst ut.",
     "Incident %(id)d: the e-mail is queued and will be sent shortly.": "Incident %(id)d: e-posten ligger i kö och skickas strax.",
     "Incident %(id)d: the retry failed again; see the new incident.": "Incident %(id)d: omförsöket misslyckades igen; se den nya incidenten.",
+    "Incident %(id)d: the database held the timer back again; it is retried.": "Incident %(id)d: databasen höll tillbaka timern igen; den försöks igen.",
+    "Incident %(id)d: the case has moved on; there was nothing left to fire.": "Incident %(id)d: ärendet har gått vidare; det fanns inget kvar att lösa ut.",
     "%(n)d times": "%(n)d gånger",
     "at the next sweep": "vid nästa körning",
     "none: retry by hand": "inga: gör om för hand",

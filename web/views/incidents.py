@@ -19,6 +19,10 @@ from flask_babel import lazy_pgettext
 from werkzeug.wrappers import Response
 
 from engine.errors import DomainError
+from engine.services.incident_actions import STATE_FIRED
+from engine.services.incident_actions import STATE_QUEUED
+from engine.services.incident_actions import STATE_SKIPPED
+from engine.services.incident_actions import STATE_WAITING
 from engine.services.incident_actions import retry_incident
 from engine.services.incidents import IncidentRow
 from engine.services.incidents import list_incidents
@@ -61,22 +65,7 @@ def retry(incident_id: int) -> Response:
     except DomainError as refused:
         flash(localized(refused.message), "error")
         return redirect(_back(), 303)
-    if outcome.state == "fired":
-        flash(gettext("Incident %(id)d: the timer fired.", id=incident_id), "success")
-    elif outcome.state == "queued":
-        flash(
-            gettext(
-                "Incident %(id)d: the e-mail is queued and will be sent shortly.", id=incident_id
-            ),
-            "success",
-        )
-    else:
-        flash(
-            gettext(
-                "Incident %(id)d: the retry failed again; see the new incident.", id=incident_id
-            ),
-            "warning",
-        )
+    flash(*_said(outcome.state, incident_id))
     return redirect(_back(), 303)
 
 
@@ -90,6 +79,31 @@ def case_incidents(case_id: int) -> list[IncidentRow]:
 def incident_kind(kind: str) -> str:
     found = KINDS.get(kind)
     return str(found) if found is not None else kind
+
+
+def _said(state: str, incident_id: int) -> tuple[str, str]:
+    """What a retry came to (RetryOutcome.state), as a notice and its category."""
+    if state == STATE_FIRED:
+        return gettext("Incident %(id)d: the timer fired.", id=incident_id), "success"
+    if state == STATE_QUEUED:
+        text = gettext(
+            "Incident %(id)d: the e-mail is queued and will be sent shortly.", id=incident_id
+        )
+        return text, "success"
+    if state == STATE_WAITING:
+        text = gettext(
+            "Incident %(id)d: the database held the timer back again; it is retried.",
+            id=incident_id,
+        )
+        return text, "warning"
+    if state == STATE_SKIPPED:
+        text = gettext(
+            "Incident %(id)d: the case has moved on; there was nothing left to fire.",
+            id=incident_id,
+        )
+        return text, "info"
+    text = gettext("Incident %(id)d: the retry failed again; see the new incident.", id=incident_id)
+    return text, "warning"
 
 
 def _back() -> str:
