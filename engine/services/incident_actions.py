@@ -15,7 +15,6 @@ person and their role; a refusal changes nothing and is audited too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,7 +28,6 @@ from engine.errors import NotPermitted
 from engine.model import Case
 from engine.model import Incident
 from engine.model import OutboxMessage
-from engine.model import Person
 from engine.model import Timer
 from engine.model.cases import TIMER_WAITING
 from engine.policy.timekeeping import to_local
@@ -42,6 +40,8 @@ from engine.services.audit import record_refusal
 from engine.services.directory import find_user
 from engine.services.incidents import KIND_DELIVERY
 from engine.services.incidents import RESOLVED_BY_RETRY
+from engine.services.incidents import IncidentRow
+from engine.services.incidents import incidents_in
 from engine.services.incidents import resolve_incidents
 from engine.services.runtime import Runtime
 from engine.services.timer_steps import DEFAULT_TIMEOUTS
@@ -218,9 +218,29 @@ def resend_message(runtime: Runtime, clock: Clock, message_id: int, username: st
     return RetryOutcome(None, message.case_id, KIND_DELIVERY, STATE_QUEUED)
 
 
-def may_handle_incidents(person: Person, on: date) -> bool:
-    """The incident page's door: the service desk and process owners."""
-    return has_role(person, SERVICE_DESK, on) or has_role(person, PROCESS_OWNER, on)
+def incidents_for(
+    runtime: Runtime, clock: Clock, username: str, *, open_only: bool = True
+) -> list[IncidentRow]:
+    """The incidents `username` may see: all for a process owner; for the service desk,
+    those of cases in the organisations its rights cover (S2); refused for anyone else."""
+    with runtime.database.sessions() as session:
+        actor = find_user(session, username, employments=False)
+        day = to_local(clock.now()).date()
+        rows = incidents_in(session, open_only=open_only)
+        if has_role(actor, PROCESS_OWNER, day):
+            return rows
+        if not has_role(actor, SERVICE_DESK, day):
+            raise NotPermitted(
+                f"{username} får inte se incidenter: det får servicedesken och processägare. / "
+                f"{username} may not see incidents: the service desk and process owners may."
+            )
+        case_ids = {row.case for row in rows if row.case is not None}
+        cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
+        return [
+            row
+            for row in rows
+            if row.case is None or has_role(actor, SERVICE_DESK, day, cases[row.case].organisation)
+        ]
 
 
 def _retrying_role(session: Session, clock: Clock, username: str, case_id: int | None) -> str:

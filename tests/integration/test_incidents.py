@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,19 @@ from sqlalchemy import text
 from engine.clock import Clock
 from engine.errors import Conflict
 from engine.errors import NotPermitted
+from engine.model import AdminRight
 from engine.model import AuditEvent
 from engine.model import Case
+from engine.model import Organisation
+from engine.model import Person
 from engine.model import Timer
+from engine.rights import SERVICE_DESK
 from engine.runner import CaseRunner
 from engine.services import timer_steps
 from engine.services import timers
 from engine.services.cancel import cancel_case
 from engine.services.deploy import deploy_files
+from engine.services.incident_actions import incidents_for
 from engine.services.incident_actions import retry_incident
 from engine.services.incidents import list_incidents
 from engine.services.timers import SweepTimeouts
@@ -177,3 +183,26 @@ def test_s4_a_retry_after_the_case_was_cancelled_fires_nothing_and_closes_the_in
     assert (outcome.case, outcome.state) == (case_id, "skipped")
     assert list_incidents(flows.runtime, open_only=True) == []
     assert flows.case(case_id)["state"] == "cancelled"
+
+
+def test_s2_a_service_desk_sees_the_incidents_of_its_own_organisations_only(
+    flows: Flows, tmp_path: Path
+) -> None:
+    case_id = failing_case(flows, tmp_path)
+    fire_due_timers(flows.runtime, flows.at("2026-11-24 15:01").clock)
+    with flows.runtime.database.sessions() as session:
+        elsewhere = Organisation(code="region-annan", name="Region Annan")
+        desk = Person(username="stina", display_name="Stina", email="stina@annan.example")
+        desk.rights.append(
+            AdminRight(right=SERVICE_DESK, organisation=elsewhere, valid_from=date(2024, 1, 1))
+        )
+        session.add(desk)
+        session.commit()
+    assert [i.case for i in incidents_for(flows.runtime, flows.clock, "sara")] == [case_id]
+    assert [i.case for i in incidents_for(flows.runtime, flows.clock, "petra")] == [case_id]
+    assert incidents_for(flows.runtime, flows.clock, "stina") == []
+    with pytest.raises(NotPermitted):
+        incidents_for(flows.runtime, flows.clock, "maria")
+    [incident] = list_incidents(flows.runtime, open_only=True)
+    with pytest.raises(NotPermitted):
+        retry_incident(flows.runtime, flows.clock, incident.id, "stina")

@@ -23,6 +23,7 @@ from engine.services.incident_actions import STATE_FIRED
 from engine.services.incident_actions import STATE_QUEUED
 from engine.services.incident_actions import STATE_SKIPPED
 from engine.services.incident_actions import STATE_WAITING
+from engine.services.incident_actions import incidents_for
 from engine.services.incident_actions import retry_incident
 from engine.services.incidents import IncidentRow
 from engine.services.incidents import list_incidents
@@ -50,7 +51,9 @@ KINDS: dict[str, LazyString] = {
 def index() -> str:
     """Open incidents, newest first; `?all=1` shows the resolved ones too."""
     show_all = request.args.get("all") == "1"
-    rows = list_incidents(context.runtime(), open_only=not show_all)
+    rows = incidents_for(
+        context.runtime(), context.clock(), current_username(), open_only=not show_all
+    )
     return render_template("incidents.html", incidents=rows, show_all=show_all)
 
 
