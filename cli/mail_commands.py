@@ -19,6 +19,7 @@ from engine.services.incident_actions import STATE_DEAD
 from engine.services.incident_actions import STATE_QUEUED
 from engine.services.incident_actions import STATE_RETRYING
 from engine.services.incident_actions import STATE_SENT
+from engine.services.incident_actions import incidents_for
 from engine.services.incident_actions import outbox_entries
 from engine.services.incident_actions import resend_message
 from engine.services.incident_actions import retry_incident
@@ -106,10 +107,14 @@ def incident() -> None:
 
 @incident.command("list")
 @click.option("--open", "open_only", is_flag=True, help="Only incidents not resolved yet.")
+@click.option("--as", "username", help="Only what this service desk user may see (S2).")
 @pass_invocation
-def incident_list(inv: Invocation, open_only: bool) -> None:
+def incident_list(inv: Invocation, open_only: bool, username: str | None) -> None:
     """Incidents, newest first."""
-    rows = list_incidents(inv.runtime, open_only=open_only)
+    if username is None:
+        rows = list_incidents(inv.runtime, open_only=open_only)
+    else:
+        rows = incidents_for(inv.runtime, inv.clock, username, open_only=open_only)
     inv.emit(
         {"incidents": [row.to_dict() for row in rows]},
         lambda: (

@@ -41,6 +41,8 @@ def test_cli_r15_reminder_is_delivered_and_a_dead_letter_is_an_incident_then_res
         )  # fmt: skip
         assert "550" in incident["error"]
         cli.refused("incident", "retry", str(incident["id"]), "--as", "erik")
+        cli.refused("incident", "list", "--as", "erik")
+        assert cli.ok("incident", "list", "--open", "--as", "sara")["incidents"] == [incident]
         mailbox.refuse_with = None
         retried = cli.ok("incident", "retry", str(incident["id"]), "--as", "sara")["incident"]
         assert retried == {"incident": incident["id"], "case": case_id, "kind": "delivery",
