@@ -46,6 +46,8 @@ from engine.clock import Clock
 from engine.clock import SystemClock
 from engine.model import Case
 from engine.model import OutboxMessage
+from engine.model import Person
+from engine.model import ProcessVersion
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.incidents import KIND_DELIVERY
@@ -105,6 +107,9 @@ class _Claimed:
     case_id: int | None
     attempts: int
     created_at: datetime
+    # The case's audit facts, read with the claim (one query per batch, not per message).
+    holder: str | None = None
+    process_version: str | None = None
 
 
 @dataclass
@@ -157,13 +162,16 @@ def deliver_due(
     )
     tally = _Tally()
     handled: set[int] = set()
-    while True:
-        claimed = _claim(run, handled)
-        if not claimed:
-            return tally.run()
-        for message in claimed:
-            handled.add(message.id)
-            _deliver_one(run, message, tally)
+    try:
+        while True:
+            claimed = _claim(run, handled)
+            if not claimed:
+                return tally.run()
+            for message in claimed:
+                handled.add(message.id)
+                _deliver_one(run, message, tally)
+    finally:
+        transport.close()
 
 
 def compose(
@@ -225,8 +233,35 @@ def _claim(run: _Pass, handled: set[int]) -> list[_Claimed]:
             .execution_options(synchronize_session=False)
         )
         rows = session.execute(claim).all()
+        facts = _case_facts(session, {row.case_id for row in rows if row.case_id is not None})
         uow.commit()
-    return sorted((_Claimed(*row) for row in rows), key=lambda message: message.id)
+    claimed = [_Claimed(*row, *facts.get(row.case_id, (None, None))) for row in rows]
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def _case_facts(session: Session, case_ids: set[int]) -> dict[int, tuple[str | None, str]]:
+    """Per case: the holder's label and the process version, for the audit rows."""
+    if not case_ids:
+        return {}
+    query = (
+        select(
+            Case.id,
+            Person.username,
+            Person.identity_number,
+            Person.id,
+            ProcessVersion.process_id,
+            ProcessVersion.version,
+        )
+        .join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
+        .outerjoin(Person, Person.id == Case.holder_id)
+        .where(Case.id.in_(case_ids))
+    )
+    facts: dict[int, tuple[str | None, str]] = {}
+    for case_id, username, number, person_id, process_id, version in session.execute(query):
+        # As Person.label and ProcessVersion.label, without loading the wide rows.
+        holder = (username or number or f"person-{person_id}") if person_id else None
+        facts[case_id] = (holder, f"{process_id}@{version}")
+    return facts
 
 
 def _deliver_one(run: _Pass, message: _Claimed, tally: _Tally) -> None:
@@ -279,7 +314,7 @@ def _record_sent(run: _Pass, message: _Claimed, tally: _Tally) -> None:
             log.warning("outbox %s: sent, but the claim had passed to another worker", message.id)
             tally.lost.append(message.id)
             return
-        audit = _audit(session, run.worker, message.case_id)
+        audit = _audit(run.worker, message)
         record(
             session,
             run.clock,
@@ -329,7 +364,7 @@ def _record_failure(run: _Pass, message: _Claimed, error: str, tally: _Tally) ->
         record(
             session,
             run.clock,
-            _audit(session, run.worker, message.case_id),
+            _audit(run.worker, message),
             "mail_dead" if dead else "mail_failed",
             message=f"E-post till {message.to} kunde inte lämnas: {error}",
             details={"outbox": message.id, "attempt": attempts, "retries_left": retries_left},
@@ -351,15 +386,12 @@ def _record_failure(run: _Pass, message: _Claimed, error: str, tally: _Tally) ->
     (tally.dead if dead else tally.failed).append(message.id)
 
 
-def _audit(session: Session, worker: str, case_id: int | None) -> AuditContext:
+def _audit(worker: str, message: _Claimed) -> AuditContext:
     """The message's case in the audit trail: its id, holder and process version."""
-    case = session.get(Case, case_id) if case_id is not None else None
-    if case is None:
-        return AuditContext(actor=worker, role=SYSTEM_ROLE)
     return AuditContext(
         actor=worker,
         role=SYSTEM_ROLE,
-        case_id=case.id,
-        holder=case.holder.label if case.holder else None,
-        process_version=case.process_version.label,
+        case_id=message.case_id,
+        holder=message.holder,
+        process_version=message.process_version,
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -51,12 +52,17 @@ class DeliveryFailed(Exception):
 
 
 class Transport(Protocol):
-    """Hands one message over; raises `DeliveryFailed` when it was not accepted."""
+    """Hands one message over; raises `DeliveryFailed` when it was not accepted.
+
+    `close()` ends what a pass opened (an SMTP connection); the next `send` opens anew.
+    """
 
     @property
     def description(self) -> str: ...
 
     def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -131,10 +137,18 @@ class MailSettings:
 
 
 class SmtpTransport:
-    """One SMTP connection per message: a worker sends few, and a broken one never lingers."""
+    """One SMTP connection for the messages of one delivery pass, closed at its end.
+
+    Opening a connection (TCP, TLS, login) costs more than sending a message; a pass sends
+    its messages back to back, so they share one. After any failure the connection is
+    dropped, so a broken one never carries the next message. Safe to share between
+    threads: one message at a time goes over the connection.
+    """
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
+        self._client: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
 
     @property
     def description(self) -> str:
@@ -142,22 +156,49 @@ class SmtpTransport:
         return f"SMTP {s.host}:{s.port} ({s.security})"
 
     def send(self, message: EmailMessage) -> None:
-        s = self.settings
-        try:
-            if s.security == SECURITY_TLS:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout_s, context=self._tls()
-                )
-            else:
-                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
-            with client:
-                if s.security == SECURITY_STARTTLS:
-                    client.starttls(context=self._tls())
-                if s.user is not None:
-                    client.login(s.user, s.password or "")
+        with self._lock:
+            try:
+                client = self._client or self._connect()
+                self._client = client
                 client.send_message(message)
-        except (smtplib.SMTPException, OSError) as error:
-            raise DeliveryFailed(f"{self.description}: {_describe(error)}") from error
+            except (smtplib.SMTPException, OSError) as error:
+                self._drop()
+                raise DeliveryFailed(f"{self.description}: {_describe(error)}") from error
+            except BaseException:
+                self._drop()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+            if client is not None:
+                try:
+                    client.quit()
+                except (smtplib.SMTPException, OSError):
+                    client.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == SECURITY_TLS:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_s, context=self._tls()
+            )
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+        try:
+            if s.security == SECURITY_STARTTLS:
+                client.starttls(context=self._tls())
+            if s.user is not None:
+                client.login(s.user, s.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def _tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.settings.ca_file)
@@ -183,6 +224,9 @@ class FileTransport:
             partial.replace(self.folder / name)
         except OSError as error:
             raise DeliveryFailed(f"{self.description}: {error}") from error
+
+    def close(self) -> None:
+        """Nothing stays open between messages."""
 
 
 def _describe(error: BaseException) -> str:

@@ -218,6 +218,9 @@ def test_a_killed_workers_claim_is_taken_over_after_its_lease(
         def send(self, message: EmailMessage) -> None:
             raise SystemExit("killed")
 
+        def close(self) -> None:
+            pass
+
     with pytest.raises(SystemExit):
         deliver(flows, Killed(), wall, worker="dead-worker")
     with flows.runtime.database.sessions() as session:
@@ -354,6 +357,9 @@ class Hangs:
         print("sending", message["X-Sithsflow-Outbox-Id"], flush=True)
         time.sleep(600)
 
+    def close(self):
+        pass
+
 runtime = bootstrap(sys.argv[1])
 deliver_due(runtime, SystemClock(), "killed", transport=Hangs(), sender="s@x.example",
             policy=DeliveryPolicy(batch_size=3, lease_s=300))
@@ -404,3 +410,29 @@ def test_messages_claimed_by_a_worker_killed_with_sigkill_are_sent_once_after_th
     received = Counter(str(m["X-Sithsflow-Outbox-Id"]) for m in mailbox.received())
     assert len(received) == 5 and set(received.values()) == {1}
     assert set(states(flows)) == {"sent"}
+
+
+def test_one_pass_shares_one_connection_and_a_refused_recipient_does_not_stop_the_rest(
+    flows: Flows, server: tuple[Mailbox, SmtpTransport], wall: FixedClock
+) -> None:
+    mailbox, transport = server
+    case_id = reminder_queued(flows)
+    with flows.runtime.database.sessions() as session:
+        for to in ("gone@region-demo.example", "erik@region-demo.example"):
+            session.add(
+                OutboxMessage(
+                    to_address=to,
+                    subject="R15",
+                    body="body",
+                    case_id=case_id,
+                    created_at=flows.clock.now(),
+                )
+            )
+        session.commit()
+    mailbox.refused_addresses = {"gone@region-demo.example"}
+    run = deliver(flows, transport, wall)
+    first, refused, last = outbox_entries(flows.runtime)
+    assert run.sent == (first.id, last.id) and run.failed == (refused.id,)  # type: ignore[attr-defined]
+    assert [m["To"] for m in mailbox.received()] == [first.to, last.to]
+    # One connection up to the refusal, which drops it; a fresh one for the last message.
+    assert mailbox.connections == 2

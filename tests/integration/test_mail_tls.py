@@ -60,6 +60,15 @@ def message() -> EmailMessage:
     return email
 
 
+def send_once(settings: MailSettings) -> None:
+    """One message on its own connection, closed after, as a delivery pass does."""
+    transport = settings.transport()
+    try:
+        transport.send(message())
+    finally:
+        transport.close()
+
+
 def test_starttls_with_a_login_delivers(certificate: tuple[Path, Path]) -> None:
     options = dict(
         tls_context=server_context(certificate),
@@ -73,12 +82,12 @@ def test_starttls_with_a_login_delivers(certificate: tuple[Path, Path]) -> None:
             "SITHSFLOW_SMTP_PASSWORD": "secret",
             "SITHSFLOW_SMTP_CA_FILE": str(certificate[0]),
         }
-        MailSettings.from_env(Path("/x"), env).transport().send(message())
+        send_once(MailSettings.from_env(Path("/x"), env))
         assert [m["Subject"] for m in mailbox.received()] == ["Hej"]
         # A wrong password is a failed delivery with the server's answer, not a crash.
         wrong = MailSettings.from_env(Path("/x"), {**env, "SITHSFLOW_SMTP_PASSWORD": "nope"})
         with pytest.raises(DeliveryFailed, match="535"):
-            wrong.transport().send(message())
+            send_once(wrong)
 
 
 def test_starttls_refuses_a_server_certificate_it_does_not_trust(
@@ -90,7 +99,7 @@ def test_starttls_refuses_a_server_certificate_it_does_not_trust(
     ):
         settings = MailSettings.from_url(f"smtp+starttls://127.0.0.1:{port}", SENDER)
         with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED"):
-            settings.transport().send(message())
+            send_once(settings)
         assert mailbox.received() == []
 
 
@@ -100,5 +109,5 @@ def test_implicit_tls_delivers(certificate: tuple[Path, Path]) -> None:
             "SITHSFLOW_SMTP_URL": f"smtps://127.0.0.1:{port}",
             "SITHSFLOW_SMTP_CA_FILE": str(certificate[0]),
         }
-        MailSettings.from_env(Path("/x"), env).transport().send(message())
+        send_once(MailSettings.from_env(Path("/x"), env))
         assert len(mailbox.received()) == 1

@@ -20,6 +20,8 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.refuse_with: str | None = None
+        self.refused_addresses: set[str] = set()
+        self.connections = 0
         self._lock = threading.Lock()
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
@@ -27,8 +29,18 @@ class Mailbox:
     ) -> str:
         if self.refuse_with is not None:
             return self.refuse_with
+        if address in self.refused_addresses:
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self._lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any
