@@ -150,6 +150,8 @@ def deliver_due(
 
     The worker calls this every few seconds with its transport
     (`MailSettings.from_env(...).transport()`) and sender; see the module docstring.
+    `worker` names this process among all that deliver (host and pid): a claim is only
+    ever recorded by the worker that holds it. The transport is closed at the end.
     """
     run = _Pass(
         runtime=runtime,
@@ -164,10 +166,16 @@ def deliver_due(
     handled: set[int] = set()
     try:
         while True:
+            claimed_at = run.wall.now()
             claimed = _claim(run, handled)
             if not claimed:
                 return tally.run()
-            for message in claimed:
+            for index, message in enumerate(claimed):
+                if run.wall.now() - claimed_at >= run.policy.lease / 2:
+                    # A slow server: send nothing under a lease about to pass, which another
+                    # worker could then take over mid-send. Hand the rest back; claim anew.
+                    _release(run, [m.id for m in claimed[index:]])
+                    break
                 handled.add(message.id)
                 _deliver_one(run, message, tally)
     finally:
@@ -281,6 +289,17 @@ def _deliver_one(run: _Pass, message: _Claimed, tally: _Tally) -> None:
         _record_failure(run, message, f"{type(fault).__name__}: {fault}", tally)
         return
     _record_sent(run, message, tally)
+
+
+def _release(run: _Pass, message_ids: list[int]) -> None:
+    with run.runtime.unit_of_work(run.clock) as uow:
+        uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == run.worker)
+            .values(claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()
 
 
 def _still_ours(run: _Pass, message_id: int) -> tuple[ColumnElement[bool], ...]:

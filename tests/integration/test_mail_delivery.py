@@ -436,3 +436,43 @@ def test_one_pass_shares_one_connection_and_a_refused_recipient_does_not_stop_th
     assert [m["To"] for m in mailbox.received()] == [first.to, last.to]
     # One connection up to the refusal, which drops it; a fresh one for the last message.
     assert mailbox.connections == 2
+
+
+def test_a_slow_server_never_gets_a_message_whose_lease_has_run_out(
+    flows: Flows, server: tuple[Mailbox, SmtpTransport], wall: FixedClock
+) -> None:
+    mailbox, transport = server
+    case_id = reminder_queued(flows)
+    with flows.runtime.database.sessions() as session:
+        for n in range(3):
+            session.add(
+                OutboxMessage(
+                    to_address=f"user{n}@region-demo.example",
+                    subject="R15",
+                    body="body",
+                    case_id=case_id,
+                    created_at=flows.clock.now(),
+                )
+            )
+        session.commit()
+    leases_at_send: list[bool] = []
+
+    class Slow:
+        """Each message takes the server 200 s (the lease is 300 s)."""
+
+        description = "a slow server"
+
+        def send(self, message: EmailMessage) -> None:
+            with flows.runtime.database.sessions() as session:
+                row = session.get(OutboxMessage, int(str(message["X-Sithsflow-Outbox-Id"])))
+                assert row is not None and row.lease_until is not None
+                leases_at_send.append(row.lease_until > wall.now() + timedelta(seconds=200))
+            wall.set(wall.now() + timedelta(seconds=200))
+            transport.send(message)
+
+        def close(self) -> None:
+            transport.close()
+
+    run = deliver(flows, Slow(), wall)
+    assert len(run.sent) == 4 and leases_at_send == [True] * 4  # type: ignore[attr-defined]
+    assert len(mailbox.received()) == 4
