@@ -132,7 +132,7 @@ def retry_incident(runtime: Runtime, clock: Clock, incident_id: int, username: s
     try:
         with runtime.unit_of_work(clock) as uow:
             session = uow.session
-            incident = session.get(Incident, incident_id)
+            incident = session.get(Incident, incident_id) if _is_row_id(incident_id) else None
             if incident is None:
                 raise NotFound(
                     f"Ingen incident med id {incident_id}. / No incident with id {incident_id}."
@@ -174,7 +174,7 @@ def retry_incident(runtime: Runtime, clock: Clock, incident_id: int, username: s
 def resend_message(runtime: Runtime, clock: Clock, message_id: int, username: str) -> RetryOutcome:
     """Queue dead letter `message_id` again, as `username` (audited); resolves its incident."""
     with runtime.database.sessions() as session:
-        message = session.get(OutboxMessage, message_id)
+        message = session.get(OutboxMessage, message_id) if _is_row_id(message_id) else None
         incident_id = (
             session.scalars(
                 select(Incident.id).where(
@@ -241,6 +241,11 @@ def incidents_for(
             for row in rows
             if row.case is None or has_role(actor, SERVICE_DESK, day, cases[row.case].organisation)
         ]
+
+
+def _is_row_id(value: int) -> bool:
+    """Within a database integer: a larger id is no row, not a fault (issue 10)."""
+    return 0 < value < 2**63
 
 
 def _retrying_role(session: Session, clock: Clock, username: str, case_id: int | None) -> str:

@@ -95,3 +95,11 @@ def test_a_retry_from_a_stale_page_says_it_was_already_resolved(
     again = browser.post(f"/incidents/{incident.id}/retry", {"next": "//evil.example/"})
     assert again.headers["Location"] == "/incidents"
     assert "redan åtgärdad" in text(browser.get("/incidents"))
+
+
+def test_a_retry_of_an_id_beyond_any_row_is_not_found(flows: Flows, browser: Browser) -> None:
+    browser.login("sara")
+    browser.get("/incidents")
+    answer = browser.post(f"/incidents/{2**70}/retry")
+    assert answer.status_code == 303
+    assert "Ingen incident med id" in text(browser.get("/incidents"))
