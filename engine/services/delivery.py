@@ -395,7 +395,7 @@ def _record_failure(run: _Pass, message: _Claimed, error: str, tally: _Tally) ->
             case_id=message.case_id,
             # Not the subject: it names the holder, and the incident list is also read by
             # process owners, who see no personal data (S2).
-            element=f"outbox {message.id}",
+            element=f"E-post {message.id} / E-mail {message.id}",
             error=error,
             outbox_id=message.id,
             retries_left=retries_left,
