@@ -29,18 +29,20 @@ then sees its timers fired.
 **Failures.** A timer whose step is refused by the runner (a `DomainError`, such as a
 sandbox refusal) is marked `failed`, audited and opened as an incident on its case
 (engine.services.incidents) inside the batch; the runner changes nothing in the database
-before that point. A person retries it (`sithsflow incident retry`). Anything else that goes wrong in a batch (a
-refusal after the case rows changed, a concurrent change of the same case, a deadlock, a
-timeout) rolls the whole batch back and replays its timers one per transaction, where
-each one fails or is skipped alone; a database fault there (timeout, deadlock) is logged
-and kept as an incident until the timer fires. Replays cost nothing in the normal case, unlike a
-savepoint per timer (two more round trips per fire).
+before that point. A person retries it (`sithsflow incident retry`). Anything else that
+goes wrong in a batch (a refusal after the case rows changed, a concurrent change of the
+same case, a deadlock, a timeout, a fault in a step) rolls the whole batch back and
+replays its timers one per transaction, where each one fails or is skipped alone: a
+database fault there is logged and kept as an incident until the timer fires; a fault in
+the step fails that timer alone, as an incident. Replays cost nothing in the normal case,
+unlike a savepoint per timer (two more round trips per fire).
 
 **Cost.** Per batch: the timeouts, the claim, the cases with their holders, each
 process version once, the calendar once, every case's READY tasks and WAITING timers (two
 queries for the batch, handed to `advance_case`) and one flush of all changed rows (the
 ORM sends each table's rows as one executemany, but for the case rows: their version
-check needs one UPDATE each). So a batch runs without autoflush and holds one timer per
+check needs one UPDATE each), and one UPDATE closing the incidents of the fired timers.
+So a batch runs without autoflush and holds one timer per
 case; a second due timer of a case in the same claim is handed back and fired by the
 next batch.
 """
