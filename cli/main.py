@@ -14,6 +14,8 @@ import click
 
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
+from cli.mail_commands import incident
+from cli.mail_commands import outbox
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
 from cli.report_command import report
@@ -87,7 +89,7 @@ def demo_load(inv: Invocation) -> None:
     )
 
 
-# --- cards, outbox ---------------------------------------------------------------------
+# --- cards ---------------------------------------------------------------------------
 
 
 @cli.group()
@@ -109,29 +111,14 @@ def card_show(inv: Invocation, number: str) -> None:
     )
 
 
-@cli.group()
-def outbox() -> None:
-    """E-mails queued or sent."""
-
-
-@outbox.command("list")
-@pass_invocation
-def outbox_list(inv: Invocation) -> None:
-    messages = queries.list_outbox(inv.runtime)
-    inv.emit(
-        {"messages": messages},
-        lambda: (
-            "\n".join(f"{m['created_at']}  {m['to']}  {m['subject']}" for m in messages) or "(tom)"
-        ),
-    )
-
-
 process.add_command(process_migrate, "migrate")
 cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
 cli.add_command(timers)
+cli.add_command(outbox)
+cli.add_command(incident)
 
 
 cli.add_command(report)

@@ -73,6 +73,12 @@ ACTIONS: _Table = {
     "timer_fired": lazy_pgettext("audit action", "Timer fired"),
     "timer_skipped": lazy_pgettext("audit action", "Timer skipped"),
     "timer_failed": lazy_pgettext("audit action", "Timer failed"),
+    # e-mail delivery and incidents (delivery.py, incident_actions.py)
+    "mail_sent": lazy_pgettext("audit action", "E-mail sent"),
+    "mail_failed": lazy_pgettext("audit action", "E-mail delivery failed"),
+    "mail_dead": lazy_pgettext("audit action", "E-mail given up"),
+    "mail_resent": lazy_pgettext("audit action", "E-mail queued again"),
+    "incident_retried": lazy_pgettext("audit action", "Incident retried"),
     # deployment and demo data (deploy.py, demo.py)
     "deploy": lazy_pgettext("audit action", "Deployed"),
     "demo_loaded": lazy_pgettext("audit action", "Demo data loaded"),
@@ -108,6 +114,8 @@ ATTEMPTS: _Table = {
     "token_issue": lazy_pgettext("refused attempt", "issue an API token"),
     "token_revoke": lazy_pgettext("refused attempt", "revoke an API token"),
     "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
+    "incident_retry": lazy_pgettext("refused attempt", "retry an incident"),
+    "outbox_resend": lazy_pgettext("refused attempt", "send an e-mail again"),
 }
 
 # Administrator rights (engine/rights.py RIGHTS).

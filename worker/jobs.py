@@ -1,6 +1,6 @@
 """The worker's jobs, one `Job` each in `JOBS`: one line wires a job in.
 
-    JOBS = (TIMER_SWEEP, DAILY_CHECKS, Job("deliver_mail", deliver_mail, interval_seconds=10))
+    JOBS = (TIMER_SWEEP, DAILY_CHECKS, DELIVER_MAIL)
 
 A job runs with a `JobContext`: the runtime, the settings (e.g. `instance_dir` for a
 job's own configuration), the process's one clock (`Settings.clock()`, so a simulation
@@ -23,8 +23,10 @@ from datetime import time
 
 from engine.clock import Clock
 from engine.services.daily_checks import run_daily_checks
+from engine.services.delivery import deliver_due
 from engine.services.heartbeat import Beat
 from engine.services.heartbeat import record_beat
+from engine.services.mail_transport import MailSettings
 from engine.services.runtime import Runtime
 from engine.services.timers import fire_due_timers
 from engine.settings import Settings
@@ -102,12 +104,30 @@ def daily_checks(context: JobContext) -> int:
     return len(report.findings)
 
 
+def deliver_mail(context: JobContext) -> int:
+    """Send the outbox's due messages once each (R15, R18 mails); returns how many went.
+
+    The transport is read from the environment at each pass, so a corrected
+    SITHSFLOW_SMTP_URL takes effect without a restart; a bad one is refused (logged by
+    `run_logged`) and the messages stay queued.
+    """
+    mail = MailSettings.from_env(context.settings.instance_dir)
+    run = deliver_due(
+        context.runtime, context.clock, context.worker,
+        transport=mail.transport(), sender=mail.sender,
+    )  # fmt: skip
+    if run.sent or run.failed or run.dead:
+        log.info("mail: %d sent, %d failed, %d dead", len(run.sent), len(run.failed), len(run.dead))
+    return len(run.sent)
+
+
 TIMER_SWEEP = Job("timer_sweep", sweep_timers)
 DAILY_CHECKS = Job("daily_checks", daily_checks, daily_at=DAILY_CHECKS_AT)
+# Mail goes out every 10 s: a reminder should not wait for the minute's timer sweep.
+DELIVER_MAIL = Job("deliver_mail", deliver_mail, interval_seconds=10)
 
-# The jobs every worker runs. Outbox delivery (engine.services mail delivery) is wired
-# here with one `Job(...)` line, as the module docstring shows.
-JOBS: tuple[Job, ...] = (TIMER_SWEEP, DAILY_CHECKS)
+# The jobs every worker runs.
+JOBS: tuple[Job, ...] = (TIMER_SWEEP, DAILY_CHECKS, DELIVER_MAIL)
 
 
 def run_logged(job: Job, context: JobContext) -> None:

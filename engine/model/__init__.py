@@ -1,4 +1,4 @@
-"""The persisted domain: organisations, people, cards, cases, timers, audit and outbox.
+"""The persisted domain: organisations, people, cards, cases, timers, audit, outbox and incidents.
 
 SQLAlchemy 2 declarative classes. Instants are stored as UTC (see `UTCDateTime`) and
 judged in Europe/Stockholm by the policy package.
@@ -25,6 +25,7 @@ from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
 from engine.model.records import AuditEvent
+from engine.model.records import Incident
 from engine.model.records import OutboxMessage
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ClosingDay",
     "DecisionVersion",
     "Employment",
+    "Incident",
     "OpeningHours",
     "Organisation",
     "OutboxMessage",

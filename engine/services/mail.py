@@ -1,7 +1,8 @@
 """E-mails the processes send, queued in the outbox in the step's own transaction.
 
-Delivery is the scheduler's job; here a message is only a row, so a rolled-back step
-never sends anything.
+Here a message is only a row, so a rolled-back step never sends anything. The worker
+delivers the rows afterwards (engine.services.delivery: SMTP or .eml files, retries, dead
+letters, incidents), each linked to its case in the audit trail.
 """
 
 from __future__ import annotations

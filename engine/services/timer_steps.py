@@ -8,6 +8,7 @@ that each one fails or is skipped alone.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -25,8 +26,16 @@ from engine.model.cases import CASE_OPEN
 from engine.model.cases import TIMER_FIRED
 from engine.model.cases import TIMER_WAITING
 from engine.runner import CaseRunner
+from engine.runner import ScriptRefused
 from engine.services.audit import AuditContext
 from engine.services.audit import record
+from engine.services.incidents import KIND_DATABASE
+from engine.services.incidents import KIND_SCRIPT
+from engine.services.incidents import KIND_STEP
+from engine.services.incidents import KIND_TIMER
+from engine.services.incidents import RESOLVED_BY_SUCCESS
+from engine.services.incidents import raise_incident
+from engine.services.incidents import resolve_incidents
 from engine.services.policy import PolicyReader
 from engine.services.progress import Projection
 from engine.services.progress import advance_case
@@ -34,6 +43,7 @@ from engine.services.progress import load_runner
 from engine.services.runtime import Runtime
 
 TIMER_FAILED = "failed"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,6 @@ class SweepTimeouts:
     def longest_hold_s(self) -> float:
         """How long another worker can keep a due timer from us, at most."""
         return self.statement_s + self.idle_s
-
-
-DEFAULT_TIMEOUTS = SweepTimeouts()
 
 
 DEFAULT_TIMEOUTS = SweepTimeouts()
@@ -114,8 +121,15 @@ def record_skip(session: Session, clock: Clock, timer: Timer, audit: AuditContex
 
 
 def record_failure(
-    session: Session, clock: Clock, timer: Timer, audit: AuditContext, error: DomainError
+    session: Session,
+    clock: Clock,
+    timer: Timer,
+    audit: AuditContext,
+    error: DomainError,
+    *,
+    kind: str | None = None,
 ) -> None:
+    """Audit a timer's refused step and open an incident on its case for a person to retry."""
     record(
         session,
         clock,
@@ -125,6 +139,22 @@ def record_failure(
         rule=error.rule,
         message=error.message,
     )
+    raise_incident(
+        session,
+        clock,
+        kind=kind or (KIND_SCRIPT if isinstance(error, ScriptRefused) else KIND_TIMER),
+        case_id=timer.case_id,
+        element=timer.name,
+        error=error.message,
+        rule=error.rule,
+        timer_id=timer.id,
+        retries_left=0,  # a refused step fails the same way again: a person decides
+    )
+
+
+def resolve_fired(session: Session, clock: Clock, worker: str, fired: list[int]) -> None:
+    """Close the incidents of timers that fired after all (a database fault passed)."""
+    resolve_incidents(session, clock, by=worker, resolution=RESOLVED_BY_SUCCESS, timer_ids=fired)
 
 
 def policy_versions(session: Session) -> tuple[str, str]:
@@ -159,13 +189,30 @@ def replay(
     for timer_id in timer_ids:
         try:
             result = _fire_one(runtime, clock, timer_id, worker, timeouts)
-        except (Conflict, OperationalError):
-            # Another worker fired it, or moved the case, first; or a timeout or deadlock
-            # ended this try. Left for the next sweep, not retried in this one.
+        except Conflict:
+            # Another worker fired it, or moved the case, first: left for the next sweep.
             skipped.add(timer_id)
+            continue
+        except OperationalError as error:
+            # A timeout, deadlock or lost connection ended this try. Left for the next
+            # sweep, but never silently: logged, and an incident on the case while it lasts.
+            skipped.add(timer_id)
+            log.warning("timer %s: database fault, left for the next sweep: %s", timer_id, error)
+            _record_database_fault(runtime, clock, timer_id, error, timeouts)
             continue
         except DomainError as error:
             _mark_failed(runtime, clock, timer_id, worker, error, timeouts)
+            continue
+        except Exception as error:  # noqa: BLE001 - one broken step must not stop the sweep
+            # Not a refusal and not the database: a fault in the step itself. Left to run,
+            # it would fail the sweep every minute and hold back every later timer; so it
+            # fails alone, as an incident a person looks at and retries.
+            log.exception("timer %s: the step failed", timer_id)
+            fault = DomainError(
+                f"Steget misslyckades: {type(error).__name__}: {error} / "
+                f"The step failed: {type(error).__name__}: {error}"
+            )
+            _mark_failed(runtime, clock, timer_id, worker, fault, timeouts, kind=KIND_STEP)
             continue
         if result is not None:
             fired.append(result)
@@ -192,6 +239,7 @@ def _fire_one(
             uow.commit()
             return None
         result = record_fire(session, clock, timer, case, runner, audit)
+        resolve_fired(session, clock, worker, [timer.id])
         uow.commit()
         return result
 
@@ -203,6 +251,8 @@ def _mark_failed(
     worker: str,
     error: DomainError,
     timeouts: SweepTimeouts,
+    *,
+    kind: str | None = None,
 ) -> None:
     with runtime.unit_of_work(clock) as uow:
         session = uow.session
@@ -211,7 +261,34 @@ def _mark_failed(
         if timer is None:
             return
         audit = timer_audit(timer.case, worker, policy_versions(session))
-        record_failure(session, clock, timer, audit, error)
+        record_failure(session, clock, timer, audit, error, kind=kind)
+        uow.commit()
+
+
+def _record_database_fault(
+    runtime: Runtime, clock: Clock, timer_id: int, error: OperationalError, timeouts: SweepTimeouts
+) -> None:
+    """An incident for a timer the database kept from firing; re-raised if it fails too.
+
+    If even this small transaction fails, the database is down rather than one case being
+    stuck: the fault goes up to the sweep's caller (the worker logs it and tries again).
+    """
+    with runtime.unit_of_work(clock) as uow:
+        session = uow.session
+        limit_transaction(session, timeouts)
+        timer = session.get(Timer, timer_id)
+        if timer is None or timer.status != TIMER_WAITING:
+            return
+        raise_incident(
+            session,
+            clock,
+            kind=KIND_DATABASE,
+            case_id=timer.case_id,
+            element=timer.name,
+            error=str(error.orig or error).strip()[:500],
+            timer_id=timer.id,
+            retries_left=None,  # the next sweep tries again
+        )
         uow.commit()
 
 

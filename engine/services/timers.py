@@ -27,18 +27,22 @@ statement, so a second worker waits for the first one's commit (the busy timeout
 then sees its timers fired.
 
 **Failures.** A timer whose step is refused by the runner (a `DomainError`, such as a
-sandbox refusal) is marked `failed` and audited inside the batch; the runner changes
-nothing in the database before that point. Anything else that goes wrong in a batch (a
-refusal after the case rows changed, a concurrent change of the same case, a deadlock, a
-timeout) rolls the whole batch back and replays its timers one per transaction, where
-each one fails or is skipped alone. Replays cost nothing in the normal case, unlike a
-savepoint per timer (two more round trips per fire).
+sandbox refusal) is marked `failed`, audited and opened as an incident on its case
+(engine.services.incidents) inside the batch; the runner changes nothing in the database
+before that point. A person retries it (`sithsflow incident retry`). Anything else that
+goes wrong in a batch (a refusal after the case rows changed, a concurrent change of the
+same case, a deadlock, a timeout, a fault in a step) rolls the whole batch back and
+replays its timers one per transaction, where each one fails or is skipped alone: a
+database fault there is logged and kept as an incident until the timer fires; a fault in
+the step fails that timer alone, as an incident. Replays cost nothing in the normal case,
+unlike a savepoint per timer (two more round trips per fire).
 
 **Cost.** Per batch: the timeouts, the claim, the cases with their holders, each
 process version once, the calendar once, every case's READY tasks and WAITING timers (two
 queries for the batch, handed to `advance_case`) and one flush of all changed rows (the
 ORM sends each table's rows as one executemany, but for the case rows: their version
-check needs one UPDATE each). So a batch runs without autoflush and holds one timer per
+check needs one UPDATE each), and one UPDATE closing the incidents of the fired timers.
+So a batch runs without autoflush and holds one timer per
 case; a second due timer of a case in the same claim is handed back and fired by the
 next batch.
 """
@@ -78,6 +82,7 @@ from engine.services.timer_steps import record_failure
 from engine.services.timer_steps import record_fire
 from engine.services.timer_steps import record_skip
 from engine.services.timer_steps import replay
+from engine.services.timer_steps import resolve_fired
 from engine.services.timer_steps import run_timer
 from engine.services.timer_steps import timer_audit
 
@@ -151,6 +156,10 @@ def _sweep_batch(
             firing = _one_per_case(uow.session, claimed)
             claimed_ids = [timer.id for timer in firing]
             fired = _fire_claimed(uow.session, clock, worker, firing)
+            done = [timer.id for timer in firing if timer.status == TIMER_FIRED]
+            if done:
+                # One statement per batch: a timer a database fault held back is done now.
+                resolve_fired(uow.session, clock, worker, done)
             uow.commit()
             batch.fired = fired
     except Exception:

@@ -16,9 +16,11 @@ from engine.services.heartbeat import freshest_worker
 from engine.services.runtime import Runtime
 from engine.settings import Settings
 from tests.support.flows import Flows
+from tests.support.smtp import smtp_server
 from worker.jobs import JOBS
 from worker.jobs import JobContext
 from worker.jobs import daily_checks
+from worker.jobs import deliver_mail
 from worker.jobs import sweep_timers
 from worker.scheduler import job_context
 
@@ -72,10 +74,26 @@ def test_the_daily_checks_warn_of_a_timer_no_worker_fired(
     assert daily_checks(context) == 0
 
 
-def test_every_worker_runs_the_sweep_and_the_daily_checks() -> None:
+def test_every_worker_runs_the_sweep_the_daily_checks_and_the_mail() -> None:
     names = [job.name for job in JOBS]
-    assert names[:2] == ["timer_sweep", "daily_checks"]
-    assert len(set(names)) == len(names)
+    assert names == ["timer_sweep", "daily_checks", "deliver_mail"]
+
+
+def test_r15_the_worker_sweeps_a_reminder_and_delivers_it_to_the_smtp_server(
+    flows: Flows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = flows.at("2026-11-23 15:01").order_loa2("david", holder="erik")
+    flows.complete(case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-12-07")
+    context = context_at(flows.runtime, "2026-12-04T15:01:00+01:00")
+    with smtp_server() as (mailbox, port):
+        monkeypatch.setenv("SITHSFLOW_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        assert deliver_mail(context) == 0
+        assert sweep_timers(context) == 1
+        assert deliver_mail(context) == 1
+        assert deliver_mail(context) == 0
+    [message] = mailbox.received()
+    assert message["To"] == "david@region-demo.example"
+    assert "Påminnelse" in str(message["Subject"])
 
 
 def test_beats_of_workers_gone_a_week_are_forgotten(flows: Flows) -> None:

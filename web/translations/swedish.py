@@ -228,6 +228,28 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Refused: %(attempt)s": "Nekad: %(attempt)s",
     # --- serve ---
     "Simulated clock: every rule on this page is judged at %(time)s, not at the real time.": "Simulerad klocka: varje regel på sidan bedöms vid %(time)s, inte vid den verkliga tiden.",
+    # --- mail ---
+    "Incident %(id)d: the timer fired.": "Incident %(id)d: timern har löst ut.",
+    "Incident %(id)d: the e-mail is queued and will be sent shortly.": "Incident %(id)d: e-posten ligger i kö och skickas strax.",
+    "Incident %(id)d: the retry failed again; see the new incident.": "Incident %(id)d: omförsöket misslyckades igen; se den nya incidenten.",
+    "Incident %(id)d: the database held the timer back again; it is retried.": "Incident %(id)d: databasen höll tillbaka timern igen; den försöks igen.",
+    "Incident %(id)d: the case has moved on; there was nothing left to fire.": "Incident %(id)d: ärendet har gått vidare; det fanns inget kvar att lösa ut.",
+    "%(n)d times": "%(n)d gånger",
+    "at the next sweep": "vid nästa körning",
+    "none: retry by hand": "inga: gör om för hand",
+    "Retry": "Försök igen",
+    "Resolved %(when)s by %(who)s": "Åtgärdad %(when)s av %(who)s",
+    "Incidents": "Incidenter",
+    "Timers, scripts and e-mail deliveries that failed and need a person. A retry fires the timer again or sends the e-mail again, and is recorded in the case's history.": "Timers, skript och e-postutskick som misslyckats och behöver en människa. Ett omförsök löser ut timern igen eller skickar e-posten igen, och syns i ärendets historik.",
+    "Show open incidents only": "Visa bara öppna incidenter",
+    "Show resolved incidents too": "Visa även åtgärdade incidenter",
+    "What failed": "Vad som misslyckades",
+    "Error": "Fel",
+    "Automatic retries left": "Automatiska försök kvar",
+    "Action": "Åtgärd",
+    "No open incidents.": "Inga öppna incidenter.",
+    "No incidents.": "Inga incidenter.",
+    "Open incidents": "Öppna incidenter",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -305,4 +327,17 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("role", "system"): "systemet",
     ("role", "sign-in"): "inloggning",
     ("role", "who started the case"): "den som startade ärendet",
+    # --- mail ---
+    ("incident kind", "Timer"): "Timer",
+    ("incident kind", "Script"): "Skript",
+    ("incident kind", "E-mail delivery"): "E-postutskick",
+    ("incident kind", "Database"): "Databas",
+    ("incident kind", "Process step"): "Processteg",
+    ("audit action", "E-mail sent"): "E-post skickad",
+    ("audit action", "E-mail delivery failed"): "E-postutskick misslyckades",
+    ("audit action", "E-mail given up"): "E-postutskick gavs upp",
+    ("audit action", "E-mail queued again"): "E-post köad igen",
+    ("audit action", "Incident retried"): "Incident omförsökt",
+    ("refused attempt", "retry an incident"): "försöka om en incident",
+    ("refused attempt", "send an e-mail again"): "skicka e-post igen",
 }

@@ -12,6 +12,7 @@ def register_views(app: Flask) -> None:
     from web.views import cases
     from web.views import health
     from web.views import home
+    from web.views import incidents
     from web.views import reports
     from web.views import tasks
 
@@ -24,5 +25,6 @@ def register_views(app: Flask) -> None:
         cards.blueprint,
         reports.blueprint,
         admin.blueprint,
+        incidents.blueprint,
     ):
         app.register_blueprint(blueprint)
