@@ -81,12 +81,19 @@ def _case_text(shown: dict[str, Any]) -> str:
         "Timers:",
         *(f"  {t['name']}  {t['due_at']}  {t['status']}" for t in shown["timers"]),
         "Historik:",
-        *(
-            f"  {h['at']}  {h['actor']}  {h['action']}  {h['rule'] or ''} {h['message']}"
-            for h in shown["history"]
-        ),
+        *(_history_line(h) for h in shown["history"]),
     ]
     return "\n".join(lines)
+
+
+def _history_line(entry: dict[str, Any]) -> str:
+    """One audit event; a completed step also names the fields entered in it (R6: each
+    administrator's own ID document)."""
+    line = f"  {entry['at']}  {entry['actor']}  {entry['action']}  {entry['rule'] or ''} {entry['message']}"
+    if entry.get("fields"):
+        entered = ", ".join(f"{key}={value}" for key, value in entry["fields"].items())
+        line = f"{line.rstrip()}  fält: {entered}"
+    return line
 
 
 @case.command("list")

@@ -204,6 +204,10 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
     if loa == 3:
         data["second_admin"] = ctx.actor.username
         data["second_id_document"] = ctx.fields["id_document"]
+        # R6: each administrator's own document stays on the case. The form's field has the
+        # same name as the first step's, and the case data would otherwise keep only the last.
+        if "id_document" in ctx.case_data:
+            data["id_document"] = ctx.case_data["id_document"]
     return ActionResult(data, decisions, holder, card.number, dispensation)
 
 

@@ -686,3 +686,35 @@ def test_cli_postgres_loa2_refused_in_office_hours_then_expires(pg_cli: Cli) -> 
     assert pg_cli.ok("timers", "run", now=expiry_at)["fired"] == []
     expired = pg_cli.ok("case", "list", "--state", "expired")["cases"]
     assert [c["id"] for c in expired] == [case_id]
+
+
+# --- issue 11: each step's fields, the validity as typed ----------------------------------
+
+
+def _loa3_passport_then_driving_licence(cli: Cli) -> int:
+    case_id = cli.start_loa3("frida")
+    task = cli.ready_task(case_id, "second_verification")
+    cli.ok(
+        "task", "complete", task, "--as", "bertil", "--set", "id_document=driving_licence",
+        "--set", "card_number=RK000001", "--set", "valid_until=2027-05-01",
+        now=MONDAY_10,
+    )  # fmt: skip
+    return case_id
+
+
+def test_cli_r6_case_show_keeps_both_administrators_documents(cli: Cli) -> None:
+    case_id = _loa3_passport_then_driving_licence(cli)
+    shown = cli.case(case_id)
+    steps = [
+        (h["actor"], h["fields"].get("id_document")) for h in shown["history"] if "fields" in h
+    ]
+    assert steps == [("anna", "passport"), ("bertil", "driving_licence")]
+    assert (shown["data"]["id_document"], shown["data"]["second_id_document"]) == (
+        "passport",
+        "driving_licence",
+    )
+    text = cli.run("case", "show", str(case_id), as_json=False)
+    assert text.code == 0, str(text)
+    lines = text.stdout.splitlines()
+    assert any("anna" in line and "id_document=passport" in line for line in lines), text.stdout
+    assert any("bertil" in line and "id_document=driving_licence" in line for line in lines)

@@ -133,10 +133,19 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
             }
         ),
         "HistoryEntry": _obj(
-            {"at": TEXT, "actor": TEXT, "action": TEXT, "task": OPTIONAL_TEXT},
+            {
+                "at": TEXT,
+                "actor": TEXT,
+                "action": TEXT,
+                "task": OPTIONAL_TEXT,
+                "fields": {"type": "object", "additionalProperties": TEXT},
+            },
             required=["at", "actor", "action"],
         )
-        | {"description": "One audit event; the audit trail's other columns come along."},
+        | {
+            "description": "One audit event; the audit trail's other columns come along. "
+            "A completed step (`start`, `complete`) has the `fields` entered in it."
+        },
         "Case": _obj(
             {
                 "id": INTEGER,
@@ -216,6 +225,12 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                 "case": {"type": ["integer", "null"]},
                 "valid_for_national_systems": {"type": ["boolean", "null"]},
                 "ceiling_rule": OPTIONAL_TEXT,
+                "verifications": {
+                    "type": "array",
+                    "items": _obj({"admin": TEXT, "id_document": TEXT, "at": TEXT}),
+                    "description": "R6: each administrator of an issuance with the ID "
+                    "document they checked, in order.",
+                },
             }
         ),
         "Card": _obj(

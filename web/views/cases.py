@@ -26,6 +26,7 @@ from web.access import LOA2_ORDERERS
 from web.access import LOA3_STARTERS
 from web.access import READERS
 from web.case_data import case_facts
+from web.case_data import entered_fields
 from web.diagram import render_diagram
 from web.errors import status_of
 from web.form_fields import form_view
@@ -61,8 +62,16 @@ def show(case_id: int) -> str:
     diagram = Markup(render_diagram(position, role_name, language()))
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
+    # Each step's own fields beside its history row (R6: each administrator's document).
+    entered = [entered_fields(entry, case["process"], forms) for entry in case["history"]]
     return render_template(
-        "case.html", case=case, facts=facts, diagram=diagram, position=position, forms=forms
+        "case.html",
+        case=case,
+        facts=facts,
+        entered=entered,
+        diagram=diagram,
+        position=position,
+        forms=forms,
     )
 
 
