@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,9 @@ from engine.policy.office_hours import check_loa2_issue_time
 from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
+from engine.policy.timekeeping import parse_instant
 from engine.policy.timekeeping import to_local
+from engine.policy.validity import Ceiling
 from engine.policy.validity import ValidityLimit
 from engine.policy.validity import capped_by_rules
 from engine.policy.validity import describe_limit
@@ -236,7 +239,11 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     if card.loa == 2:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    # The certificate this renewal replaces, as the case carries it: a renewal to its day
+    # keeps its end instead of drifting with the renewal's own instant.
+    current = ctx.case_data.get("certificate_valid_until")
+    current_until = parse_instant(str(current)) if current else None
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until)
     decisions.extend(more)
     ctx.session.add(_certificate(ctx, card, holder, "renewal", now, valid_until, ceiling_rule))
     data = {**_validity_data(ctx, valid_until), "renewed_by": ctx.actor.username}
@@ -273,22 +280,19 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
 
 
 def _validity(
-    ctx: ActionContext, holder: Person, now: datetime
+    ctx: ActionContext, holder: Person, now: datetime, current_until: datetime | None = None
 ) -> tuple[datetime, str, list[PolicyDecision]]:
     day = to_local(now).date()
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
     limit = _table_limit(ctx, now)
-    ceiling = validity_ceiling(
-        loa=ctx.loa,
-        issued_at=now,
-        limit=limit,
-        accepts_loa2_after_national_end=_accepts_loa2(ctx.organisation),
-        employment_end=employment.end_date,
-    )
+    ceiling = holder_ceiling(ctx.loa, now, limit, ctx.organisation, employment.end_date)
     valid_until = resolve_valid_until(
-        parse_date_or_instant(str(ctx.fields["valid_until"])), issued_at=now, ceiling=ceiling
+        parse_date_or_instant(str(ctx.fields["valid_until"])),
+        issued_at=now,
+        ceiling=ceiling,
+        current_until=current_until,
     )
     decisions = [
         PolicyDecision(
@@ -344,6 +348,25 @@ def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyD
 def _accepts_loa2(organisation: Organisation) -> bool:
     """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30."""
     return any(org.accepts_loa2_after_national_end for org in organisation.lineage())
+
+
+def holder_ceiling(
+    loa: int,
+    now: datetime,
+    limit: ValidityLimit,
+    organisation: Organisation,
+    employment_end: date | None,
+) -> Ceiling:
+    """The latest end a certificate issued or renewed `now` may have: the table's `limit`
+    capped by R9/R11, R13, R14 for `organisation` and R3 (`employment_end`). The action
+    judges by it and the form shows its last day (engine.services.model_values)."""
+    return validity_ceiling(
+        loa=loa,
+        issued_at=now,
+        limit=limit,
+        accepts_loa2_after_national_end=_accepts_loa2(organisation),
+        employment_end=employment_end,
+    )
 
 
 def _certificate(

@@ -42,3 +42,11 @@ def test_r6_api_card_names_each_administrator_with_their_document(api: Api) -> N
         ("anna", "passport"),
         ("bertil", "driving_licence"),
     ]
+
+
+def test_r9_api_reads_a_typed_date_back_as_its_last_instant(api: Api) -> None:
+    case_id = _loa3_passport_then_driving_licence(api)
+    card = api.get("/api/cards/RK000001", "olof").get_json()["card"]
+    assert card["valid_until"] == "2027-05-01T23:59:59+02:00"
+    case = api.get(f"/api/cases/{case_id}", "olof").get_json()["case"]
+    assert case["data"]["valid_until"] == "2027-05-01T23:59:59+02:00"

@@ -718,3 +718,11 @@ def test_cli_r6_case_show_keeps_both_administrators_documents(cli: Cli) -> None:
     lines = text.stdout.splitlines()
     assert any("anna" in line and "id_document=passport" in line for line in lines), text.stdout
     assert any("bertil" in line and "id_document=driving_licence" in line for line in lines)
+
+
+def test_cli_r9_card_show_reads_a_typed_date_back_as_its_last_instant(cli: Cli) -> None:
+    _loa3_passport_then_driving_licence(cli)
+    card = cli.ok("card", "show", "RK000001")["card"]
+    assert card["valid_until"] == "2027-05-01T23:59:59+02:00"
+    text = cli.run("card", "show", "RK000001", as_json=False)
+    assert "giltig till 2027-05-01T23:59:59+02:00" in text.stdout, str(text)

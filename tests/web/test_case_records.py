@@ -63,3 +63,32 @@ def test_r6_card_page_names_both_administrators_and_their_documents(
         for span in re.findall(r'<span class="verification"[^>]*>(.*?)</span>', page, re.S)
     ]
     assert verifications == ["anna: Pass", "bertil: Körkort"]
+
+
+def test_r9_card_and_case_pages_show_the_typed_day_as_the_last_day(
+    app: Flask, browser: Browser, runtime: Runtime, clock: FixedClock
+) -> None:
+    case_id = _loa3_passport_then_driving_licence(Flows(runtime, clock))
+    browser.login("sara")
+    for url in ("/cards/RK000001", f"/cases/{case_id}"):
+        page = _plain(text(browser.get(url)))
+        assert "2027-05-01 23:59" in page, url
+        assert "2027-05-02" not in page, url
+
+
+def test_r9_the_validity_field_offers_the_latest_allowed_date_and_no_time_zone(
+    app: Flask, browser: Browser, runtime: Runtime, clock: FixedClock
+) -> None:
+    flows = Flows(runtime, clock)
+    case = flows.at("2026-11-23 10:00").start_loa3("anna", "frida", id_document="passport")
+    flows.at("2026-11-24 10:00")
+    browser.login("bertil")
+    task = flows.task_id(case.id, "second_verification")
+    page = text(browser.get(f"/tasks/{task}"))
+    field = re.search(r'<input id="f-valid_until"[^>]*>', page)
+    assert field is not None and 'type="date"' in field.group(0)
+    assert 'max="2027-05-24"' in field.group(0)  # 6 months (R9), from the table in force
+    help_text = _plain(re.search(r'id="f-valid_until-help">(.*?)</p>', page, re.S).group(1))
+    assert "2027-05-24" in help_text
+    assert "{" not in help_text
+    assert not re.search(r"T\d\d:\d\d|[+-]\d\d:\d\d|tidszon", help_text), help_text
