@@ -54,9 +54,15 @@ def case_start(
     summary = case_service.start_case(
         inv.runtime, inv.clock, process_id, username, _fields(pairs, data)
     )
+    # A warning (a live LoA2 card) goes beside the case, never instead of it.
     inv.emit(
-        {"case": summary.__dict__},
-        lambda: f"Ärende {summary.id} ({summary.process} v{summary.version}) är {summary.state}.",
+        {"case": summary.summary_json(), "warnings": summary.warnings_json()},
+        lambda: "\n".join(
+            [
+                f"Ärende {summary.id} ({summary.process} v{summary.version}) är {summary.state}.",
+                *(f"Varning: {w.message}" for w in summary.warnings),
+            ]
+        ),
     )
 
 

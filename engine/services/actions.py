@@ -54,6 +54,8 @@ from engine.policy.validity import validity_ceiling
 from engine.services.directory import identity_of
 from engine.services.directory import require_employment
 from engine.services.directory import resolve_holder
+from engine.services.live_cards import CaseWarning
+from engine.services.live_cards import live_loa2_warnings
 from engine.services.policy import PolicyReader
 
 
@@ -91,6 +93,7 @@ class ActionResult:
     holder: Person | None = None
     card_number: str | None = None
     dispensation: str | None = None
+    warnings: list[CaseWarning] = field(default_factory=list)
 
 
 Action = Callable[[ActionContext], ActionResult]
@@ -140,7 +143,11 @@ def first_verification(ctx: ActionContext) -> ActionResult:
 
 
 def order_loa2(ctx: ActionContext) -> ActionResult:
-    """R15: a remote admin orders LoA2 for a card user employed in the admin's unit (R3)."""
+    """R15: a remote admin orders LoA2 for a card user employed in the admin's unit (R3).
+
+    A card user who already has a live LoA2 card is warned about, not refused: no rule
+    forbids a second reserve card, but renewing the first is usually what was meant.
+    """
     day = to_local(ctx.clock.now()).date()
     holder = resolve_holder(ctx.session, str(ctx.fields["holder"]), day)
     require_employment(holder, ctx.organisation, day)
@@ -152,7 +159,8 @@ def order_loa2(ctx: ActionContext) -> ActionResult:
         "ordered_by": ctx.actor.username,
         "cycle": 1,
     }
-    return ActionResult(data, holder=holder)
+    warnings = live_loa2_warnings(ctx.session, holder, ctx.clock.now())
+    return ActionResult(data, holder=holder, warnings=warnings)
 
 
 def issue_reserve_card(ctx: ActionContext) -> ActionResult:

@@ -45,6 +45,7 @@ from engine.services.audit import record_refusal
 from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
+from engine.services.live_cards import CaseWarning
 from engine.services.may_work import check_may_work
 from engine.services.may_work import claimed_message
 from engine.services.may_work import lacks_role_message
@@ -64,13 +65,32 @@ class CaseSummary:
     state: str
 
 
+@dataclass(frozen=True)
+class StartedCase(CaseSummary):
+    """A new case and what its start warned about (a live LoA2 card), never a refusal."""
+
+    warnings: tuple[CaseWarning, ...] = ()
+
+    def summary_json(self) -> dict[str, Any]:
+        """The case as CONTRACT.md's `case start` shows it, without the warnings."""
+        return {
+            "id": self.id,
+            "process": self.process,
+            "version": self.version,
+            "state": self.state,
+        }
+
+    def warnings_json(self) -> list[dict[str, str | None]]:
+        return [warning.as_json() for warning in self.warnings]
+
+
 def _summary(case: Case) -> CaseSummary:
     return CaseSummary(case.id, case.process_id, case.process_version.version, case.state)
 
 
 def start_case(
     runtime: Runtime, clock: Clock, process_id: str, username: str, values: dict[str, Any]
-) -> CaseSummary:
+) -> StartedCase:
     """Start a case of the active version of `process_id` with its start form."""
     audit = AuditContext(actor=username)
     try:
@@ -110,11 +130,15 @@ def start_case(
             session.add(case)
             uow.flush()
             audit.case_id = case.id
-            record(session, clock, audit, "start", task_name="start", details={"fields": fields})
+            details: dict[str, Any] = {"fields": fields}
+            if result.warnings:
+                details["warnings"] = [warning.as_json() for warning in result.warnings]
+            record(session, clock, audit, "start", task_name="start", details=details)
             _record_decisions(session, clock, audit, result, "start")
             advance_case(session, clock, case, runner, audit, new=True)
             uow.commit()
-            return _summary(case)
+            summary = _summary(case)
+            return StartedCase(**summary.__dict__, warnings=tuple(result.warnings))
     except DomainError as error:
         record_refusal(runtime.database, clock, audit, "start", error)
         raise

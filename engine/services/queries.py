@@ -20,6 +20,7 @@ from sqlalchemy.orm import lazyload
 from engine.clock import Clock
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.identifiers import normal_card_number
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import CaseTask
@@ -289,7 +290,8 @@ def tasks_for(
 
 def show_card(runtime: Runtime, number: str) -> dict[str, Any]:
     with runtime.database.sessions() as session:
-        card = session.get(ReserveCard, number.strip())
+        number = normal_card_number(number)
+        card = session.get(ReserveCard, number)
         if card is None:
             raise NotFound(f"Inget kort med nummer {number}. / No card numbered {number}.")
         certificates = list(card.certificates)

@@ -50,3 +50,16 @@ def test_r9_api_reads_a_typed_date_back_as_its_last_instant(api: Api) -> None:
     assert card["valid_until"] == "2027-05-01T23:59:59+02:00"
     case = api.get(f"/api/cases/{case_id}", "olof").get_json()["case"]
     assert case["data"]["valid_until"] == "2027-05-01T23:59:59+02:00"
+
+
+def test_api_loa2_order_for_someone_with_a_live_loa2_card_answers_a_warning(api: Api) -> None:
+    first = api.at("2026-11-23 15:01").start(
+        "david", "loa2-remote-order", holder="erik", reason="Glömt kort"
+    )
+    assert first.get_json()["warnings"] == []
+    case_id = first.get_json()["case"]["id"]
+    api.complete(case_id, "issue_loa2", "sara", card_number="rk000002", valid_until="2026-12-07")
+    second = api.start("david", "loa2-remote-order", holder=" Erik ", reason="Nytt kort")
+    assert second.status_code == 201
+    (warning,) = second.get_json()["warnings"]
+    assert warning["rule"] is None and "RK000002" in warning["message"]

@@ -8,6 +8,7 @@ import re
 from flask import Flask
 
 from engine.clock import FixedClock
+from engine.services.queries import list_cases
 from engine.services.runtime import Runtime
 from tests.support.flows import Flows
 from tests.web.conftest import Browser
@@ -92,3 +93,29 @@ def test_r9_the_validity_field_offers_the_latest_allowed_date_and_no_time_zone(
     assert "2027-05-24" in help_text
     assert "{" not in help_text
     assert not re.search(r"T\d\d:\d\d|[+-]\d\d:\d\d|tidszon", help_text), help_text
+
+
+def test_loa2_order_form_warns_of_a_live_loa2_card_and_orders_only_when_confirmed(
+    app: Flask, browser: Browser, runtime: Runtime, clock: FixedClock
+) -> None:
+    flows = Flows(runtime, clock)
+    first = flows.at("2026-11-23 15:01").order_loa2("david", holder="erik")
+    flows.complete(first.id, "issue_loa2", "sara", card_number="RK000002", valid_until="2026-12-07")
+    browser.login("david")
+    order = {"holder": "Erik", "reason": "Nytt kort"}
+    warned = browser.post("/start/loa2", order)
+    assert warned.status_code == 200
+    page = text(warned)
+    notice = re.search(
+        r'<div class="notice warning" role="alert" id="order-warnings">(.*?)</div>', page, re.S
+    )
+    assert notice is not None and "RK000002" in notice.group(1)
+    assert "Beställ ändå" in notice.group(1)
+    assert _case_count(runtime) == 1  # nothing ordered yet
+    confirmed = browser.post("/start/loa2", {**order, "confirmed": "1"})
+    assert confirmed.status_code == 302
+    assert _case_count(runtime) == 2
+
+
+def _case_count(runtime: Runtime) -> int:
+    return len(list_cases(runtime).items)

@@ -95,6 +95,11 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
             "description": "A refusal of invalid input; when a form was refused, `fields` "
             "(Swedish) and `fields_en` (English) give each failing field's sentence.",
         },
+        "Warning": {
+            **_obj({"rule": OPTIONAL_TEXT, "message": TEXT}),
+            "description": "Not a refusal: something to know, e.g. the card user already has "
+            "a live LoA2 card. Swedish, then ' / ', then English.",
+        },
         "StartCaseRequest": _start_request(start_forms),
         "CompleteTaskRequest": _complete_request(task_forms),
         "CaseSummary": _obj({"id": INTEGER, "process": TEXT, "version": INTEGER, "state": state}),

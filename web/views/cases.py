@@ -18,6 +18,7 @@ from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services import queries
 from engine.services.deploy.versions import version_forms
+from engine.services.live_cards import order_warnings
 from engine.services.lookup import case_position
 from engine.services.model_values import model_values
 from engine.services.worklist import office_hours_status
@@ -40,6 +41,8 @@ blueprint = Blueprint("cases", __name__)
 
 LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
+# Posted with the order once the administrator has read its warnings.
+CONFIRMED = "confirmed"
 
 
 @blueprint.get("/cases")
@@ -106,6 +109,21 @@ def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
             r7_days=r7_days,
         )
     values = submitted(form, request.form)
+    if process == LOA2_PROCESS and not request.form.get(CONFIRMED):
+        # A live LoA2 card is a warning, not a refusal: shown on the form, ordered anyway
+        # only when the administrator confirms.
+        warnings = order_warnings(runtime, clock, values.get("holder", ""))
+        if warnings:
+            return render_template(
+                "start.html",
+                form=form_view(form, values, shown=shown),
+                endpoint=endpoint,
+                office_hours=hours,
+                r7_days=r7_days,
+                warnings=warnings,
+                confirm_values=values,
+                confirmed_field=CONFIRMED,
+            )
     try:
         summary = cases.start_case(runtime, clock, process, current_username(), values)
     except DomainError as refused:
