@@ -182,6 +182,15 @@ def audit_rows(cli: Cli) -> int:
         return count
 
 
+def last_audit_row(cli: Cli) -> tuple[Any, ...]:
+    """(actor, action, rule, case) of the newest audit row."""
+    with closing(sqlite3.connect(sqlite_path(cli))) as db:
+        row: tuple[Any, ...] = db.execute(
+            "SELECT actor, action, rule, case_id FROM audit_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row
+
+
 # --- fixtures: templates prepared once by the CLI itself -----------------------------------
 
 
@@ -341,7 +350,9 @@ def test_cli_r6_first_admin_cannot_complete_second_verification(cli: Cli) -> Non
     cli.refused(*cli.second_verification(task, user="anna"), now=MONDAY_10, rule="R6")
 
     assert snapshot(cli) == before
-    assert audit_rows(cli) >= audited
+    # The audit trail is append-only: exactly one row more, the refusal itself.
+    assert audit_rows(cli) == audited + 1
+    assert last_audit_row(cli) == ("anna", "refused:complete", "R6", case_id)
     assert cli.case(case_id)["state"] == "open"
 
 
@@ -726,3 +737,18 @@ def test_cli_r9_card_show_reads_a_typed_date_back_as_its_last_instant(cli: Cli) 
     assert card["valid_until"] == "2027-05-01T23:59:59+02:00"
     text = cli.run("card", "show", "RK000001", as_json=False)
     assert "giltig till 2027-05-01T23:59:59+02:00" in text.stdout, str(text)
+
+
+def test_cli_loa2_order_for_someone_with_a_live_loa2_card_warns_in_json_and_text(
+    cli: Cli,
+) -> None:
+    cli.order_and_issue_loa2()
+    args = ("case", "start", "loa2-remote-order", "--as", " David ", "--set", "holder=ERIK")
+    started = cli.ok(*args, "--set", "reason=Nytt kort", now=MONDAY_15_01)
+    assert started["case"]["state"] == "open"
+    (warning,) = started["warnings"]
+    assert warning["rule"] is None and "RK000002" in warning["message"]
+    text = cli.run(*args, "--set", "reason=Igen", now=MONDAY_15_01, as_json=False)
+    assert text.code == 0 and "Varning:" in text.stdout, str(text)
+    card = cli.ok("card", "show", "rk000002")["card"]
+    assert (card["number"], card["holder"]) == ("RK000002", "erik")
