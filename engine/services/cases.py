@@ -25,6 +25,7 @@ from engine.errors import Conflict
 from engine.errors import DomainError
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.identifiers import normal_username
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Organisation
@@ -92,6 +93,8 @@ def start_case(
     runtime: Runtime, clock: Clock, process_id: str, username: str, values: dict[str, Any]
 ) -> StartedCase:
     """Start a case of the active version of `process_id` with its start form."""
+    # The audit names the actor as the directory does: R6 later reads who verified first.
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:
@@ -148,6 +151,7 @@ def complete_task(
     runtime: Runtime, clock: Clock, task_id: str, username: str, values: dict[str, Any]
 ) -> CaseSummary:
     """Complete a READY user task with its form's fields, after every check."""
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     task_name: str | None = None
     try:
@@ -217,6 +221,7 @@ def unclaim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
 
 def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, claim: bool) -> None:
     action = "claim" if claim else "unclaim"
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import NotFound
+from engine.errors import NotPermitted
 from engine.model import AuditEvent
 from engine.services import cases
 from engine.services.live_cards import order_warnings
@@ -46,6 +47,15 @@ def test_r3_a_user_name_with_spaces_or_capitals_finds_the_person(flows: Flows) -
     ]
     with pytest.raises(NotFound):
         tasks_for(flows.runtime, flows.clock, "bertil2")
+    # The audit names anna as the directory does, so R6 still knows her as the first admin.
+    fields = {"id_document": "passport", "card_number": "RK000001", "valid_until": "2027-05-01"}
+    with pytest.raises(NotPermitted) as refused:
+        flows.complete(started.id, "second_verification", "ANNA", **fields)
+    assert refused.value.rule == "R6"
+    assert flows.complete(started.id, "second_verification", " Bertil", **fields).state == (
+        "completed"
+    )
+    assert {h["actor"] for h in flows.case(started.id)["history"]} == {"anna", "bertil"}
 
 
 def test_loa2_order_for_someone_with_a_live_loa2_card_is_warned_not_refused(
