@@ -54,9 +54,15 @@ def case_start(
     summary = case_service.start_case(
         inv.runtime, inv.clock, process_id, username, _fields(pairs, data)
     )
+    # A warning (a live LoA2 card) goes beside the case, never instead of it.
     inv.emit(
-        {"case": summary.__dict__},
-        lambda: f"Ärende {summary.id} ({summary.process} v{summary.version}) är {summary.state}.",
+        {"case": summary.summary_json(), "warnings": summary.warnings_json()},
+        lambda: "\n".join(
+            [
+                f"Ärende {summary.id} ({summary.process} v{summary.version}) är {summary.state}.",
+                *(f"Varning: {w.message}" for w in summary.warnings),
+            ]
+        ),
     )
 
 
@@ -81,12 +87,19 @@ def _case_text(shown: dict[str, Any]) -> str:
         "Timers:",
         *(f"  {t['name']}  {t['due_at']}  {t['status']}" for t in shown["timers"]),
         "Historik:",
-        *(
-            f"  {h['at']}  {h['actor']}  {h['action']}  {h['rule'] or ''} {h['message']}"
-            for h in shown["history"]
-        ),
+        *(_history_line(h) for h in shown["history"]),
     ]
     return "\n".join(lines)
+
+
+def _history_line(entry: dict[str, Any]) -> str:
+    """One audit event; a completed step also names the fields entered in it (R6: each
+    administrator's own ID document)."""
+    line = f"  {entry['at']}  {entry['actor']}  {entry['action']}  {entry['rule'] or ''} {entry['message']}"
+    if entry.get("fields"):
+        entered = ", ".join(f"{key}={value}" for key, value in entry["fields"].items())
+        line = f"{line.rstrip()}  fält: {entered}"
+    return line
 
 
 @case.command("list")

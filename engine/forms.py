@@ -42,6 +42,9 @@ _DATE_OR_TIME = re.compile(
     r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?"
 )
 _FIELD_KEYWORDS = ("title", "x-title-en", "x-help-sv", "x-help-en")
+# `x-normalise`: how a typed value is read before it is checked (issue 11): a card number in
+# upper case (`rk000001` is RK000001), a user name in lower case (` Erik ` is erik).
+NORMALISERS = {"upper": str.upper, "lower": str.lower}
 _FORM_KEYWORDS = ("title", "x-title-en", "x-rules")
 
 
@@ -231,7 +234,7 @@ class FormRegistry:
         if version is not None:
             return self.of_version(version).validate(process_id, form_id, values)
         form = self.get(process_id, form_id)
-        cleaned = _clean(values, form.field_names() if form else ())
+        cleaned = _clean(values, form.field_names() if form else (), _normalisers(form))
         if form is None:
             if cleaned:
                 unknown = sorted(cleaned)
@@ -255,16 +258,31 @@ class FormRegistry:
         return cleaned
 
 
-def _clean(values: Mapping[str, Any], declared: tuple[str, ...]) -> dict[str, Any]:
-    """Strip strings; drop empty declared fields, keep unknown ones so they are refused."""
+def _clean(
+    values: Mapping[str, Any], declared: tuple[str, ...], normalisers: Mapping[str, str]
+) -> dict[str, Any]:
+    """Strip strings and apply each field's `x-normalise`; drop empty declared fields, keep
+    unknown ones so they are refused."""
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
         if isinstance(value, str):
             value = value.strip()
             if not value and key in declared:
                 continue
+            if key in normalisers:
+                value = NORMALISERS[normalisers[key]](value)
         cleaned[str(key)] = value
     return cleaned
+
+
+def _normalisers(form: Form | None) -> dict[str, str]:
+    """Field → `x-normalise` of the form's fields that have one."""
+    if form is None:
+        return {}
+    properties: Mapping[str, Mapping[str, Any]] = form.schema.get("properties", {})
+    return {
+        name: str(spec["x-normalise"]) for name, spec in properties.items() if "x-normalise" in spec
+    }
 
 
 def _describe(form: Form, error: ValidationError) -> list[tuple[str, str, str]]:
@@ -387,6 +405,8 @@ def _check_conventions(name: str, schema: Mapping[str, Any]) -> None:
                 labels = spec.get(f"x-enum-labels-{lang}", {})
                 if set(labels) != set(spec["enum"]):
                     problems.append(f"{field}: 'x-enum-labels-{lang}' must label every enum value")
+        if "x-normalise" in spec and spec["x-normalise"] not in NORMALISERS:
+            problems.append(f"{field}: 'x-normalise' must be one of {', '.join(NORMALISERS)}")
         if ("pattern" in spec or "format" in spec) and not (
             "x-invalid-sv" in spec and "x-invalid-en" in spec
         ):

@@ -30,6 +30,7 @@ from engine.errors import Conflict
 from engine.errors import Invalid
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.identifiers import normal_card_number
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import Organisation
@@ -220,6 +221,7 @@ def excluded_person_id(session: Session, case: Case, properties: dict[str, str])
 
 def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> ReserveCard:
     """R2: a card goes to one holder ever; R4: a LoA2 card never becomes LoA3."""
+    number = normal_card_number(number)
     card = session.get(ReserveCard, number)
     if card is None:
         raise NotFound(

@@ -129,3 +129,27 @@ def _is_instant(text: str) -> bool:
     except ValueError:
         return False
     return parsed.utcoffset() is not None
+
+
+def entered_fields(entry: Mapping[str, Any], process: str, forms: FormRegistry) -> list[Fact]:
+    """The fields a completed step entered (a `case show` history entry's `fields`), labelled
+    by that step's form: both LoA3 administrators' ID documents stay visible (R6)."""
+    fields: Mapping[str, Any] = entry.get("fields") or {}
+    form = forms.get(process, str(entry.get("task") or ""))
+    facts = []
+    for key, value in fields.items():
+        label = key
+        if form is not None and key in form.field_names():
+            label = form.label(key, language())
+        facts.append(Fact(key, label, _text(key, value, process, forms)))
+    return facts
+
+
+def document_label(forms: FormRegistry, value: str) -> str:
+    """An ID document by the label a form gives it (`passport` → "Pass"), else the value."""
+    for form in forms:
+        if "id_document" in form.field_names():
+            label = form.enum_labels("id_document", language()).get(value)
+            if label:
+                return label
+    return value

@@ -29,6 +29,8 @@ class FieldView:
     value: str
     error: str | None
     max_length: int | None
+    # A date field's latest allowed date (ISO), from the policy in force for the case.
+    latest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def form_view(
     errors = {}
     if refused is not None:
         errors = refused.field_errors_en if lang == "en" else refused.field_errors
+    latest = shown.latest_valid_until.isoformat() if shown and shown.latest_valid_until else None
     fields = []
     for name in form.field_names():
         spec = form.schema["properties"][name]
@@ -80,6 +83,7 @@ def form_view(
                 value=str(values.get(name, "")),
                 error=errors.get(name),
                 max_length=max_length,
+                latest=latest if widget == "date" else None,
             )
         )
     other = [message for name, message in errors.items() if name not in form.field_names()]

@@ -78,6 +78,22 @@ def end_of_local_day(d: date) -> datetime:
     return local_midnight(d + timedelta(days=1))
 
 
+def last_instant_of_local_day(d: date) -> datetime:
+    """The last whole second of local day `d`, in UTC: what a date means as the last day of
+    a validity (CONTRACT.md: `2027-05-01` reads back as `2027-05-01T23:59:59+02:00`).
+
+    The one conversion of a typed date to a validity's end; `end_of_local_day` (the next
+    midnight) stays the exclusive end of a period, as reports count days.
+    """
+    return end_of_local_day(d) - timedelta(seconds=1)
+
+
+def latest_date_before(until: datetime) -> date:
+    """The latest local date a validity may be typed as when it may run to `until`: the
+    day `until` falls on, unless `until` is that day's first instant (nothing of it left)."""
+    return to_local(until - timedelta(microseconds=1)).date()
+
+
 def parse_instant(text: str) -> datetime:
     """An aware ISO-8601 instant as UTC; a naive time is refused since it could mean two hours."""
     try:

@@ -20,7 +20,7 @@ from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import add_local_months
 from engine.policy.timekeeping import describe_local_en
 from engine.policy.timekeeping import describe_local_sv
-from engine.policy.timekeeping import end_of_local_day
+from engine.policy.timekeeping import last_instant_of_local_day
 from engine.policy.timekeeping import local_midnight
 from engine.policy.timekeeping import to_local
 
@@ -164,7 +164,7 @@ def validity_ceiling(
         # R14: without the organisation's acceptance, no LoA2 runs past 2026-06-30.
         candidates.append(
             Ceiling(
-                until=end_of_local_day(LOA2_NATIONAL_END),
+                until=last_instant_of_local_day(LOA2_NATIONAL_END),
                 rule="R14",
                 reason_sv="organisationen godtar inte LoA2 efter 2026-06-30 (R14)",
                 reason_en="the organisation does not accept LoA2 after 2026-06-30 (R14)",
@@ -174,7 +174,7 @@ def validity_ceiling(
         # R3: a validity may not outlast the holder's employment in the directory.
         candidates.append(
             Ceiling(
-                until=end_of_local_day(employment_end),
+                until=last_instant_of_local_day(employment_end),
                 rule="R3",
                 reason_sv=f"innehavarens anställning upphör {employment_end.isoformat()} (R3)",
                 reason_en=f"the holder's employment ends {employment_end.isoformat()} (R3)",
@@ -200,15 +200,25 @@ def _not_after_issue(issued_at: datetime) -> Invalid:
 
 
 def resolve_valid_until(
-    requested: date | datetime, *, issued_at: datetime, ceiling: Ceiling
+    requested: date | datetime,
+    *,
+    issued_at: datetime,
+    ceiling: Ceiling,
+    current_until: datetime | None = None,
 ) -> datetime:
     """The validity end to issue with, or a refusal citing the rule that binds.
 
     An aware datetime is taken as asked if it lies after `issued_at` and not past the
-    ceiling. A date means "valid through that day as far as the rules allow": the end of
-    that local day or the ceiling, whichever is earlier; a day wholly beyond the ceiling
-    is refused. Example: issued 2026-11-23 15:01 local with a 14-day LoA2 limit, the date
-    2026-12-07 gives 2026-12-07 15:01 local and 2026-12-08 is refused (R11).
+    ceiling. A date means "valid through that day as far as the rules allow": the last
+    instant of that local day (23:59:59) or the ceiling, whichever is earlier; a day wholly
+    beyond the ceiling is refused. Example: issued 2026-11-23 15:01 local with a 14-day LoA2
+    limit, the date 2026-12-06 gives 2026-12-06 23:59:59, the date 2026-12-07 gives
+    2026-12-07 15:01 local and 2026-12-08 is refused (R11).
+
+    `current_until` is the end of the certificate a renewal replaces. A renewal to the day
+    that certificate already ends on keeps its end: the ceiling is counted from the renewal's
+    own instant, so "as far as the rules allow" would otherwise add the minutes between
+    issuance and renewal each time (issue 11, renewal drift).
     """
     if ceiling.until <= issued_at:
         # Nothing can be issued at all (e.g. R14 after 2026-06-30, R3 after employment).
@@ -227,7 +237,16 @@ def resolve_valid_until(
         return requested.astimezone(UTC)
     if local_midnight(requested) >= ceiling.until:
         raise _beyond_ceiling(ceiling)
-    valid_until = min(end_of_local_day(requested), ceiling.until)
+    valid_until = min(last_instant_of_local_day(requested), ceiling.until)
+    if (
+        current_until is not None
+        and valid_until == ceiling.until
+        and issued_at < current_until < valid_until
+        and to_local(current_until).date() == requested
+    ):
+        # A renewal to the day the certificate already ends on, cut by the ceiling again,
+        # keeps its end: the cap moved only by the time since the last issuance.
+        valid_until = current_until
     if valid_until <= issued_at:
         raise _not_after_issue(issued_at)
     return valid_until
@@ -237,4 +256,4 @@ def is_valid_for_national_systems(loa: int, valid_until: datetime) -> bool:
     """R14: False for a LoA2 certificate running past 2026-06-30 (not for NLL, Pascal, NPÖ)."""
     if loa == 3:
         return True
-    return valid_until <= end_of_local_day(LOA2_NATIONAL_END)
+    return valid_until <= last_instant_of_local_day(LOA2_NATIONAL_END)

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.identifiers import normal_card_number
+from engine.identifiers import normal_username
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import Certificate
@@ -116,7 +118,7 @@ def resolve_subject(
         )
         return subject, AuditEvent.case_id == case_id
     if card is not None:
-        number = card.strip()
+        number = normal_card_number(card)
         found = session.get(ReserveCard, number)
         if found is None:
             raise NotFound(f"Inget kort med nummer {number}. / No card numbered {number}.")
@@ -156,7 +158,8 @@ def _find_holder(session: Session, text: str, on: date) -> Person:
         number = parse_identity_number(text, on=on).number
         person = session.scalars(select(Person).where(Person.identity_number == number)).first()
     else:
-        person = session.scalars(select(Person).where(Person.username == text)).first()
+        username = normal_username(text)
+        person = session.scalars(select(Person).where(Person.username == username)).first()
     if person is None:
         raise NotFound(f"Ingen person '{text}' i katalogen. / No person '{text}' in the directory.")
     return person

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -24,12 +25,17 @@ def _decision_engine(dmn_text: str) -> Any:
 
 
 class _DecisionContext:
-    """What SpiffWorkflow's DMN engine needs of a task: data and a script engine."""
+    """What SpiffWorkflow's DMN engine needs of a task: data and a script engine; and, for
+    its error about a failing cell, a task spec and workflow to name (the table itself:
+    it runs outside any case). Without them that error was an AttributeError, a fault."""
 
     def __init__(self, data: dict[str, Any], script_engine: PythonScriptEngine) -> None:
         self.data = data
         self.workflow = self
+        self.top_workflow = self
         self.script_engine = script_engine
+        self.task_spec = SimpleNamespace(bpmn_id="decision", bpmn_name="decision table")
+        self.spec = SimpleNamespace(file="decision table")
 
 
 _DECISION_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.identifiers import normal_username
 from engine.model import Person
 from engine.passwords import verify_password
 from engine.policy.timekeeping import describe_local_en
@@ -46,7 +47,7 @@ class Account:
 
 def authenticate(runtime: Runtime, clock: Clock, username: str, password: str) -> Account:
     """The account for a correct password; otherwise NotPermitted, with the failure counted."""
-    username = username.strip()
+    username = normal_username(username)
     now = clock.now()
     with runtime.unit_of_work(clock) as uow:
         session = uow.session

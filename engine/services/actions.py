@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,9 @@ from engine.policy.office_hours import check_loa2_issue_time
 from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
+from engine.policy.timekeeping import parse_instant
 from engine.policy.timekeeping import to_local
+from engine.policy.validity import Ceiling
 from engine.policy.validity import ValidityLimit
 from engine.policy.validity import capped_by_rules
 from engine.policy.validity import describe_limit
@@ -51,6 +54,8 @@ from engine.policy.validity import validity_ceiling
 from engine.services.directory import identity_of
 from engine.services.directory import require_employment
 from engine.services.directory import resolve_holder
+from engine.services.live_cards import CaseWarning
+from engine.services.live_cards import live_loa2_warnings
 from engine.services.policy import PolicyReader
 
 
@@ -88,6 +93,7 @@ class ActionResult:
     holder: Person | None = None
     card_number: str | None = None
     dispensation: str | None = None
+    warnings: list[CaseWarning] = field(default_factory=list)
 
 
 Action = Callable[[ActionContext], ActionResult]
@@ -137,7 +143,11 @@ def first_verification(ctx: ActionContext) -> ActionResult:
 
 
 def order_loa2(ctx: ActionContext) -> ActionResult:
-    """R15: a remote admin orders LoA2 for a card user employed in the admin's unit (R3)."""
+    """R15: a remote admin orders LoA2 for a card user employed in the admin's unit (R3).
+
+    A card user who already has a live LoA2 card is warned about, not refused: no rule
+    forbids a second reserve card, but renewing the first is usually what was meant.
+    """
     day = to_local(ctx.clock.now()).date()
     holder = resolve_holder(ctx.session, str(ctx.fields["holder"]), day)
     require_employment(holder, ctx.organisation, day)
@@ -149,7 +159,8 @@ def order_loa2(ctx: ActionContext) -> ActionResult:
         "ordered_by": ctx.actor.username,
         "cycle": 1,
     }
-    return ActionResult(data, holder=holder)
+    warnings = live_loa2_warnings(ctx.session, holder, ctx.clock.now())
+    return ActionResult(data, holder=holder, warnings=warnings)
 
 
 def issue_reserve_card(ctx: ActionContext) -> ActionResult:
@@ -204,6 +215,10 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
     if loa == 3:
         data["second_admin"] = ctx.actor.username
         data["second_id_document"] = ctx.fields["id_document"]
+        # R6: each administrator's own document stays on the case. The form's field has the
+        # same name as the first step's, and the case data would otherwise keep only the last.
+        if "id_document" in ctx.case_data:
+            data["id_document"] = ctx.case_data["id_document"]
     return ActionResult(data, decisions, holder, card.number, dispensation)
 
 
@@ -232,7 +247,11 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     if card.loa == 2:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    # The certificate this renewal replaces, as the case carries it: a renewal to its day
+    # keeps its end instead of drifting with the renewal's own instant.
+    current = ctx.case_data.get("certificate_valid_until")
+    current_until = parse_instant(str(current)) if current else None
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until)
     decisions.extend(more)
     ctx.session.add(_certificate(ctx, card, holder, "renewal", now, valid_until, ceiling_rule))
     data = {**_validity_data(ctx, valid_until), "renewed_by": ctx.actor.username}
@@ -269,22 +288,19 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
 
 
 def _validity(
-    ctx: ActionContext, holder: Person, now: datetime
+    ctx: ActionContext, holder: Person, now: datetime, current_until: datetime | None = None
 ) -> tuple[datetime, str, list[PolicyDecision]]:
     day = to_local(now).date()
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
     limit = _table_limit(ctx, now)
-    ceiling = validity_ceiling(
-        loa=ctx.loa,
-        issued_at=now,
-        limit=limit,
-        accepts_loa2_after_national_end=_accepts_loa2(ctx.organisation),
-        employment_end=employment.end_date,
-    )
+    ceiling = holder_ceiling(ctx.loa, now, limit, ctx.organisation, employment.end_date)
     valid_until = resolve_valid_until(
-        parse_date_or_instant(str(ctx.fields["valid_until"])), issued_at=now, ceiling=ceiling
+        parse_date_or_instant(str(ctx.fields["valid_until"])),
+        issued_at=now,
+        ceiling=ceiling,
+        current_until=current_until,
     )
     decisions = [
         PolicyDecision(
@@ -340,6 +356,25 @@ def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyD
 def _accepts_loa2(organisation: Organisation) -> bool:
     """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30."""
     return any(org.accepts_loa2_after_national_end for org in organisation.lineage())
+
+
+def holder_ceiling(
+    loa: int,
+    now: datetime,
+    limit: ValidityLimit,
+    organisation: Organisation,
+    employment_end: date | None,
+) -> Ceiling:
+    """The latest end a certificate issued or renewed `now` may have: the table's `limit`
+    capped by R9/R11, R13, R14 for `organisation` and R3 (`employment_end`). The action
+    judges by it and the form shows its last day (engine.services.model_values)."""
+    return validity_ceiling(
+        loa=loa,
+        issued_at=now,
+        limit=limit,
+        accepts_loa2_after_national_end=_accepts_loa2(organisation),
+        employment_end=employment_end,
+    )
 
 
 def _certificate(

@@ -25,6 +25,7 @@ from engine.errors import Conflict
 from engine.errors import DomainError
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.identifiers import normal_username
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Organisation
@@ -45,6 +46,7 @@ from engine.services.audit import record_refusal
 from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
+from engine.services.live_cards import CaseWarning
 from engine.services.may_work import check_may_work
 from engine.services.may_work import claimed_message
 from engine.services.may_work import lacks_role_message
@@ -64,14 +66,35 @@ class CaseSummary:
     state: str
 
 
+@dataclass(frozen=True)
+class StartedCase(CaseSummary):
+    """A new case and what its start warned about (a live LoA2 card), never a refusal."""
+
+    warnings: tuple[CaseWarning, ...] = ()
+
+    def summary_json(self) -> dict[str, Any]:
+        """The case as CONTRACT.md's `case start` shows it, without the warnings."""
+        return {
+            "id": self.id,
+            "process": self.process,
+            "version": self.version,
+            "state": self.state,
+        }
+
+    def warnings_json(self) -> list[dict[str, str | None]]:
+        return [warning.as_json() for warning in self.warnings]
+
+
 def _summary(case: Case) -> CaseSummary:
     return CaseSummary(case.id, case.process_id, case.process_version.version, case.state)
 
 
 def start_case(
     runtime: Runtime, clock: Clock, process_id: str, username: str, values: dict[str, Any]
-) -> CaseSummary:
+) -> StartedCase:
     """Start a case of the active version of `process_id` with its start form."""
+    # The audit names the actor as the directory does: R6 later reads who verified first.
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:
@@ -110,11 +133,15 @@ def start_case(
             session.add(case)
             uow.flush()
             audit.case_id = case.id
-            record(session, clock, audit, "start", task_name="start", details={"fields": fields})
+            details: dict[str, Any] = {"fields": fields}
+            if result.warnings:
+                details["warnings"] = [warning.as_json() for warning in result.warnings]
+            record(session, clock, audit, "start", task_name="start", details=details)
             _record_decisions(session, clock, audit, result, "start")
             advance_case(session, clock, case, runner, audit, new=True)
             uow.commit()
-            return _summary(case)
+            summary = _summary(case)
+            return StartedCase(**summary.__dict__, warnings=tuple(result.warnings))
     except DomainError as error:
         record_refusal(runtime.database, clock, audit, "start", error)
         raise
@@ -124,6 +151,7 @@ def complete_task(
     runtime: Runtime, clock: Clock, task_id: str, username: str, values: dict[str, Any]
 ) -> CaseSummary:
     """Complete a READY user task with its form's fields, after every check."""
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     task_name: str | None = None
     try:
@@ -193,6 +221,7 @@ def unclaim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
 
 def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, claim: bool) -> None:
     action = "claim" if claim else "unclaim"
+    username = normal_username(username)
     audit = AuditContext(actor=username)
     try:
         with runtime.unit_of_work(clock) as uow:

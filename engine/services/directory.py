@@ -13,6 +13,7 @@ from sqlalchemy.orm import lazyload
 
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.identifiers import normal_username
 from engine.model import Employment
 from engine.model import Organisation
 from engine.model import Person
@@ -42,6 +43,7 @@ def find_user(session: Session, username: str, *, employments: bool = True) -> P
     employments to load only if read: an actor is judged by their rights (R5).
     """
     query = _USER if employments else _ACTOR
+    username = normal_username(username)
     person = session.scalars(query, {"username": username}).unique().first()
     if person is None:
         raise NotFound(f"Okänd användare '{username}'. / Unknown user '{username}'.")
@@ -61,7 +63,7 @@ def resolve_holder(session: Session, text: str, on: date) -> Person:
     if _LOOKS_LIKE_NUMBER.match(text):
         query, shown = _HOLDER_BY_NUMBER, parse_identity_number(text, on=on).number
     else:
-        query, shown = _HOLDER_BY_USERNAME, text
+        query, shown = _HOLDER_BY_USERNAME, normal_username(text)
     person = session.scalars(query, {"key": shown}).unique().first()
     if person is None or person.identity_number is None:
         raise NotPermitted(

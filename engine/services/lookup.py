@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
 from engine.errors import NotFound
+from engine.identifiers import normal_username
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import Person
@@ -104,7 +105,7 @@ def _people(session: Session, text: str, size: int, cursor: str | None) -> Page[
     """Exact user name, a personal number's prefix, or a substring of the name (on
     PostgreSQL the trigram index of migration 0005), in keyset order of (name, id)."""
     conditions = [
-        Person.username == text,
+        Person.username == normal_username(text),
         func.lower(Person.display_name).like(f"%{_escape_like(text.lower())}%", escape="\\"),
     ]
     number = _number_prefix(text)
@@ -200,6 +201,7 @@ def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
 
 def person_id_of(runtime: Runtime, username: str) -> int:
     """The person page of a holder label shown on a case or card."""
+    username = normal_username(username)
     with runtime.database.sessions() as session:
         person = session.scalars(
             select(Person).where(

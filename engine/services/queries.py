@@ -20,6 +20,7 @@ from sqlalchemy.orm import lazyload
 from engine.clock import Clock
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.identifiers import normal_card_number
 from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import CaseTask
@@ -40,6 +41,8 @@ from engine.services.paging import decode_cursor
 from engine.services.paging import page_size
 from engine.services.paging import split_page
 from engine.services.runtime import Runtime
+from engine.services.verifications import STEP_ACTIONS
+from engine.services.verifications import verifications_by_case
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -94,6 +97,7 @@ _HISTORY = (
         AuditEvent.calendar_version,
         AuditEvent.clock_source,
         AuditEvent.dispensation,
+        AuditEvent.details_json,
     )
     .where(AuditEvent.case_id == bindparam("case_id"))
     .order_by(AuditEvent.id)
@@ -158,7 +162,7 @@ def _task_dict(task: Row[*tuple[Any, ...]]) -> dict[str, Any]:
 
 
 def _audit_dict(event: Row[*tuple[Any, ...]]) -> dict[str, Any]:
-    return {
+    entry = {
         "at": event.at_local,
         "at_utc": event.at_utc.isoformat(),
         "actor": event.actor,
@@ -173,6 +177,11 @@ def _audit_dict(event: Row[*tuple[Any, ...]]) -> dict[str, Any]:
         "clock_source": event.clock_source,
         "dispensation": event.dispensation,
     }
+    if event.action in STEP_ACTIONS:
+        # Each step's own fields (CONTRACT.md): the case data keeps only the last value of a
+        # field two steps share, such as both LoA3 administrators' `id_document` (R6).
+        entry["fields"] = json.loads(event.details_json or "{}").get("fields", {})
+    return entry
 
 
 @dataclass(frozen=True)
@@ -281,11 +290,16 @@ def tasks_for(
 
 def show_card(runtime: Runtime, number: str) -> dict[str, Any]:
     with runtime.database.sessions() as session:
-        card = session.get(ReserveCard, number.strip())
+        number = normal_card_number(number)
+        card = session.get(ReserveCard, number)
         if card is None:
             raise NotFound(f"Inget kort med nummer {number}. / No card numbered {number}.")
         certificates = list(card.certificates)
         latest: Certificate | None = certificates[-1] if certificates else None
+        # R6: each administrator of an issuance with the document they checked.
+        checked = verifications_by_case(
+            session, {c.case_id for c in certificates if c.case_id and c.kind == "issue"}
+        )
         return {
             "number": card.number,
             "holder": card.holder.label if card.holder else None,
@@ -306,6 +320,12 @@ def show_card(runtime: Runtime, number: str) -> dict[str, Any]:
                     "case": c.case_id,
                     "valid_for_national_systems": c.valid_for_national_systems,
                     "ceiling_rule": c.ceiling_rule,
+                    "verifications": [
+                        v.as_json()
+                        for v in (
+                            checked.get(c.case_id, []) if c.kind == "issue" and c.case_id else []
+                        )
+                    ],
                 }
                 for c in certificates
             ],

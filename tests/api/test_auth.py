@@ -26,21 +26,26 @@ from engine.services.tokens import revoke_token
 from engine.settings import REPO_ROOT
 from tests.api.conftest import Api
 
+# A value for each argument an API route takes, so that every URL reaches its route.
+SAMPLE_ARGUMENTS = {
+    "case_id": 1,
+    "task_id": "t",
+    "number": "RK000001",
+    "process_id": "loa3-reserve",
+}
+
 
 def _protected_urls(app: Flask) -> list[tuple[str, str]]:
     """(method, url) of every API route but the public OpenAPI document."""
+    routes = app.url_map.bind("localhost")
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.endpoint == "api.openapi_document":
             continue
-        url = (
-            rule.rule.replace("<int:case_id>", "1")
-            .replace("<task_id>", "t")
-            .replace("<number>", "RK000001")
-        )
-        urls += [
-            (method, url) for method in sorted(rule.methods or ()) if method in ("GET", "POST")
-        ]
+        arguments = {name: SAMPLE_ARGUMENTS[name] for name in rule.arguments}
+        for method in sorted(rule.methods or ()):
+            if method in ("GET", "POST"):
+                urls.append((method, routes.build(rule.endpoint, arguments, method=method)))
     return urls
 
 
@@ -57,8 +62,19 @@ def test_every_api_route_refuses_a_request_without_a_token(app: Flask, client: F
     assert (
         len(urls) == 18
     )  # 10 case, task, card and me routes (cancel, S4); 8 under /processes (migrate, S5)
+    # Each URL reaches its own route: a placeholder left unfilled, or a path no route
+    # matches, would also answer 401 and test nothing.
+    routes = app.url_map.bind("localhost")
     for method, url in urls:
+        assert "<" not in url and ">" not in url, url
+        endpoint, _ = routes.match(url, method=method)
+        assert endpoint != "api.openapi_document", url
         _assert_401(client.open(url, method=method))
+    assert {routes.match(url, method=method)[0] for method, url in urls} == {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.endpoint != "api.openapi_document"
+    }
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,15 @@ def audit_rows(cli: Cli) -> int:
         return count
 
 
+def last_audit_row(cli: Cli) -> tuple[Any, ...]:
+    """(actor, action, rule, case) of the newest audit row."""
+    with closing(sqlite3.connect(sqlite_path(cli))) as db:
+        row: tuple[Any, ...] = db.execute(
+            "SELECT actor, action, rule, case_id FROM audit_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row
+
+
 # --- fixtures: templates prepared once by the CLI itself -----------------------------------
 
 
@@ -341,7 +350,9 @@ def test_cli_r6_first_admin_cannot_complete_second_verification(cli: Cli) -> Non
     cli.refused(*cli.second_verification(task, user="anna"), now=MONDAY_10, rule="R6")
 
     assert snapshot(cli) == before
-    assert audit_rows(cli) >= audited
+    # The audit trail is append-only: exactly one row more, the refusal itself.
+    assert audit_rows(cli) == audited + 1
+    assert last_audit_row(cli) == ("anna", "refused:complete", "R6", case_id)
     assert cli.case(case_id)["state"] == "open"
 
 
@@ -686,3 +697,58 @@ def test_cli_postgres_loa2_refused_in_office_hours_then_expires(pg_cli: Cli) -> 
     assert pg_cli.ok("timers", "run", now=expiry_at)["fired"] == []
     expired = pg_cli.ok("case", "list", "--state", "expired")["cases"]
     assert [c["id"] for c in expired] == [case_id]
+
+
+# --- issue 11: each step's fields, the validity as typed ----------------------------------
+
+
+def _loa3_passport_then_driving_licence(cli: Cli) -> int:
+    case_id = cli.start_loa3("frida")
+    task = cli.ready_task(case_id, "second_verification")
+    cli.ok(
+        "task", "complete", task, "--as", "bertil", "--set", "id_document=driving_licence",
+        "--set", "card_number=RK000001", "--set", "valid_until=2027-05-01",
+        now=MONDAY_10,
+    )  # fmt: skip
+    return case_id
+
+
+def test_cli_r6_case_show_keeps_both_administrators_documents(cli: Cli) -> None:
+    case_id = _loa3_passport_then_driving_licence(cli)
+    shown = cli.case(case_id)
+    steps = [
+        (h["actor"], h["fields"].get("id_document")) for h in shown["history"] if "fields" in h
+    ]
+    assert steps == [("anna", "passport"), ("bertil", "driving_licence")]
+    assert (shown["data"]["id_document"], shown["data"]["second_id_document"]) == (
+        "passport",
+        "driving_licence",
+    )
+    text = cli.run("case", "show", str(case_id), as_json=False)
+    assert text.code == 0, str(text)
+    lines = text.stdout.splitlines()
+    assert any("anna" in line and "id_document=passport" in line for line in lines), text.stdout
+    assert any("bertil" in line and "id_document=driving_licence" in line for line in lines)
+
+
+def test_cli_r9_card_show_reads_a_typed_date_back_as_its_last_instant(cli: Cli) -> None:
+    _loa3_passport_then_driving_licence(cli)
+    card = cli.ok("card", "show", "RK000001")["card"]
+    assert card["valid_until"] == "2027-05-01T23:59:59+02:00"
+    text = cli.run("card", "show", "RK000001", as_json=False)
+    assert "giltig till 2027-05-01T23:59:59+02:00" in text.stdout, str(text)
+
+
+def test_cli_loa2_order_for_someone_with_a_live_loa2_card_warns_in_json_and_text(
+    cli: Cli,
+) -> None:
+    cli.order_and_issue_loa2()
+    args = ("case", "start", "loa2-remote-order", "--as", " David ", "--set", "holder=ERIK")
+    started = cli.ok(*args, "--set", "reason=Nytt kort", now=MONDAY_15_01)
+    assert started["case"]["state"] == "open"
+    (warning,) = started["warnings"]
+    assert warning["rule"] is None and "RK000002" in warning["message"]
+    text = cli.run(*args, "--set", "reason=Igen", now=MONDAY_15_01, as_json=False)
+    assert text.code == 0 and "Varning:" in text.stdout, str(text)
+    card = cli.ok("card", "show", "rk000002")["card"]
+    assert (card["number"], card["holder"]) == ("RK000002", "erik")

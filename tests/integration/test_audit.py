@@ -87,9 +87,9 @@ def test_audit_issue_records_the_validity_table_version_card_and_holder(flows: F
         assert (event.card_number, event.holder) == ("RK000001", "frida"), event.action
     assert "national_id_card" in complete.details_json
     assert "2026-11-28" in decision_r7.message  # the R7 deadline the first admin was given
-    # The date 2027-05-23 means through that local day: 2027-05-24 00:00 CEST, 22:00 UTC.
-    assert "2027-05-24 00:00" in decision_r9.message
-    assert "2027-05-23 22:00:00+00:00" in decision_r9.details_json
+    # The date 2027-05-23 means through that local day: its last second, 23:59:59 CEST.
+    assert "2027-05-23 23:59" in decision_r9.message
+    assert "2027-05-23 21:59:59+00:00" in decision_r9.details_json
 
 
 def test_audit_timer_firing_and_lapse_are_recorded_by_the_system(flows: Flows) -> None:

@@ -215,7 +215,7 @@ def test_r13_loa2_issued_before_2025_12_01_is_capped_at_its_midnight(flows: Flow
         assert refused.value.rule == "R13"
     flows.complete(case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2025-11-30")
     shown = card(flows)
-    assert shown["valid_until"] == "2025-12-01T00:00:00+01:00"
+    assert shown["valid_until"] == "2025-11-30T23:59:59+01:00"
     assert shown["certificates"][0]["ceiling_rule"] == "R13"
 
 
@@ -237,7 +237,7 @@ def test_r14_without_the_setting_no_loa2_runs_past_2026_06_30(flows: Flows, way:
         )
     assert refused.value.rule == "R14"
     flows.complete(case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-06-30")
-    assert card(flows)["valid_until"] == "2026-07-01T00:00:00+02:00"
+    assert card(flows)["valid_until"] == "2026-06-30T23:59:59+02:00"
     assert card(flows)["valid_for_national_systems"] is True
     flows.at("2026-06-29 20:00").complete(case.id, "request_renewal", admin)
     with pytest.raises(NotPermitted, match=r"\(R14\)") as refused:
@@ -258,7 +258,7 @@ def test_r14_with_the_setting_loa2_past_2026_06_30_is_not_valid_for_national_sys
     assert card(flows)["valid_for_national_systems"] is True
     renewed(flows, case_id, at="2026-06-29 20:00", until="2026-07-05")
     shown = card(flows)
-    assert shown["valid_until"] == "2026-07-06T00:00:00+02:00"
+    assert shown["valid_until"] == "2026-07-05T23:59:59+02:00"
     assert shown["valid_for_national_systems"] is False
     assert [c["valid_for_national_systems"] for c in shown["certificates"]] == [True, False]
     assert flows.case(case_id)["data"]["valid_for_national_systems"] is False

@@ -224,7 +224,7 @@ def test_r7_timer_sweep_at_deadline_lapses_case_and_cancels_task_exactly_once(
     [
         ("2027-02-28", "2027-02-28T10:00:00+01:00"),  # the day is cut at the ceiling
         ("2027-02-28T10:00:00+01:00", "2027-02-28T10:00:00+01:00"),
-        ("2027-02-27", "2027-02-28T00:00:00+01:00"),
+        ("2027-02-27", "2027-02-27T23:59:59+01:00"),
     ],
 )
 def test_r9_loa3_validity_up_to_six_clamped_months_is_issued(
@@ -317,7 +317,7 @@ def test_r3_validity_cannot_outlast_the_employment(flows: Flows) -> None:
         _second(flows, case.id, valid_until="2027-01-16")
     assert refused.value.rule == "R3"
     assert _second(flows, case.id, valid_until="2027-01-15").state == "completed"
-    assert show_card(flows.runtime, "RK000001")["valid_until"] == "2027-01-16T00:00:00+01:00"
+    assert show_card(flows.runtime, "RK000001")["valid_until"] == "2027-01-15T23:59:59+01:00"
 
 
 # --- Identity convention --------------------------------------------------------------
@@ -436,7 +436,7 @@ def test_refused_start_changes_nothing_but_one_audit_row(flows: Flows) -> None:
     [
         ({"card_number": ""}, "card_number"),
         ({"card_number": "RK12"}, "card_number"),
-        ({"card_number": "rk000001"}, "card_number"),
+        ({"card_number": "rk00001"}, "card_number"),  # lower case is read as upper (issue 11)
         ({"valid_until": "2027-05-23T10:00"}, "valid_until"),  # naive: ambiguous at DST
         ({"id_document": "selfie"}, "id_document"),
         ({"colour": "blue"}, "colour"),

@@ -242,7 +242,7 @@ def test_second_verification_requires_card_number_of_stock_format(
 
 
 @pytest.mark.parametrize(
-    "card_number", ["RK00001", "RK0000001", "rk000001", "RK00000A", "XRK000001"]
+    "card_number", ["RK00001", "RK0000001", "rk00001", "RK00000A", "XRK000001"]
 )
 def test_r2_card_number_must_be_rk_and_six_digits(registry: FormRegistry, card_number: str) -> None:
     values = {**VALID_VALUES[("loa2-remote-order", "issue_loa2")], "card_number": card_number}
@@ -448,4 +448,29 @@ def test_loading_an_enum_without_a_label_for_every_value_is_refused(tmp_path: Pa
     del schema["properties"]["id_document"]["x-enum-labels-en"]["passport_scan"]
     write_form(tmp_path, "loa3-reserve.start.json", schema)
     with pytest.raises(FormDefinitionError, match="x-enum-labels-en"):
+        FormRegistry.load(tmp_path)
+
+
+# x-normalise: typed values are read as the look-ups store them (issue 11)
+
+
+def test_r2_a_lowercase_card_number_is_read_in_upper_case(registry: FormRegistry) -> None:
+    values = {**VALID_VALUES[("loa2-remote-order", "issue_loa2")], "card_number": " rk000001 "}
+    cleaned = registry.validate("loa2-remote-order", "issue_loa2", values)
+    assert cleaned["card_number"] == "RK000001"
+
+
+@pytest.mark.parametrize("holder", [" Erik ", "ERIK", "erik"])
+def test_r3_a_user_name_with_spaces_or_capitals_is_read_in_lower_case(
+    registry: FormRegistry, holder: str
+) -> None:
+    values = {"holder": holder, "id_document": "passport"}
+    assert registry.validate("loa3-reserve", "start", values)["holder"] == "erik"
+
+
+def test_loading_a_form_with_an_unknown_x_normalise_is_refused(tmp_path: Path) -> None:
+    schema = good_schema()
+    schema["properties"]["valid_until"]["x-normalise"] = "title"
+    write_form(tmp_path, "loa2-remote-order.renew_loa2.json", schema)
+    with pytest.raises(FormDefinitionError, match="'x-normalise' must be one of upper, lower"):
         FormRegistry.load(tmp_path)

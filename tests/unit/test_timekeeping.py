@@ -17,6 +17,8 @@ from engine.policy.timekeeping import describe_local_en
 from engine.policy.timekeeping import describe_local_sv
 from engine.policy.timekeeping import end_of_local_day
 from engine.policy.timekeeping import format_local
+from engine.policy.timekeeping import last_instant_of_local_day
+from engine.policy.timekeeping import latest_date_before
 from engine.policy.timekeeping import local_midnight
 from engine.policy.timekeeping import parse_date_or_instant
 from engine.policy.timekeeping import parse_instant
@@ -154,3 +156,38 @@ def test_weekday_names_are_swedish_and_english() -> None:
     assert describe_local_en(at) == "Monday 2026-11-23 15:01"
     # Late UTC evening is already the next local day.
     assert describe_local_sv(datetime(2026, 11, 22, 23, 30, tzinfo=UTC)).startswith("måndag")
+
+
+# --- a validity typed as a date: its last instant (issue 11, CONTRACT.md) -------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2027, 5, 1), "2027-05-01T23:59:59+02:00"),  # the contract's example
+        (date(2026, 12, 7), "2026-12-07T23:59:59+01:00"),
+        (date(2026, 3, 29), "2026-03-29T23:59:59+02:00"),  # spring DST: a 23-hour day
+        (date(2026, 10, 25), "2026-10-25T23:59:59+01:00"),  # autumn DST: a 25-hour day
+    ],
+)
+def test_a_date_as_the_last_day_of_validity_is_its_last_local_second(
+    day: date, expected: str
+) -> None:
+    last = last_instant_of_local_day(day)
+    assert last.tzinfo is UTC
+    assert to_local(last).isoformat() == expected
+    assert last + timedelta(seconds=1) == end_of_local_day(day)
+
+
+@pytest.mark.parametrize(
+    ("until", "latest"),
+    [
+        (local(2026, 12, 7, 15, 1), date(2026, 12, 7)),  # 14 days from 15:01 (R11)
+        (local(2025, 12, 1, 0, 0), date(2025, 11, 30)),  # R13: nothing of 2025-12-01 left
+        (last_instant_of_local_day(date(2026, 6, 30)), date(2026, 6, 30)),  # R14
+    ],
+)
+def test_the_latest_date_to_type_is_the_last_day_the_ceiling_leaves_time_in(
+    until: datetime, latest: date
+) -> None:
+    assert latest_date_before(until) == latest

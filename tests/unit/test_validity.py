@@ -25,8 +25,15 @@ LOA3_LIMIT = ValidityLimit(days=None, months=6, rule="R9")
 LOA2_LIMIT_FROM_2025_11_16 = ValidityLimit(days=14, months=None, rule="R11")
 
 
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=STOCKHOLM)
+
+
+def last_instant(year: int, month: int, day: int) -> datetime:
+    """23:59:59 local: a validity typed as that date ends there (CONTRACT.md)."""
+    return local(year, month, day, 23, 59, 59)
 
 
 def dmn_loa2_limit(issued_on: date) -> ValidityLimit:
@@ -93,7 +100,7 @@ def test_r13_does_not_touch_loa3() -> None:
 
 def test_r14_loa2_without_acceptance_ends_with_2026_06_30() -> None:
     ceiling = ceiling_for(2, local(2026, 6, 20, 16, 0))
-    assert ceiling.until == local(2026, 7, 1, 0, 0)
+    assert ceiling.until == last_instant(2026, 6, 30)
     assert ceiling.rule == "R14"
 
 
@@ -121,8 +128,8 @@ def test_r14_does_not_touch_loa3() -> None:
 @pytest.mark.parametrize(
     ("loa", "valid_until", "expected"),
     [
-        (2, local(2026, 7, 1, 0, 0), True),
-        (2, local(2026, 7, 1, 0, 0) + timedelta(seconds=1), False),
+        (2, last_instant(2026, 6, 30), True),
+        (2, last_instant(2026, 6, 30) + timedelta(seconds=1), False),
         (2, local(2026, 1, 10, 16, 0), True),
         (3, local(2027, 5, 1, 10, 0), True),
     ],
@@ -135,7 +142,7 @@ def test_r14_national_systems_accept_loa2_only_through_2026_06_30(
 
 def test_r3_validity_never_outlasts_the_employment() -> None:
     ceiling = ceiling_for(3, local(2026, 11, 23, 10, 0), employment_end=date(2026, 12, 31))
-    assert ceiling.until == local(2027, 1, 1, 0, 0)
+    assert ceiling.until == last_instant(2026, 12, 31)
     assert ceiling.rule == "R3"
 
 
@@ -186,13 +193,14 @@ def test_r11_date_after_the_last_day_is_refused_with_the_latest_time(
 
 def test_earlier_date_means_through_the_end_of_that_local_day(loa2_ceiling: Ceiling) -> None:
     valid_until = resolve_valid_until(date(2026, 12, 6), issued_at=ISSUED, ceiling=loa2_ceiling)
-    assert valid_until == local(2026, 12, 7, 0, 0)
+    assert valid_until == last_instant(2026, 12, 6)
+    assert to_local(valid_until).isoformat() == "2026-12-06T23:59:59+01:00"
     assert valid_until.tzinfo is UTC
 
 
 def test_issue_day_itself_is_allowed(loa2_ceiling: Ceiling) -> None:
     valid_until = resolve_valid_until(date(2026, 11, 23), issued_at=ISSUED, ceiling=loa2_ceiling)
-    assert valid_until == local(2026, 11, 24, 0, 0)
+    assert valid_until == last_instant(2026, 11, 23)
 
 
 def test_date_before_the_issue_day_is_invalid(loa2_ceiling: Ceiling) -> None:

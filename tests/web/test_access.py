@@ -6,6 +6,7 @@ the second verification (R5, R6).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,8 @@ from tests.support.flows import local
 from tests.web.conftest import Browser
 from tests.web.conftest import build_app
 
+FRIDA_NAME = "Frida Fors"  # the card user of the fixture's case
+FRIDA_NUMBER = "19850315-1238"
 USERS = ("anna", "bertil", "cecilia", "david", "sara", "petra", "maria", "olof", "erik")
 WORKERS = {"anna", "bertil", "cecilia", "david", "sara"}
 READERS = WORKERS | {"petra", "maria", "olof"}
@@ -86,10 +89,23 @@ def test_every_page_is_open_to_its_roles_and_forbidden_to_others(
 ) -> None:
     _, ids, browsers = world
     response = browsers[user].get(page.format(**ids))
+    body = response.get_data(as_text=True)
     if user in allowed:
-        assert response.status_code in (200, 302), response.get_data(as_text=True)[:500]
+        # The page itself: not a sign-in page, not an error page, not a redirect to either.
+        assert response.status_code in (200, 302), body[:500]
+        if response.status_code == 302:
+            location = response.headers["Location"]
+            assert "/login" not in location, location
+            assert browsers[user].get(location).status_code == 200, location
+        else:
+            assert '<div class="notice error" role="alert">' not in body, body[:500]
+            assert 'action="/login"' not in body, body[:500]
+            assert re.search(r"<h1[^>]*>\s*\S", body), body[:500]
     else:
-        assert response.status_code == 403
+        # The refusal page, and nothing of the card user it would have shown (S2).
+        assert response.status_code == 403, body[:500]
+        assert "<h1>Inte tillåtet</h1>" in body, body[:500]
+        assert FRIDA_NAME not in body and FRIDA_NUMBER not in body
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -124,7 +124,19 @@ def _paths() -> dict[str, Any]:
             "post": _operation(
                 "startCase",
                 "Start a case of a process with its start form's fields.",
-                {"201": _json(_keyed("case", ref("CaseSummary")), "The case started.")},
+                {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "case": ref("CaseSummary"),
+                                "warnings": {"type": "array", "items": ref("Warning")},
+                            },
+                            "required": ["case", "warnings"],
+                        },
+                        "The case started, with what its start warned about.",
+                    )
+                },
                 errors=("403", "404", "409", "422"),
                 body="StartCaseRequest",
             ),

@@ -54,7 +54,9 @@ def start_case() -> tuple[Response, int, dict[str, str]]:
         runtime(), clock(), required_text(body, "process"), identity().username, form_fields(body)
     )
     location = url_for(".show_case", case_id=summary.id)
-    return jsonify({"case": asdict(summary)}), 201, {"Location": location}
+    # A warning (a live LoA2 card) goes beside the case, never instead of it.
+    body = {"case": summary.summary_json(), "warnings": summary.warnings_json()}
+    return jsonify(body), 201, {"Location": location}
 
 
 @api_blueprint.get("/cases")

@@ -95,6 +95,11 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
             "description": "A refusal of invalid input; when a form was refused, `fields` "
             "(Swedish) and `fields_en` (English) give each failing field's sentence.",
         },
+        "Warning": {
+            **_obj({"rule": OPTIONAL_TEXT, "message": TEXT}),
+            "description": "Not a refusal: something to know, e.g. the card user already has "
+            "a live LoA2 card. Swedish, then ' / ', then English.",
+        },
         "StartCaseRequest": _start_request(start_forms),
         "CompleteTaskRequest": _complete_request(task_forms),
         "CaseSummary": _obj({"id": INTEGER, "process": TEXT, "version": INTEGER, "state": state}),
@@ -133,10 +138,19 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
             }
         ),
         "HistoryEntry": _obj(
-            {"at": TEXT, "actor": TEXT, "action": TEXT, "task": OPTIONAL_TEXT},
+            {
+                "at": TEXT,
+                "actor": TEXT,
+                "action": TEXT,
+                "task": OPTIONAL_TEXT,
+                "fields": {"type": "object", "additionalProperties": TEXT},
+            },
             required=["at", "actor", "action"],
         )
-        | {"description": "One audit event; the audit trail's other columns come along."},
+        | {
+            "description": "One audit event; the audit trail's other columns come along. "
+            "A completed step (`start`, `complete`) has the `fields` entered in it."
+        },
         "Case": _obj(
             {
                 "id": INTEGER,
@@ -216,6 +230,12 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                 "case": {"type": ["integer", "null"]},
                 "valid_for_national_systems": {"type": ["boolean", "null"]},
                 "ceiling_rule": OPTIONAL_TEXT,
+                "verifications": {
+                    "type": "array",
+                    "items": _obj({"admin": TEXT, "id_document": TEXT, "at": TEXT}),
+                    "description": "R6: each administrator of an issuance with the ID "
+                    "document they checked, in order.",
+                },
             }
         ),
         "Card": _obj(

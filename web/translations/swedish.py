@@ -250,6 +250,9 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "No open incidents.": "Inga öppna incidenter.",
     "No incidents.": "Inga incidenter.",
     "Open incidents": "Öppna incidenter",
+    # --- records ---
+    "Warning": "Varning",
+    "Order anyway": "Beställ ändå",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -13,6 +13,7 @@ from engine.services import lookup
 from engine.services import queries
 from web import context
 from web.access import READERS
+from web.case_data import document_label
 from web.security import requires
 
 blueprint = Blueprint("cards", __name__)
@@ -39,7 +40,12 @@ def card(number: str) -> str:
     runtime = context.runtime()
     shown = queries.show_card(runtime, number)
     history = lookup.card_history(runtime, number)
-    return render_template("card.html", card=shown, history=history)
+    documents = {
+        v["id_document"]: document_label(runtime.forms, v["id_document"])
+        for c in shown["certificates"]
+        for v in c["verifications"]
+    }
+    return render_template("card.html", card=shown, history=history, documents=documents)
 
 
 @blueprint.get("/people/<int:person_id>")

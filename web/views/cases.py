@@ -18,6 +18,7 @@ from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services import queries
 from engine.services.deploy.versions import version_forms
+from engine.services.live_cards import order_warnings
 from engine.services.lookup import case_position
 from engine.services.model_values import model_values
 from engine.services.worklist import office_hours_status
@@ -26,6 +27,7 @@ from web.access import LOA2_ORDERERS
 from web.access import LOA3_STARTERS
 from web.access import READERS
 from web.case_data import case_facts
+from web.case_data import entered_fields
 from web.diagram import render_diagram
 from web.errors import status_of
 from web.form_fields import form_view
@@ -39,6 +41,8 @@ blueprint = Blueprint("cases", __name__)
 
 LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
+# Posted with the order once the administrator has read its warnings.
+CONFIRMED = "confirmed"
 
 
 @blueprint.get("/cases")
@@ -61,8 +65,16 @@ def show(case_id: int) -> str:
     diagram = Markup(render_diagram(position, role_name, language()))
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
+    # Each step's own fields beside its history row (R6: each administrator's document).
+    entered = [entered_fields(entry, case["process"], forms) for entry in case["history"]]
     return render_template(
-        "case.html", case=case, facts=facts, diagram=diagram, position=position, forms=forms
+        "case.html",
+        case=case,
+        facts=facts,
+        entered=entered,
+        diagram=diagram,
+        position=position,
+        forms=forms,
     )
 
 
@@ -97,6 +109,21 @@ def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
             r7_days=r7_days,
         )
     values = submitted(form, request.form)
+    if process == LOA2_PROCESS and not request.form.get(CONFIRMED):
+        # A live LoA2 card is a warning, not a refusal: shown on the form, ordered anyway
+        # only when the administrator confirms.
+        warnings = order_warnings(runtime, clock, values.get("holder", ""))
+        if warnings:
+            return render_template(
+                "start.html",
+                form=form_view(form, values, shown=shown),
+                endpoint=endpoint,
+                office_hours=hours,
+                r7_days=r7_days,
+                warnings=warnings,
+                confirm_values=values,
+                confirmed_field=CONFIRMED,
+            )
     try:
         summary = cases.start_case(runtime, clock, process, current_username(), values)
     except DomainError as refused:

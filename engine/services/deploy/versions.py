@@ -22,6 +22,7 @@ from engine.errors import DomainError
 from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.forms import FormRegistry
+from engine.identifiers import normal_username
 from engine.model import Case
 from engine.model import Person
 from engine.model import ProcessDefinition
@@ -67,6 +68,7 @@ class VersionDiff:
 
 def require_owner(session: Session, clock: Clock, username: str) -> Person:
     """S1: the actor exists and holds the process-owner role on the clock's local day."""
+    username = normal_username(username)
     person = session.scalars(select(Person).where(Person.username == username)).first()
     if person is None:
         raise NotPermitted(
