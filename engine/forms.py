@@ -273,8 +273,8 @@ def _describe(form: Form, error: ValidationError) -> list[tuple[str, str, str]]:
         return [
             (
                 name,
-                f"Obligatoriskt fält saknas: '{name}' ({form.label(name, 'sv')}).",
-                f"Required field missing: '{name}' ({form.label(name, 'en')}).",
+                f"Obligatoriskt fält saknas: {form.label(name, 'sv')}.",
+                f"Required field missing: {form.label(name, 'en')}.",
             )
             for name in form.required_fields()
             if name not in error.instance
@@ -293,8 +293,8 @@ def _describe(form: Form, error: ValidationError) -> list[tuple[str, str, str]]:
     return [
         (
             field,
-            f"Fältet '{field}' ({form.label(field, 'sv')}) {sv}.",
-            f"Field '{field}' ({form.label(field, 'en')}) {en}.",
+            f"Fältet {form.label(field, 'sv')} {sv}.",
+            f"The field {form.label(field, 'en')} {en}.",
         )
     ]
 

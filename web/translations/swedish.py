@@ -226,6 +226,32 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "The audit extract needs exactly one of case number, card number and holder.": "Granskningsutdraget behöver precis ett av ärendenummer, kortnummer och kortanvändare.",
     "A case number is a whole number, e.g. 12.": "Ett ärendenummer är ett heltal, t.ex. 12.",
     "Refused: %(attempt)s": "Nekad: %(attempt)s",
+    # --- wording ---
+    "%(left)s left of %(num)d day": (
+        "%(left)s kvar av %(num)d dag",
+        "%(left)s kvar av %(num)d dagar",
+    ),
+    "overdue by %(span)s": "försenad %(span)s",
+    "%(m)d min": "%(m)d min",
+    "%(d)d d %(h)d h": "%(d)d d %(h)d h",
+    "done %(when)s": "klar %(when)s",
+    "reached": "nått",
+    "end reached": "slut som nåtts",
+    "version %(n)d": "version %(n)d",
+    "Zoom in": "Zooma in",
+    "Zoom out": "Zooma ut",
+    "Actual size": "Verklig storlek",
+    "Process diagram": "Processkarta",
+    "Scroll or use the arrow keys to move around the diagram; + and − zoom, 0 returns to the actual size.": "Skrolla eller använd piltangenterna för att flytta runt i kartan; + och − zoomar, 0 återställer verklig storlek.",
+    "The task is already done": "Uppgiften är redan gjord",
+    "The task is no longer open": "Uppgiften är inte längre öppen",
+    "You completed it %(when)s.": "Du slutförde den %(when)s.",
+    "%(who)s completed it %(when)s.": "%(who)s slutförde den %(when)s.",
+    "It was completed %(when)s.": "Den slutfördes %(when)s.",
+    "The case has moved on: the task is %(state)s.": "Ärendet har gått vidare: uppgiften är %(state)s.",
+    "Nothing was changed. See the case for what happened and what comes next.": "Ingenting ändrades. Se ärendet för vad som hände och vad som kommer härnäst.",
+    "Go to case #%(id)d": "Gå till ärende #%(id)d",
+    "Back to the tasks": "Tillbaka till uppgifterna",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -303,4 +329,12 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("role", "system"): "systemet",
     ("role", "sign-in"): "inloggning",
     ("role", "who started the case"): "den som startade ärendet",
+    # --- wording ---
+    ("deadline", "In time"): "I tid",
+    ("deadline", "Overdue"): "Försenad",
+    ("timer kind", "Deadline for the second verification"): "Tidsfrist för andra kontrollen",
+    ("timer kind", "Renewal reminder"): "Påminnelse om förlängning",
+    ("timer kind", "Certificate expiry"): "Certifikatet går ut",
+    ("timer kind", "Certificate expiry before renewal"): "Certifikatet går ut före förlängning",
+    ("rule", "identity rules: personal number and age"): "identitetsregler: personnummer och ålder",
 }

@@ -26,6 +26,7 @@ from web.access import LOA2_ORDERERS
 from web.access import LOA3_STARTERS
 from web.access import READERS
 from web.case_data import case_facts
+from web.diagram import case_model
 from web.diagram import render_diagram
 from web.errors import status_of
 from web.form_fields import form_view
@@ -34,6 +35,7 @@ from web.i18n import language
 from web.i18n import role_name
 from web.security import current_username
 from web.security import requires
+from web.timer_status import timer_lines
 
 blueprint = Blueprint("cases", __name__)
 
@@ -58,11 +60,29 @@ def show(case_id: int) -> str:
     runtime = context.runtime()
     case = queries.show_case(runtime, case_id)
     position = case_position(runtime, case_id)
-    diagram = Markup(render_diagram(position, role_name, language()))
+    reached = gettext("reached")
+    diagram = Markup(render_diagram(position, role_name, language(), reached))
+    model = case_model(position)
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
+    timers = timer_lines(
+        case["timers"],
+        case["tasks"],
+        model.names,
+        model.attached_to,
+        case["state"],
+        context.clock().now(),
+    )
     return render_template(
-        "case.html", case=case, facts=facts, diagram=diagram, position=position, forms=forms
+        "case.html",
+        case=case,
+        facts=facts,
+        diagram=diagram,
+        position=position,
+        forms=forms,
+        names=model.names,
+        timers=timers,
+        now=context.clock().now(),
     )
 
 
