@@ -306,7 +306,7 @@ def _boundary_labels(elements: dict[str, Element], shapes: list[tuple[str, Box]]
         if siblings:
             width = min(width, min(siblings) - cx - 2 * LABEL_GAP)
         width = max(width, BOUNDARY_LABEL_MIN_WIDTH)
-        lines = _wrap(element.name, width, PX_PER_CHAR, max_lines=2)
+        lines = _wrap(element.name, width, PX_PER_CHAR, max_lines=3)
         used = max(len(line) for line in lines) * PX_PER_CHAR
         area = Box(cx + LABEL_GAP, bottom + 4, used, len(lines) * LINE_HEIGHT)
         while any(_overlaps(area, other) for other in placed):
