@@ -22,8 +22,8 @@ from engine.model import ProcessDefinition
 from engine.model import ProcessVersion
 from engine.services.runtime import Runtime
 
-# ProcessVersion.id -> its process's names; a deployed version never changes.
-_PARSED: dict[int, ElementName] = {}
+# (process id, checksum of its source) -> its names; a deployed version never changes.
+_PARSED: dict[tuple[str, str], ElementName] = {}
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,12 @@ def display_names(runtime: Runtime) -> DisplayNames:
         organisations = dict(session.execute(select(Organisation.code, Organisation.name)).all())
         stations = dict(session.execute(select(CardStation.code, CardStation.name)).all())
         active = session.execute(
-            select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.name).join(
+            select(
+                ProcessVersion.id,
+                ProcessVersion.process_id,
+                ProcessVersion.name,
+                ProcessVersion.checksum,
+            ).join(
                 ProcessDefinition,
                 (ProcessDefinition.process_id == ProcessVersion.process_id)
                 & (ProcessDefinition.active_version == ProcessVersion.version),

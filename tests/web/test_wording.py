@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask import session
 
@@ -16,6 +17,7 @@ from engine.bpmn_names import ElementName
 from engine.bpmn_names import element_names
 from engine.bpmn_names import process_name
 from engine.clock import FixedClock
+from engine.errors import Conflict
 from engine.process_properties import check_properties
 from engine.services.inbox import Deadline
 from engine.services.timers import fire_due_timers
@@ -257,3 +259,31 @@ def test_every_named_element_of_the_bundled_models_has_an_english_name() -> None
             if name.sv in ("loa3_admin", "loa2_admin", "remote_admin", "service_desk", "system"):
                 continue  # lanes are roles, labelled by engine.rights
             assert name.en, f"{path.name}: {element_id} has no name_en"
+
+
+def test_r2_a_card_already_issued_is_refused_naming_its_state_in_words(flows: Flows) -> None:
+    _completed_loa3(flows)
+    again = flows.at("2026-11-25 10:00").start_loa3().id
+    with pytest.raises(Conflict) as refused:
+        flows.at("2026-11-26 10:00").complete(
+            again,
+            "second_verification",
+            "bertil",
+            id_document="passport",
+            card_number="RK000001",
+            valid_until="2027-05-24",
+        )
+    assert "(det är utlämnat)" in refused.value.message
+    assert "(it is issued)" in refused.value.message and "status" not in refused.value.message
+
+
+def test_r15_renewal_comment_shows_under_its_form_label_not_its_key(
+    browser: Browser, flows: Flows
+) -> None:
+    case = flows.at("2026-11-23 15:01").order_loa2().id
+    flows.complete(case, "issue_loa2", "sara", card_number="RK000002", valid_until="2026-12-07")
+    flows.at("2026-12-04 16:00").complete(case, "request_renewal", "david", comment="Nattskift")
+    browser.login("sara")
+    shown = _visible(text(browser.get(f"/cases/{case}")))
+    assert "Kommentar Nattskift" in shown
+    assert not re.search(r"(?<![\w-])comment(?![\w-])", shown)
