@@ -169,6 +169,7 @@ def test_r7_lapsed_case_names_the_timer_and_marks_the_lapsed_end_reached(
     shown = _visible(page)
     assert "Ärendet är förfallet (R7)." in shown
     assert "Timer utlöst Tidsfristen gick ut (R7)" in shown
+    assert "Tidpunkt: 2026-11-25 10:00" in shown and "förfallen" not in shown
     assert "deadline" not in shown
     svg = ElementTree.fromstring(re.search(r"<svg.*</svg>", page, re.S).group(0))  # type: ignore[union-attr]
     reached = [
