@@ -72,14 +72,24 @@ class FormDefinitionError(ValueError):
 class FormInvalid(Invalid):
     """Form values were refused; `field_errors` maps each failing field to a Swedish sentence.
 
-    The message lists every failing field in Swedish, then " / ", then in English.
+    The sentences name a field by its label ("Fältet Kortnummer …"), as the pages show
+    them beside the field. The message, which the CLI and the API print whole, lists every
+    failing field in Swedish, then " / ", then in English, each led by its key
+    (`card_number: …`), the name a `--set` or a JSON body uses.
     """
 
     def __init__(self, field_errors: dict[str, str], field_errors_en: dict[str, str]) -> None:
-        message = " ".join(field_errors.values()) + " / " + " ".join(field_errors_en.values())
+        message = _keyed(field_errors) + " / " + _keyed(field_errors_en)
         super().__init__(message, rule=None)
         self.field_errors = field_errors
         self.field_errors_en = field_errors_en
+
+
+def _keyed(errors: Mapping[str, str]) -> str:
+    """Each sentence led by its field's key, unless it quotes the key already."""
+    return " ".join(
+        f"{key}: {text}" if key and f"'{key}'" not in text else text for key, text in errors.items()
+    )
 
 
 @dataclass(frozen=True)

@@ -232,8 +232,8 @@ def test_second_verification_requires_card_number_of_stock_format(
     values = {**VALID_VALUES[("loa3-reserve", "second_verification")], "card_number": "K12"}
     error = refusal(registry, ("loa3-reserve", "second_verification"), values)
     assert error.message == (
-        "Fältet Kortnummer måste ha formen RK000001. / "
-        "The field Card number must look like RK000001."
+        "card_number: Fältet Kortnummer måste ha formen RK000001. / "
+        "card_number: The field Card number must look like RK000001."
     )
     assert error.field_errors == {"card_number": "Fältet Kortnummer måste ha formen RK000001."}
     assert error.rule is None
@@ -251,7 +251,8 @@ def test_r2_card_number_must_be_rk_and_six_digits(registry: FormRegistry, card_n
 def test_missing_required_field_is_named_in_both_languages(registry: FormRegistry) -> None:
     error = refusal(registry, ("loa3-reserve", "start"), {"holder": "erik"})
     assert error.message == (
-        "Obligatoriskt fält saknas: ID-handling. / Required field missing: Identity document."
+        "id_document: Obligatoriskt fält saknas: ID-handling. / "
+        "id_document: Required field missing: Identity document."
     )
     assert list(error.field_errors) == ["id_document"]
 
@@ -280,9 +281,15 @@ def test_every_failing_field_is_listed_swedish_first_then_english(registry: Form
     )
     assert list(error.field_errors) == ["id_document", "card_number", "valid_until", "extra"]
     swedish, english = error.message.split(" / ")
-    assert swedish == " ".join(error.field_errors.values())
-    assert english == " ".join(error.field_errors_en.values())
+    # Each sentence led by its key (the name `--set` uses), unless it quotes the key itself.
+    assert swedish == " ".join(
+        text if key == "extra" else f"{key}: {text}" for key, text in error.field_errors.items()
+    )
+    assert english == " ".join(
+        text if key == "extra" else f"{key}: {text}" for key, text in error.field_errors_en.items()
+    )
     assert "Okänt fält: 'extra'" in swedish and "Unknown field: 'extra'" in english
+    assert "'card_number'" not in error.field_errors["card_number"]
 
 
 def test_form_refusal_is_an_invalid_domain_error(registry: FormRegistry) -> None:

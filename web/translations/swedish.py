@@ -252,6 +252,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Nothing was changed. See the case for what happened and what comes next.": "Ingenting ändrades. Se ärendet för vad som hände och vad som kommer härnäst.",
     "Go to case #%(id)d": "Gå till ärende #%(id)d",
     "Back to the tasks": "Tillbaka till uppgifterna",
+    "Check the fields marked below.": "Kontrollera de markerade fälten nedan.",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
