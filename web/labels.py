@@ -28,6 +28,7 @@ from flask_babel import lazy_pgettext
 from engine.bpmn_names import ElementName
 from engine.services.names import DisplayNames
 from engine.services.names import display_names
+from web.context import runtime
 
 _Table = Mapping[str, LazyString]
 
@@ -191,8 +192,6 @@ def _language() -> str:
 
 def _names() -> DisplayNames:
     """The registers' and models' names, read once per request."""
-    from web.context import runtime
-
     if not has_request_context():
         return display_names(runtime())
     found: DisplayNames | None = g.get("sithsflow_names")
@@ -235,8 +234,6 @@ def element_label(names: Mapping[str, ElementName], element_id: str | None) -> s
 def step_title(task_name: str | None) -> str:
     """A step named outside its case (the card's history): its form's title in any
     deployed process, else the name as recorded."""
-    from web.context import runtime
-
     if not task_name:
         return ""
     for process in _names().processes:
