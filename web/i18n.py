@@ -29,6 +29,7 @@ from engine.rights import role_label
 from engine.services.inbox import Deadline
 from web.labels import element_label
 from web.labels import label
+from web.labels import legacy_note
 from web.labels import organisation_name
 from web.labels import process_name
 from web.labels import station_name
@@ -86,7 +87,7 @@ def language() -> str:
 
 def localized(message: str) -> str:
     """The current language's half of an engine message "svenska / English"."""
-    sv, separator, en = message.partition(" / ")
+    sv, separator, en = legacy_note(message).partition(" / ")
     if not separator:
         return message
     return en if language() == "en" else sv

@@ -16,7 +16,9 @@ and its `name_en` property in English (engine.bpmn_names, docs/process-propertie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import g
 from flask import has_request_context
@@ -26,8 +28,10 @@ from flask_babel import gettext
 from flask_babel import lazy_pgettext
 
 from engine.bpmn_names import ElementName
+from engine.policy.timekeeping import format_local
 from engine.services.names import DisplayNames
 from engine.services.names import display_names
+from engine.state_words import case_state_words
 from web.context import runtime
 
 _Table = Mapping[str, LazyString]
@@ -247,3 +251,25 @@ def timer_name(names: Mapping[str, ElementName], timer: str) -> str:
     """A timer by its kind where the catalogue knows it, else by its element's name."""
     known = TIMER_KINDS.get(timer)
     return str(known) if known is not None else element_label(names, timer)
+
+
+# Audit notes written before the engine named states in words (the audit trail is never
+# rewritten): "Ärendet är lapsed / The case is lapsed", "Timer deadline (förfallen …)".
+_OLD_STATE_NOTE = re.compile(r"^Ärendet är (\w+) / The case is \1$")
+_OLD_TIMER_NOTE = re.compile(r"^Timer [\w-]+ \(förfallen (\S+)\)$")
+
+
+def legacy_note(message: str) -> str:
+    """An old audit note in today's bilingual wording; any other message as it is."""
+    found = _OLD_STATE_NOTE.match(message)
+    if found:
+        sv, en = case_state_words(found.group(1))
+        return f"Ärendet är {sv}. / The case is {en}."
+    found = _OLD_TIMER_NOTE.match(message)
+    if found:
+        try:
+            when = format_local(datetime.fromisoformat(found.group(1)))
+        except ValueError:
+            return message
+        return f"Tidpunkt: {when} / Due: {when}"
+    return message

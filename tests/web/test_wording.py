@@ -25,6 +25,7 @@ from tests.support.flows import Flows
 from tests.support.flows import local
 from tests.web.conftest import Browser
 from tests.web.conftest import text
+from web.i18n import localized
 from web.i18n import time_left
 from web.labels import organisation_name
 from web.labels import process_name as process_label
@@ -288,3 +289,18 @@ def test_r15_renewal_comment_shows_under_its_form_label_not_its_key(
     shown = _visible(text(browser.get(f"/cases/{case}")))
     assert "Kommentar Nattskift" in shown
     assert not re.search(r"(?<![\w-])comment(?![\w-])", shown)
+
+
+def test_old_audit_notes_read_in_words_in_each_language(app: Flask) -> None:
+    """The audit trail is never rewritten: notes written before the wording fix are read
+    in today's words on the pages."""
+    state_note = "Ärendet är lapsed / The case is lapsed"
+    timer_note = "Timer deadline (förfallen 2026-11-25T09:00:00+00:00)"
+    with app.test_request_context("/"):
+        assert localized(state_note) == "Ärendet är förfallet (R7)."
+        assert localized(timer_note) == "Tidpunkt: 2026-11-25 10:00"
+        assert localized("Utanför kontorstid / Outside office hours") == "Utanför kontorstid"
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert localized(state_note) == "The case is lapsed (R7)."
+        assert localized(timer_note) == "Due: 2026-11-25 10:00"
