@@ -195,7 +195,7 @@ def _pages(page: Page, server: Server, user: str, made: dict[str, object]) -> li
     """The pages this user's menu and cases lead to."""
     urls = ["/", "/cases", "/cards/RK000001", "/cards/RK000002", "/search?q=RK00000"]
     urls += [f"/cases/{case}" for case in made["cases"]]  # type: ignore[attr-defined]
-    urls += ["/search?q=Frida", f"/tasks/{made['done_task']}"]
+    urls += ["/search?q=Frida", "/search?q=a", f"/tasks/{made['done_task']}"]
     page.goto(server.url + "/")
     menu = [a.get_attribute("href") or "" for a in page.locator("header nav a").all()]
     urls += [href for href in menu if href.startswith("/")]
