@@ -75,14 +75,24 @@ class FormDefinitionError(ValueError):
 class FormInvalid(Invalid):
     """Form values were refused; `field_errors` maps each failing field to a Swedish sentence.
 
-    The message lists every failing field in Swedish, then " / ", then in English.
+    The sentences name a field by its label ("Fältet Kortnummer …"), as the pages show
+    them beside the field. The message, which the CLI and the API print whole, lists every
+    failing field in Swedish, then " / ", then in English, each led by its key
+    (`card_number: …`), the name a `--set` or a JSON body uses.
     """
 
     def __init__(self, field_errors: dict[str, str], field_errors_en: dict[str, str]) -> None:
-        message = " ".join(field_errors.values()) + " / " + " ".join(field_errors_en.values())
+        message = _keyed(field_errors) + " / " + _keyed(field_errors_en)
         super().__init__(message, rule=None)
         self.field_errors = field_errors
         self.field_errors_en = field_errors_en
+
+
+def _keyed(errors: Mapping[str, str]) -> str:
+    """Each sentence led by its field's key, unless it quotes the key already."""
+    return " ".join(
+        f"{key}: {text}" if key and f"'{key}'" not in text else text for key, text in errors.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -291,8 +301,8 @@ def _describe(form: Form, error: ValidationError) -> list[tuple[str, str, str]]:
         return [
             (
                 name,
-                f"Obligatoriskt fält saknas: '{name}' ({form.label(name, 'sv')}).",
-                f"Required field missing: '{name}' ({form.label(name, 'en')}).",
+                f"Obligatoriskt fält saknas: {form.label(name, 'sv')}.",
+                f"Required field missing: {form.label(name, 'en')}.",
             )
             for name in form.required_fields()
             if name not in error.instance
@@ -311,8 +321,8 @@ def _describe(form: Form, error: ValidationError) -> list[tuple[str, str, str]]:
     return [
         (
             field,
-            f"Fältet '{field}' ({form.label(field, 'sv')}) {sv}.",
-            f"Field '{field}' ({form.label(field, 'en')}) {en}.",
+            f"Fältet {form.label(field, 'sv')} {sv}.",
+            f"The field {form.label(field, 'en')} {en}.",
         )
     ]
 

@@ -41,6 +41,7 @@ from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
 from engine.rights import role_label
 from engine.runner.definitions import has_deadline_timer
+from engine.state_words import card_state_words
 
 LOA3_ROLE = "loa3_admin"
 LOA2_ROLE = "loa2_admin"
@@ -243,8 +244,8 @@ def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> 
         )
     if card.state != CARD_IN_STOCK:
         raise Conflict(
-            f"Kortet {number} är inte blankt i lager (status {card.state}). / "
-            f"Card {number} is not blank in stock (state {card.state})."
+            f"Kortet {number} är inte blankt i lager (det är {card_state_words(card.state)[0]}). / "
+            f"Card {number} is not blank in stock (it is {card_state_words(card.state)[1]})."
         )
     return card
 

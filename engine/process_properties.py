@@ -124,6 +124,15 @@ PROPERTIES: dict[str, PropertySpec] = {
             many=True,
         ),
         PropertySpec(
+            "name_en",
+            (ANY_ELEMENT,),
+            None,
+            "Elementets namn på engelska; `name` är det svenska. Visas i processkartan och "
+            "på sidorna när någon valt engelska (tidsfrister, steg, slut).",
+            "The element's name in English; `name` is the Swedish one. Shown in the diagram "
+            "and on the pages when English is chosen (timers, steps, ends).",
+        ),
+        PropertySpec(
             "scope",
             (USER_TASK,),
             ("holder_organisation",),

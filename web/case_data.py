@@ -80,7 +80,7 @@ def case_facts(
 
 
 def _fact(key: str, value: Any, process: str, forms: FormRegistry) -> Fact:
-    label = str(LABELS[key]) if key in LABELS else key
+    label = str(LABELS[key]) if key in LABELS else _field_label(forms, process, key)
     href = None
     if key in LINKS and value:
         endpoint, argument = LINKS[key]
@@ -108,6 +108,15 @@ def _text(key: str, value: Any, process: str, forms: FormRegistry) -> str:
 
 def _yes() -> str:
     return str(gettext("Yes"))
+
+
+def _field_label(forms: FormRegistry, process: str, key: str) -> str:
+    """The label a form of the process gives the field (a `comment` reads "Kommentar"),
+    else the key itself."""
+    for form in forms:
+        if form.process_id == process and key in form.field_names():
+            return form.label(key, language())
+    return key
 
 
 def _enum_label(forms: FormRegistry, process: str, field: str, value: str) -> str:

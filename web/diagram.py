@@ -4,6 +4,15 @@ No JavaScript viewer: the shapes and edges already carry their coordinates
 (`bpmndi:BPMNShape`, `bpmndi:BPMNEdge`), so lanes, tasks, events, gateways and flows are
 drawn as they were modelled, with completed elements and the current (ready) tasks
 highlighted. Colours are set by class in style.css (the CSP forbids inline styles).
+
+Names are the model's (`name`, or `name_en` in English: engine.bpmn_names), never ids. An
+end event the case has reached is marked: the engine records completed user tasks and
+fired timers, and what follows them without a choice (a service task, an end, a merging
+gateway) happened in the same step, so `_reached` follows those flows.
+
+The SVG is drawn at its natural size (11 px labels at zoom 1) inside a scrolling box:
+on a narrow screen the reader scrolls instead of the text shrinking. static/diagram.js
+adds zoom and pan with buttons and the keyboard.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
+from engine.bpmn_names import ElementName
+from engine.bpmn_names import element_name
 from engine.services.lookup import CasePosition
 
 NS = {
@@ -25,6 +36,17 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
 TASKS = {"userTask", "serviceTask", "scriptTask", "manualTask", "task", "businessRuleTask"}
+# What runs on in the same engine step once reached: no person and no timer waits there.
+AUTOMATIC = {
+    "serviceTask",
+    "scriptTask",
+    "businessRuleTask",
+    "endEvent",
+    "intermediateThrowEvent",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+}
 EVENTS = {"startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 PADDING = 20
@@ -48,6 +70,8 @@ class Element:
     name: str
     is_timer: bool
     attached_to: str = ""
+    source: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,12 +82,46 @@ class Box:
     h: float
 
 
-def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang: str) -> str:
-    """SVG markup for the case's process, or an empty string when it has no diagram."""
+@dataclass(frozen=True)
+class CaseModel:
+    """What the case page reads from the model besides the drawing: element names by id
+    and each boundary event's task."""
+
+    names: dict[str, ElementName]
+    attached_to: dict[str, str]
+
+
+def case_model(position: CasePosition) -> CaseModel:
+    """The names of the case's BPMN elements (timers, tasks, ends) and what timers guard."""
+    root = _document_of(position.source_xml, position.process_id)
+    if root is None:
+        return CaseModel({}, {})
+    names: dict[str, ElementName] = {}
+    attached: dict[str, str] = {}
+    for node in root.iter():
+        if not node.tag.startswith("{" + NS["bpmn"] + "}") or "id" not in node.attrib:
+            continue
+        names[node.attrib["id"]] = element_name(node)
+        if node.get("attachedToRef"):
+            attached[node.attrib["id"]] = node.attrib["attachedToRef"]
+    return CaseModel(names, attached)
+
+
+def render_diagram(
+    position: CasePosition,
+    role_name: Callable[[str], str],
+    lang: str,
+    reached_label: str = "",
+) -> str:
+    """SVG markup for the case's process, or an empty string when it has no diagram.
+
+    `reached_label`: the words added to a reached end event's tooltip ("reached").
+    """
     root = _document_of(position.source_xml, position.process_id)
     if root is None:
         return ""
-    elements = _elements(root)
+    elements = _elements(root, lang)
+    done = _reached(elements, position)
     shapes: list[tuple[str, Box]] = []
     for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
         bounds = shape.find("dc:Bounds", NS)
@@ -88,9 +146,11 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
     right = max(b.x + b.w for _, b in shapes) + PADDING
     bottom = max(b.y + b.h for _, b in shapes) + PADDING
     title = "Processkarta" if lang == "sv" else "Process diagram"
+    width, height = right - left, bottom - top
     out = [
-        f'<svg class="bpmn" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="bpmn-title" '
-        f'viewBox="{left:.0f} {top:.0f} {right - left:.0f} {bottom - top:.0f}">',
+        f'<svg class="bpmn" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'aria-labelledby="bpmn-title" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}">',
         f'<title id="bpmn-title">{escape(title)}</title>',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
@@ -103,7 +163,6 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
         element = elements.get(element_id)
         if element is None:
             continue
-        state = _state(element_id, position)
         if _is_pool(element):
             name = role_name(element.name) if element.kind == "lane" else element.name
             out.append(_pool(element, box, name))
@@ -111,7 +170,7 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
         if len(points) < 2:
             continue
         path = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
-        state = _state(flow_id, position)
+        state = _state(flow_id, position, done)
         out.append(f'<polyline class="flow {state}" points="{path}" marker-end="url(#arrow)"/>')
         name = elements[flow_id].name if flow_id in elements else ""
         if name:
@@ -122,7 +181,12 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
         if element is None or element.kind in ("participant", "lane"):
             continue
         label = event_labels.get(element_id) or _event_label(element, box, lanes)
-        out.append(_node(element, box, _state(element_id, position), label))
+        state = _state(element_id, position, done)
+        if element.kind == "endEvent" and state == "done":
+            state = "done reached"
+            tip = f"{element.name} – {reached_label}" if reached_label else element.name
+            element = Element(element.id, element.kind, tip, False)
+        out.append(_node(element, box, state, label))
     out.append("</svg>")
     return "\n".join(out)
 
@@ -139,7 +203,7 @@ def _document_of(source: str, process_id: str) -> ElementTree.Element | None:
     return None
 
 
-def _elements(root: ElementTree.Element) -> dict[str, Element]:
+def _elements(root: ElementTree.Element, lang: str) -> dict[str, Element]:
     found: dict[str, Element] = {}
     for node in root.iter():
         if not node.tag.startswith("{" + NS["bpmn"] + "}") or "id" not in node.attrib:
@@ -147,9 +211,40 @@ def _elements(root: ElementTree.Element) -> dict[str, Element]:
         kind = node.tag.split("}", 1)[1]
         is_timer = node.find("bpmn:timerEventDefinition", NS) is not None
         found[node.attrib["id"]] = Element(
-            node.attrib["id"], kind, node.get("name", ""), is_timer, node.get("attachedToRef", "")
+            node.attrib["id"],
+            kind,
+            element_name(node).in_language(lang),
+            is_timer,
+            node.get("attachedToRef", ""),
+            node.get("sourceRef", ""),
+            node.get("targetRef", ""),
         )
     return found
+
+
+def _reached(elements: dict[str, Element], position: CasePosition) -> frozenset[str]:
+    """The elements and flows the case has passed: what the engine recorded (completed
+    tasks, fired timers) and what follows them without a choice or a wait."""
+    flows = [e for e in elements.values() if e.kind == "sequenceFlow"]
+    outgoing: dict[str, list[Element]] = {}
+    for flow in flows:
+        outgoing.setdefault(flow.source, []).append(flow)
+    done = set(position.completed)
+    waiting = list(done)
+    while waiting:
+        leaving = outgoing.get(waiting.pop(), [])
+        if len(leaving) != 1:
+            continue
+        target = elements.get(leaving[0].target)
+        if target is not None and target.kind in AUTOMATIC and target.id not in done:
+            done.add(target.id)
+            waiting.append(target.id)
+    passed = {
+        flow.id
+        for flow in flows
+        if flow.source in done and (flow.target in done or flow.target in position.ready)
+    }
+    return frozenset(done | passed)
 
 
 def _layer(element: Element | None) -> int:
@@ -159,10 +254,10 @@ def _layer(element: Element | None) -> int:
     return order.get(element.kind, 3)
 
 
-def _state(element_id: str, position: CasePosition) -> str:
+def _state(element_id: str, position: CasePosition, done: frozenset[str]) -> str:
     if element_id in position.ready:
         return "current"
-    if element_id in position.completed:
+    if element_id in done:
         return "done"
     return "idle"
 
@@ -211,7 +306,7 @@ def _boundary_labels(elements: dict[str, Element], shapes: list[tuple[str, Box]]
         if siblings:
             width = min(width, min(siblings) - cx - 2 * LABEL_GAP)
         width = max(width, BOUNDARY_LABEL_MIN_WIDTH)
-        lines = _wrap(element.name, width, PX_PER_CHAR, max_lines=2)
+        lines = _wrap(element.name, width, PX_PER_CHAR, max_lines=3)
         used = max(len(line) for line in lines) * PX_PER_CHAR
         area = Box(cx + LABEL_GAP, bottom + 4, used, len(lines) * LINE_HEIGHT)
         while any(_overlaps(area, other) for other in placed):
@@ -254,10 +349,11 @@ def _event_label(element: Element, box: Box, lanes: list[Box]) -> str:
 def _node(element: Element, box: Box, state: str, event_label: str = "") -> str:
     label = f"<title>{escape(element.name or element.id)}</title>"
     if element.kind in TASKS:
+        lines = max(2, int((box.h - 6) // LINE_HEIGHT))
         return (
             f'<g class="task {state}">{label}<rect x="{box.x:.0f}" y="{box.y:.0f}" '
             f'width="{box.w:.0f}" height="{box.h:.0f}" rx="10"/>'
-            f"{_text(element.name, box.x + box.w / 2, box.y + box.h / 2, 'task-label', box.w - 12, centre=True)}</g>"
+            f"{_text(element.name, box.x + box.w / 2, box.y + box.h / 2, 'task-label', box.w - 12, centre=True, max_lines=lines)}</g>"
         )
     if element.kind in GATEWAYS:
         cx, cy, r = box.x + box.w / 2, box.y + box.h / 2, box.w / 2
@@ -276,6 +372,10 @@ def _node(element: Element, box: Box, state: str, event_label: str = "") -> str:
         ]
         if element.kind in ("boundaryEvent", "intermediateCatchEvent"):
             parts.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r - 4:.0f}" class="inner"/>')
+        if "reached" in state.split():
+            parts.append(
+                f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r - 8:.0f}" class="reached-mark"/>'
+            )
         if element.is_timer:
             parts.append(
                 f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="{r - 9:.0f}" class="clock"/>'
@@ -297,10 +397,11 @@ def _text(
     *,
     centre: bool = False,
     above: bool = False,
+    max_lines: int = 4,
 ) -> str:
     if not text:
         return ""
-    lines = _wrap(text, width, PX_PER_CHAR, max_lines=4)
+    lines = _wrap(text, width, PX_PER_CHAR, max_lines=max_lines)
     if centre:
         y -= (len(lines) - 1) * LINE_HEIGHT / 2
     elif above:
@@ -322,12 +423,24 @@ def _wrap(text: str, width: float, px_per_char: float, max_lines: int) -> list[s
     """`text` in lines that fit `width` px, at most `max_lines`; what does not fit ends in "…"."""
     limit = max(6, int(width / px_per_char))
     # A line may also break after a slash ("TjänsteID/Servicecenter"), as after a hyphen.
-    breakable = text.replace("/", _SLASH_BREAK)
+    breakable = " ".join(
+        _hyphenate(word, limit) for word in text.replace("/", _SLASH_BREAK).split(" ")
+    )
     lines = textwrap.wrap(breakable, limit, break_long_words=False) or [breakable]
     lines = [line.replace(_SLASH_BREAK, "/").replace(_SLASH_BREAK.rstrip(), "/") for line in lines]
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
     return [_shorten(line, limit) for line in lines]
+
+
+def _hyphenate(word: str, limit: int) -> str:
+    """A word longer than a line ("reservkortsadministratör") broken with hyphens, so
+    that it wraps instead of being cut."""
+    if len(word) <= limit:
+        return word
+    step = limit - 1
+    parts = [word[i : i + step] for i in range(0, len(word), step)]
+    return "- ".join(parts)
 
 
 def _shorten(text: str, limit: int) -> str:

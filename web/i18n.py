@@ -11,6 +11,7 @@ import os
 import threading
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -28,7 +29,15 @@ from engine.policy.timekeeping import to_local
 from engine.rights import ROLE_LABELS
 from engine.rights import role_label
 from engine.services.inbox import Deadline
+from web.labels import element_label
 from web.labels import label
+from web.labels import legacy_note
+from web.labels import organisation_name
+from web.labels import process_name
+from web.labels import station_name
+from web.labels import step_title
+from web.timer_status import left_of
+from web.timer_status import overdue_by
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -50,8 +59,14 @@ def init_app(app: Flask) -> None:
         localized=localized,
         role=role_name,
         label=label,
+        organisation=organisation_name,
+        station=station_name,
+        process=process_name,
+        overdue=overdue_text,
     )
-    app.jinja_env.globals.update(task_title=task_title)
+    app.jinja_env.globals.update(
+        task_title=task_title, element_label=element_label, step_title=step_title
+    )
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)
 
 
@@ -78,7 +93,7 @@ def language() -> str:
 
 def localized(message: str) -> str:
     """The current language's half of an engine message "svenska / English"."""
-    sv, separator, en = message.partition(" / ")
+    sv, separator, en = legacy_note(message).partition(" / ")
     if not separator:
         return message
     return en if language() == "en" else sv
@@ -120,18 +135,28 @@ def format_day(value: date | str | None) -> str:
 
 
 def time_left(deadline: Deadline | None) -> str:
-    """ "4 d 3 h kvar av 5 dagar": whole days and hours left of the deadline's length."""
+    """ "4 d 3 h kvar av 5 dagar": whole days and hours left of the deadline's length;
+    "25 min kvar …" in its last hour, "försenad 2 h" once it has passed."""
     if deadline is None:
         return ""
-    seconds = max(0, int(deadline.remaining.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours = rest // 3600
+    if deadline.remaining <= timedelta(0):
+        return overdue_by(-deadline.remaining)
     return str(
         ngettext(
-            "%(d)d d %(h)d h left of %(num)d day",
-            "%(d)d d %(h)d h left of %(num)d days",
+            "%(left)s left of %(num)d day",
+            "%(left)s left of %(num)d days",
             deadline.total_days,
-            d=days,
-            h=hours,
+            left=left_of(deadline.remaining),
         )
     )
+
+
+def overdue_text(due_at: datetime | str | None) -> str:
+    """ "försenad 1 d 2 h" for a due time that has passed on the page's clock, else ""."""
+    from web.context import clock
+
+    if due_at is None or due_at == "":
+        return ""
+    due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+    now = clock().now()
+    return overdue_by(now - due) if due <= now else ""

@@ -1,5 +1,6 @@
 """What people read for the engine's internal codes: case, task, timer and card states,
-audit actions, rights and the roles the audit trail names.
+audit actions, rights and the roles the audit trail names; and for the codes of the
+registers and models: organisations, card stations, processes and BPMN elements.
 
 The engine stores and the API returns the raw codes ("open", "policy_decision",
 "refused:complete"); the pages show `label(code, kind)` in the session's language. Each
@@ -7,15 +8,31 @@ label has a message context (the kind), because one English word needs different
 for different things: a case is "Avslutat", a task "Slutförd". A code without a label,
 such as an action added to the engine later, shows as it is rather than disappearing.
 Templates keep the raw code for CSS classes and `data-*` attributes.
+
+Organisations, stations and processes are named by the registers and the deployed models
+(engine.services.names, read once per request); a BPMN element by its `name` in Swedish
+and its `name_en` property in English (engine.bpmn_names, docs/process-properties.md).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 
+from flask import g
+from flask import has_request_context
 from flask_babel import LazyString
+from flask_babel import get_locale
 from flask_babel import gettext
 from flask_babel import lazy_pgettext
+
+from engine.bpmn_names import ElementName
+from engine.policy.timekeeping import format_local
+from engine.services.names import DisplayNames
+from engine.services.names import display_names
+from engine.state_words import case_state_words
+from web.context import runtime
 
 _Table = Mapping[str, LazyString]
 
@@ -138,6 +155,20 @@ ROLES: _Table = {
     "case_starter": lazy_pgettext("role", "who started the case"),
 }
 
+# The timers of the bundled processes by their BPMN id; another model's timers show by
+# their element name (element_label).
+TIMER_KINDS: _Table = {
+    "deadline": lazy_pgettext("timer kind", "Deadline for the second verification"),
+    "reminder": lazy_pgettext("timer kind", "Renewal reminder"),
+    "expiry": lazy_pgettext("timer kind", "Certificate expiry"),
+    "renewal_expiry": lazy_pgettext("timer kind", "Certificate expiry before renewal"),
+}
+
+# Rule IDs that are no R or S number of the rule book (those read as they are: "R7").
+RULES: _Table = {
+    "C-IDENTITY": lazy_pgettext("rule", "identity rules: personal number and age"),
+}
+
 TABLES: dict[str, _Table] = {
     "case": CASE_STATES,
     "task": TASK_STATES,
@@ -147,6 +178,8 @@ TABLES: dict[str, _Table] = {
     "action": ACTIONS,
     "right": RIGHTS,
     "role": ROLES,
+    "timer_kind": TIMER_KINDS,
+    "rule": RULES,
 }
 
 
@@ -162,3 +195,89 @@ def label(code: str | None, kind: str) -> str:
         known = ATTEMPTS.get(attempt)
         return str(gettext("Refused: %(attempt)s", attempt=str(known) if known else attempt))
     return code
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "sv"
+
+
+def _names() -> DisplayNames:
+    """The registers' and models' names, read once per request."""
+    if not has_request_context():
+        return display_names(runtime())
+    found: DisplayNames | None = g.get("sithsflow_names")
+    if found is None:
+        found = display_names(runtime())
+        g.sithsflow_names = found
+    return found
+
+
+def organisation_name(code: str | None) -> str:
+    """ "Region Demo" for `region-demo`; an unknown code shows as it is."""
+    if not code:
+        return ""
+    return _names().organisations.get(code, code)
+
+
+def station_name(code: str | None) -> str:
+    """ "Kortstation Halmstad" for `halmstad`; an unknown code shows as it is."""
+    if not code:
+        return ""
+    return _names().stations.get(code, code)
+
+
+def process_name(process_id: str | None) -> str:
+    """The process's name in the session's language, from its active version's model."""
+    if not process_id:
+        return ""
+    found = _names().processes.get(process_id)
+    return found.in_language(_language()) if found is not None else process_id
+
+
+def element_label(names: Mapping[str, ElementName], element_id: str | None) -> str:
+    """A BPMN element (a timer, a task, an end) by its name in the session's language."""
+    if not element_id:
+        return ""
+    found = names.get(element_id)
+    return found.in_language(_language()) if found is not None and found.sv else element_id
+
+
+def step_title(task_name: str | None) -> str:
+    """A step named outside its case (the card's history): its form's title in any
+    deployed process, else the name as recorded."""
+    if not task_name:
+        return ""
+    for process in _names().processes:
+        form = runtime().forms.get(process, task_name)
+        if form is not None:
+            return form.title(_language())
+    return task_name
+
+
+def timer_name(names: Mapping[str, ElementName], timer: str) -> str:
+    """A timer by its kind where the catalogue knows it, else by its element's name."""
+    known = TIMER_KINDS.get(timer)
+    return str(known) if known is not None else element_label(names, timer)
+
+
+# Audit notes written before the engine named states in words (the audit trail is never
+# rewritten): "Ärendet är lapsed / The case is lapsed", "Timer deadline (förfallen …)".
+_OLD_STATE_NOTE = re.compile(r"^Ärendet är (\w+) / The case is \1$")
+_OLD_TIMER_NOTE = re.compile(r"^Timer [\w-]+ \(förfallen (\S+)\)$")
+
+
+def legacy_note(message: str) -> str:
+    """An old audit note in today's bilingual wording; any other message as it is."""
+    found = _OLD_STATE_NOTE.match(message)
+    if found:
+        sv, en = case_state_words(found.group(1))
+        return f"Ärendet är {sv}. / The case is {en}."
+    found = _OLD_TIMER_NOTE.match(message)
+    if found:
+        try:
+            when = format_local(datetime.fromisoformat(found.group(1)))
+        except ValueError:
+            return message
+        return f"Tidpunkt: {when} / Due: {when}"
+    return message

@@ -133,12 +133,15 @@ def first_verification(ctx: ActionContext) -> ActionResult:
     decisions = [
         PolicyDecision(
             "R6",
-            f"Första identitetskontrollen: {ctx.actor.username} / First verification",
+            f"Första identitetskontrollen: {ctx.actor.username} / First verification: "
+            f"{ctx.actor.username}",
             {"verification": FIRST_VERIFICATION_MARK},
         ),
     ]
     if dispensation:
-        decisions.append(PolicyDecision("R10", f"Dispens: {dispensation}"))
+        decisions.append(
+            PolicyDecision("R10", f"Dispens: {dispensation} / Dispensation: {dispensation}")
+        )
     return ActionResult(data, decisions, holder=holder, dispensation=dispensation)
 
 
@@ -187,7 +190,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
             PolicyDecision(
                 "R6",
                 f"Två LoA3-administratörer: {first.person.username} och {ctx.actor.username} / "
-                f"two LoA3 administrators",
+                f"Two LoA3 administrators: {first.person.username} and {ctx.actor.username}",
                 {"verification": SECOND_VERIFICATION_MARK, "first": first.person.username},
             )
         )
@@ -199,7 +202,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
         dispensation = check_loa3_identity(identity, str(ctx.fields["id_document"]), day)
     else:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
-        decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
+        decisions.append(PolicyDecision("R12", "Utanför kontorstid / Outside office hours"))
     card = card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
     valid_until, ceiling_rule, more = _validity(ctx, holder, now)
     decisions.extend(more)
@@ -246,7 +249,7 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     decisions: list[PolicyDecision] = []
     if card.loa == 2:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
-        decisions.append(PolicyDecision("R12", "Utanför kontorstid / outside office hours"))
+        decisions.append(PolicyDecision("R12", "Utanför kontorstid / Outside office hours"))
     # The certificate this renewal replaces, as the case carries it: a renewal to its day
     # keeps its end instead of drifting with the renewal's own instant.
     current = ctx.case_data.get("certificate_valid_until")
@@ -306,7 +309,8 @@ def _validity(
         PolicyDecision(
             ceiling.rule,
             f"Giltig till {format_local(valid_until)}; högst {format_local(ceiling.until)} "
-            f"({ceiling.reason_sv})",
+            f"({ceiling.reason_sv}) / Valid until {format_local(valid_until)}; at most "
+            f"{format_local(ceiling.until)} ({ceiling.reason_en})",
             {
                 "valid_until": valid_until,
                 "ceiling": ceiling.until,

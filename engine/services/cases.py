@@ -50,7 +50,7 @@ from engine.services.live_cards import CaseWarning
 from engine.services.may_work import check_may_work
 from engine.services.may_work import claimed_message
 from engine.services.may_work import lacks_role_message
-from engine.services.may_work import not_ready_message
+from engine.services.may_work import task_not_ready
 from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
@@ -170,7 +170,7 @@ def complete_task(
             runner = load_runner(case, clock)
             view = next((v for v in runner.ready_user_tasks() if v.id == task.id), None)
             if view is None:
-                raise Conflict(not_ready_message(task))
+                raise task_not_ready(task)
             policy = PolicyReader(session)
             # Read the calendar (the audit names its version) before the action writes the
             # card and certificate, so the read does not flush them on their own.

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
 from engine.errors import NotPermitted
+from engine.errors import TaskNotReady
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Organisation
@@ -57,6 +58,8 @@ from engine.rights import right_is_in_force
 from engine.rights import rights_granting
 from engine.rights import role_label
 from engine.runner.definitions import timer_named
+from engine.state_words import case_state_words
+from engine.state_words import task_state_words
 
 
 class ClaimRule(Enum):
@@ -83,9 +86,10 @@ def check_may_work(
     """
     case = task.case
     if task.state != TASK_READY:
-        raise Conflict(not_ready_message(task))
+        raise task_not_ready(task)
     if case.state != CASE_OPEN:
-        raise Conflict(f"Ärende {case.id} är {case.state}. / Case {case.id} is {case.state}.")
+        sv, en = case_state_words(case.state)
+        raise Conflict(f"Ärende {case.id} är {sv}. / Case {case.id} is {en}.")
     day = to_local(now).date()
     # R5: the lane's role, by a right in force covering the task's organisation.
     if not rights_granting(actor, task.lane or "", day, task.organisation):
@@ -162,10 +166,25 @@ def lacks_role_message(actor: Person, role: str | None, organisation: Organisati
     )
 
 
+def task_not_ready(task: CaseTask) -> TaskNotReady:
+    """The refusal for a task no longer ready, with who completed it and when."""
+    return TaskNotReady(
+        not_ready_message(task),
+        case_id=task.case_id,
+        state=task.state,
+        completed_by=task.completed_by.username if task.completed_by else None,
+        completed_at=task.completed_at,
+    )
+
+
 def not_ready_message(task: CaseTask) -> str:
+    """Names the task by its title and its state in words (a stale tab or the back button
+    lands here; the web shows the friendly page of TaskNotReady instead)."""
+    sv, en = task_state_words(task.state)
+    title = task.title or task.name
     return (
-        f"Uppgiften {task.id} ({task.name}) är inte redo att utföras (status {task.state}). / "
-        f"Task {task.id} ({task.name}) is not ready to be worked (state {task.state})."
+        f"Uppgiften ”{title}” i ärende {task.case_id} är redan {sv}. / "
+        f"The task “{title}” in case {task.case_id} is already {en}."
     )
 
 

@@ -52,6 +52,7 @@ from engine.services.directory import find_user
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
 from engine.services.runtime import Runtime
+from engine.state_words import case_state_words
 
 MIGRATION_RULE = "S5"
 _WAITING_TIMERS = select(Timer).where(
@@ -191,7 +192,8 @@ def _check_case(
             f"The case belongs to process '{case.process_id}'.",
         ), None
     if case.state != CASE_OPEN:
-        return (f"Ärendet är {case.state}. / The case is {case.state}.",), None
+        sv, en = case_state_words(case.state)
+        return (f"Ärendet är {sv}. / The case is {en}.",), None
     if case.process_version_id == target.id:
         return (
             f"Ärendet är redan på {target.label}. / The case is already on {target.label}.",

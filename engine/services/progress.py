@@ -37,6 +37,7 @@ from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.mail import SEND_EMAIL
 from engine.services.mail import queue_email
+from engine.state_words import case_state_words
 
 # Data SpiffWorkflow keeps for itself; not carried into a new cycle nor shown on the case.
 _INTERNAL_PREFIX = "spiff__"
@@ -153,7 +154,8 @@ def advance_case(
         )
         case.state = state
         case.ended_at = clock.now()
-        record(session, clock, audit, state, message=f"Ärendet är {state} / The case is {state}")
+        sv, en = case_state_words(state)
+        record(session, clock, audit, state, message=f"Ärendet är {sv}. / The case is {en}.")
         break
     if runner is not inserted:
         store_state(case, runner)

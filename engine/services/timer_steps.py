@@ -25,6 +25,7 @@ from engine.model import Timer
 from engine.model.cases import CASE_OPEN
 from engine.model.cases import TIMER_FIRED
 from engine.model.cases import TIMER_WAITING
+from engine.policy.timekeeping import format_local
 from engine.runner import CaseRunner
 from engine.runner import ScriptRefused
 from engine.services.audit import AuditContext
@@ -110,7 +111,7 @@ def record_fire(
         "timer_fired",
         task_name=timer.name,
         rule=timer.rule,
-        message=f"Timer {timer.name} (förfallen {timer.due_at.isoformat()})",
+        message=f"Tidpunkt: {format_local(timer.due_at)} / Due: {format_local(timer.due_at)}",
     )
     advance_case(session, clock, case, runner, audit, known=known)
     return FiredTimer(case.id, timer.name, timer.rule)

@@ -456,6 +456,6 @@ def test_form_errors_are_refused_before_the_action_runs(
 
 
 def test_form_missing_start_fields_are_all_named(flows: Flows) -> None:
-    with pytest.raises(FormInvalid, match="holder") as refused:
+    with pytest.raises(FormInvalid, match="Kortanvändare") as refused:
         flows.at(START).start("loa3-reserve", "anna")
     assert set(refused.value.field_errors) == {"holder", "id_document"}

@@ -32,6 +32,7 @@ from engine.errors import DomainError
 from engine.errors import Invalid
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.errors import TaskNotReady
 from engine.forms import FormInvalid
 from engine.problems import ModelRejected
 from engine.runner import ProcessDefinitionError
@@ -48,6 +49,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     ScriptRefused: 403,
     NotFound: 404,
     Conflict: 409,
+    TaskNotReady: 409,
     Invalid: 422,
     FormInvalid: 422,
     ModelRejected: 422,

@@ -253,6 +253,33 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     # --- records ---
     "Warning": "Varning",
     "Order anyway": "Beställ ändå",
+    # --- wording ---
+    "%(left)s left of %(num)d day": (
+        "%(left)s kvar av %(num)d dag",
+        "%(left)s kvar av %(num)d dagar",
+    ),
+    "overdue by %(span)s": "försenad %(span)s",
+    "%(m)d min": "%(m)d min",
+    "%(d)d d %(h)d h": "%(d)d d %(h)d h",
+    "done %(when)s": "klar %(when)s",
+    "reached": "nått",
+    "end reached": "slut som nåtts",
+    "version %(n)d": "version %(n)d",
+    "Zoom in": "Zooma in",
+    "Zoom out": "Zooma ut",
+    "Actual size": "Verklig storlek",
+    "Process diagram": "Processkarta",
+    "Scroll or use the arrow keys to move around the diagram; + and − zoom, 0 returns to the actual size.": "Skrolla eller använd piltangenterna för att flytta runt i kartan; + och − zoomar, 0 återställer verklig storlek.",
+    "The task is already done": "Uppgiften är redan gjord",
+    "The task is no longer open": "Uppgiften är inte längre öppen",
+    "You completed it %(when)s.": "Du slutförde den %(when)s.",
+    "%(who)s completed it %(when)s.": "%(who)s slutförde den %(when)s.",
+    "It was completed %(when)s.": "Den slutfördes %(when)s.",
+    "The case has moved on: the task is %(state)s.": "Ärendet har gått vidare: uppgiften är %(state)s.",
+    "Nothing was changed. See the case for what happened and what comes next.": "Ingenting ändrades. Se ärendet för vad som hände och vad som kommer härnäst.",
+    "Go to case #%(id)d": "Gå till ärende #%(id)d",
+    "Back to the tasks": "Tillbaka till uppgifterna",
+    "Check the fields marked below.": "Kontrollera de markerade fälten nedan.",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -343,4 +370,12 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("audit action", "Incident retried"): "Incident omförsökt",
     ("refused attempt", "retry an incident"): "försöka om en incident",
     ("refused attempt", "send an e-mail again"): "skicka e-post igen",
+    # --- wording ---
+    ("deadline", "In time"): "I tid",
+    ("deadline", "Overdue"): "Försenad",
+    ("timer kind", "Deadline for the second verification"): "Tidsfrist för andra kontrollen",
+    ("timer kind", "Renewal reminder"): "Påminnelse om förlängning",
+    ("timer kind", "Certificate expiry"): "Certifikatet går ut",
+    ("timer kind", "Certificate expiry before renewal"): "Certifikatet går ut före förlängning",
+    ("rule", "identity rules: personal number and age"): "identitetsregler: personnummer och ålder",
 }

@@ -28,6 +28,7 @@ from web.access import LOA3_STARTERS
 from web.access import READERS
 from web.case_data import case_facts
 from web.case_data import entered_fields
+from web.diagram import case_model
 from web.diagram import render_diagram
 from web.errors import status_of
 from web.form_fields import form_view
@@ -36,6 +37,7 @@ from web.i18n import language
 from web.i18n import role_name
 from web.security import current_username
 from web.security import requires
+from web.timer_status import timer_lines
 
 blueprint = Blueprint("cases", __name__)
 
@@ -62,11 +64,21 @@ def show(case_id: int) -> str:
     runtime = context.runtime()
     case = queries.show_case(runtime, case_id)
     position = case_position(runtime, case_id)
-    diagram = Markup(render_diagram(position, role_name, language()))
+    reached = gettext("reached")
+    diagram = Markup(render_diagram(position, role_name, language(), reached))
+    model = case_model(position)
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
     # Each step's own fields beside its history row (R6: each administrator's document).
     entered = [entered_fields(entry, case["process"], forms) for entry in case["history"]]
+    timers = timer_lines(
+        case["timers"],
+        case["tasks"],
+        model.names,
+        model.attached_to,
+        case["state"],
+        context.clock().now(),
+    )
     return render_template(
         "case.html",
         case=case,
@@ -75,6 +87,9 @@ def show(case_id: int) -> str:
         diagram=diagram,
         position=position,
         forms=forms,
+        names=model.names,
+        timers=timers,
+        now=context.clock().now(),
     )
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine.errors import DomainError
+from engine.errors import TaskNotReady
 from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services.model_values import model_values
@@ -30,6 +31,14 @@ from web.security import current_username
 from web.security import requires
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@blueprint.errorhandler(TaskNotReady)
+def already_done(error: TaskNotReady) -> tuple[str, int]:
+    """The back button after completing a task, or a tab left open while a colleague
+    completed it: say that the task is done, by whom and when, and link to the case."""
+    return render_template("task_done.html", done=error), 409
+
 
 DUE_CHOICES = (1, 3, 7)
 CURSOR_PREFIX = "cursor."
@@ -105,6 +114,8 @@ def work(task_id: str) -> Response | str | tuple[str, int]:
             refused=refused,
         )
         return page, 422
+    except TaskNotReady:
+        raise  # someone completed it meanwhile: the friendly page (already_done)
     except DomainError as refused:
         page = render_template(
             "task.html",
