@@ -31,12 +31,14 @@ from jinja2 import select_autoescape
 from engine.reporting.common import ReportHeader
 from reports.i18n import Labels
 from reports.pages import merge_and_number
+from reports.pages import page_count
 from reports.progress import ReportProgress
 from reports.progress import Watcher
 from reports.progress import ignore
-from reports.progress import numbering
+from reports.progress import numbering as numbering_progress
 from reports.progress import rendering
 from reports.request import INLINE_ROWS
+from reports.tables import Numbering
 from reports.tables import Table
 from reports.tables import write_tables
 
@@ -134,29 +136,31 @@ def write_report(
             watch(rendering(rows_read, printed, to_print))
 
     with tempfile.TemporaryDirectory(prefix=".report-", dir=out.parent) as folder:
-        parts = [Path(folder) / "front.pdf"]
+        front = Path(folder) / "front.pdf"
         inline = to_print <= inline_rows
-        _weasyprint(render_html(page, header, labels, "whole" if inline else "front"), parts[0])
-        watch(rendering(rows_read, 0 if not inline else to_print, to_print))
-        if page.tables and not inline:
-            parts.append(Path(folder) / "tables.pdf")
-            write_tables(
-                parts[-1],
-                header,
-                meta_line(page, header, labels),
-                page.title,
-                page.landscape,
-                page.tables,
-                row_done,
+        _weasyprint(render_html(page, header, labels, "whole" if inline else "front"), front)
+        parts = [(front, True)]
+        if not inline:
+            # The back first: the table pages' numbers count its pages too.
+            back = Path(folder) / "back.pdf"
+            if page.has_after:
+                _weasyprint(render_html(page, header, labels, "back"), back)
+            watch(rendering(rows_read, 0, to_print))
+            tables = Path(folder) / "tables.pdf"
+            numbering = Numbering(
+                labels("page"),
+                labels("of"),
+                pages_before=page_count(front),
+                pages_after=page_count(back) if page.has_after else 0,
             )
-        if page.has_after and not inline:
-            parts.append(Path(folder) / "back.pdf")
-            _weasyprint(render_html(page, header, labels, "back"), parts[-1])
-
-        def page_done(done: int, total: int) -> None:
-            if done % 100 == 0:
-                watch(numbering(rows_read, done, total))
-
+            meta = meta_line(page, header, labels)
+            write_tables(
+                tables, header, meta, page.title, page.landscape, page.tables, row_done, numbering
+            )
+            parts.append((tables, False))
+            if page.has_after:
+                parts.append((back, True))
+        watch(numbering_progress(rows_read, 0, 1))
         handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".pdf", dir=out.parent)
         os.close(handle)
         try:
@@ -166,7 +170,6 @@ def write_report(
                 landscape=page.landscape,
                 page_word=labels("page"),
                 of_word=labels("of"),
-                advance=page_done,
             )
             os.replace(temporary, out)
         except BaseException:

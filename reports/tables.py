@@ -25,6 +25,7 @@ from typing import Generic
 from typing import TypeVar
 
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 
 from engine.reporting.common import ReportHeader
 
@@ -107,11 +108,54 @@ class TablePages(FPDF):
         self.bottom = self.h - MARGIN_BOTTOM
         self.y_at = MARGIN_TOP
         self._current: tuple[bool, float] | None = None
+        self._encoded: dict[tuple[Style, str], bytes] = {}
+        self._units: dict[tuple[bool, str], int] = {}
         self._widths: dict[bool, list[int] | Any] = {
             bold: self.fonts["dejavuB" if bold else "dejavu"].cw for bold in (False, True)
         }
 
-    # Text with few calls: fpdf2's own set_font and get_string_width were half the time.
+    # Rows are written as raw PDF operators into the page's content (each in its own q…Q,
+    # so fpdf2's idea of the current colours and font stays true): fpdf2's text(),
+    # set_font() and colour calls cost ~60 µs each and a row has up to twenty lines.
+    # Encoded strings are cached, since most cells repeat (roles, actions, versions).
+    def raw_text(self, x: float, y: float, text: str, style: Style) -> None:
+        key = (style, text)
+        body = self._encoded.get(key)
+        if body is None:
+            font = self.fonts["dejavuB" if style.bold else "dejavu"]
+            r, g, b = (channel / 255 for channel in style.colour)
+            body = (
+                f"/F{font.i} {style.size:.2f} Tf {r:.3f} {g:.3f} {b:.3f} rg "
+                f"{font.encode_text(text)} ET Q"
+            ).encode("latin-1")
+            self._encoded[key] = body
+        self._contents().extend(b"q BT %.2f %.2f Td " % (x * self.k, (self.h - y) * self.k))
+        self._contents().extend(body + b"\n")
+
+    def raw_rect(
+        self, x: float, y: float, w: float, h: float, colour: tuple[int, int, int]
+    ) -> None:
+        r, g, b = (channel / 255 for channel in colour)
+        k = self.k
+        self._contents().extend(
+            b"q %.3f %.3f %.3f rg %.2f %.2f %.2f %.2f re f Q\n"
+            % (r, g, b, x * k, (self.h - y - h) * k, w * k, h * k)
+        )
+
+    def raw_rule(self, x1: float, x2: float, y: float, colour: tuple[int, int, int]) -> None:
+        r, g, b = (channel / 255 for channel in colour)
+        k = self.k
+        y_pt = (self.h - y) * k
+        self._contents().extend(
+            b"q %.3f %.3f %.3f RG 0.40 w %.2f %.2f m %.2f %.2f l S Q\n"
+            % (r, g, b, x1 * k, y_pt, x2 * k, y_pt)
+        )
+
+    def _contents(self) -> bytearray:
+        contents = self.pages[self.page].contents
+        assert isinstance(contents, bytearray)
+        return contents
+
     def use(self, style: Style) -> None:
         key = (style.bold, style.size)
         if key != self._current:
@@ -120,8 +164,12 @@ class TablePages(FPDF):
         self.set_text_color(*style.colour)
 
     def width(self, text: str, style: Style) -> float:
-        widths = self._widths[style.bold]
-        return sum(widths[ord(c)] for c in text) * style.size * 0.001 / self.k
+        key = (style.bold, text)
+        units = self._units.get(key)
+        if units is None:
+            units = sum(map(self._widths[style.bold].__getitem__, map(ord, text)))
+            self._units[key] = units
+        return units * style.size * 0.001 / self.k
 
     def wrap(self, text: str, style: Style, room: float) -> list[str]:
         """Greedy word wrap to `room` mm. A word too long for a line breaks after a "/" or
@@ -153,6 +201,8 @@ class TablePages(FPDF):
 
     def new_page(self) -> None:
         self.add_page()
+        for key in ("dejavu", "dejavuB"):  # both fonts in the page's resources, for raw_text
+            self._resource_catalog.add(PDFResourceType.FONT, self.fonts[key].i, self.page)
         self._current = None
         self._draw_running_header()
         self.use(STYLES["small"])
@@ -257,24 +307,45 @@ def draw_table(pdf: TablePages, table: Table[Any], advance: Callable[[], None]) 
             _header_row(pdf, columns, edges)
             stripe = False
         if stripe:
-            pdf.set_fill_color(*STRIPE)
-            pdf.rect(MARGIN_SIDE, pdf.y_at, pdf.usable, height, style="F")
+            pdf.raw_rect(MARGIN_SIDE, pdf.y_at, pdf.usable, height, STRIPE)
         stripe = not stripe
         for i, lines in enumerate(cells):
             y = pdf.y_at + PADDING_Y
             for text, look in lines:
                 y += look.leading
-                pdf.use(look)
                 x = edges[i] + PADDING_X
                 if columns[i].right:
                     x = edges[i + 1] - PADDING_X - pdf.width(text, look)
-                pdf.text(x, y - 0.8, text)
+                pdf.raw_text(x, y - 0.8, text, look)
         pdf.y_at += height
-        pdf.set_draw_color(*RULE)
-        pdf.set_line_width(0.14)
-        pdf.line(MARGIN_SIDE, pdf.y_at, MARGIN_SIDE + pdf.usable, pdf.y_at)
+        pdf.raw_rule(MARGIN_SIDE, MARGIN_SIDE + pdf.usable, pdf.y_at, RULE)
         advance()
     pdf.y_at += 3
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How the table pages are numbered in the merged report: "sida {first + i} av {total}"
+    where `total` is the other parts' pages plus these."""
+
+    page_word: str
+    of_word: str
+    pages_before: int
+    pages_after: int
+
+
+def _number_pages(pdf: TablePages, numbering: Numbering) -> None:
+    """Stamp every table page, now that their count is known (the total must be)."""
+    look = Style(False, 7.5, (68, 68, 68), 3.0)
+    pages = pdf.page_no()
+    total = numbering.pages_before + pages + numbering.pages_after
+    last = pdf.page
+    for index in range(1, pages + 1):
+        pdf.page = index
+        text = f"{numbering.page_word} {numbering.pages_before + index} {numbering.of_word} {total}"
+        x = pdf.w - MARGIN_SIDE - pdf.width(text, look)
+        pdf.raw_text(x, pdf.h - FOOTER_BASELINE_FROM_BOTTOM, text, look)
+    pdf.page = last
 
 
 def write_tables(
@@ -285,11 +356,13 @@ def write_tables(
     landscape: bool,
     tables: Sequence[Table[Any]],
     advance: Callable[[], None],
+    numbering: Numbering,
 ) -> int:
-    """Write `tables` one after another to `path`; return the number of pages."""
+    """Write `tables` one after another to `path`, numbered; return the number of pages."""
     pdf = TablePages(header, meta, title, landscape)
     pdf.new_page()
     for table in tables:
         draw_table(pdf, table, advance)
+    _number_pages(pdf, numbering)
     pdf.output(str(path))
     return int(pdf.page_no())

@@ -25,6 +25,7 @@ from engine.model.people import Employment
 from engine.model.people import Person
 from engine.model.records import AuditEvent
 from engine.model.records import OutboxMessage
+from engine.model.report_jobs import ReportJob
 
 __all__ = [
     "AdminRight",
@@ -44,6 +45,7 @@ __all__ = [
     "Person",
     "ProcessDefinition",
     "ProcessVersion",
+    "ReportJob",
     "ReserveCard",
     "Timer",
 ]
