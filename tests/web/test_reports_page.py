@@ -15,6 +15,8 @@ from pypdf import PdfReader
 from werkzeug.test import TestResponse
 
 from engine.clock import FixedClock
+from engine.reporting.jobs import create_job
+from engine.services.runtime import Runtime
 from tests.support.flows import Flows
 from tests.support.flows import local
 from tests.web.conftest import Browser
@@ -238,3 +240,41 @@ def test_english_labels_and_errors_after_switching_language(browser: Browser) ->
 )  # fmt: skip
 def test_download_names(options: ReportOptions, name: str) -> None:
     assert download_name(options, local("2026-11-23 10:00").date()) == name
+
+
+def test_a_job_page_works_without_javascript_and_only_its_owner_opens_it(
+    browser: Browser, runtime: Runtime, clock: FixedClock
+) -> None:
+    job_id = create_job(
+        runtime.database,
+        clock,
+        username="maria",
+        report="issuance",
+        parameters={"lang": "sv", **NOVEMBER},
+        filename="sithsflow-issuance.pdf",
+    )  # queued, no runner: the page as it looks while waiting
+    browser.login("maria")
+    page = text(browser.get(f"/reports/jobs/{job_id}"))
+    assert "Väntar på att börja" in page
+    assert f'<a href="/reports/jobs/{job_id}">Ladda om sidan' in page  # the no-JS refresh
+    assert '<progress id="report-job-progress" max="100" value="0"' in page
+    assert 'src="/static/reports.js"' in page and "<script>" not in page
+    status = browser.get(f"/reports/jobs/{job_id}/status").get_json()
+    assert status == {"id": job_id, "state": "queued", "percent": 0, "rows": 0,
+                      "error": None, "download_url": None}  # fmt: skip
+    assert browser.client.get(f"/reports/jobs/{job_id}/pdf").status_code == 404  # not ready
+    assert "sithsflow-issuance.pdf" not in text(browser.get("/reports"))
+    assert "Väntar på att börja" in text(browser.get("/reports"))  # listed as hers
+    browser.logout()
+    browser.login("olof")  # an auditor, not the owner: no such job for him
+    for url in (f"/reports/jobs/{job_id}", f"/reports/jobs/{job_id}/status",
+                f"/reports/jobs/{job_id}/pdf"):  # fmt: skip
+        assert browser.client.get(url).status_code == 404, url
+    assert "Väntar på att börja" not in text(browser.get("/reports"))
+
+
+def test_the_form_marks_which_reports_take_the_subject_and_the_days(browser: Browser) -> None:
+    browser.login("maria")
+    page = text(browser.get("/reports"))
+    assert '<fieldset data-reports="audit"' in page
+    assert '<fieldset data-reports="expiring"' in page
