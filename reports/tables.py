@@ -110,6 +110,8 @@ class TablePages(FPDF):
         self._current: tuple[bool, float] | None = None
         self._encoded: dict[tuple[Style, str], bytes] = {}
         self._units: dict[tuple[bool, str], int] = {}
+        self._wrapped: dict[tuple[Style, str, float], list[str]] = {}
+        self._ops: list[bytes] = []  # raw operators waiting for the current page
         self._widths: dict[bool, list[int] | Any] = {
             bold: self.fonts["dejavuB" if bold else "dejavu"].cw for bold in (False, True)
         }
@@ -126,18 +128,18 @@ class TablePages(FPDF):
             r, g, b = (channel / 255 for channel in style.colour)
             body = (
                 f"/F{font.i} {style.size:.2f} Tf {r:.3f} {g:.3f} {b:.3f} rg "
-                f"{font.encode_text(text)} ET Q"
+                f"{font.encode_text(text)} ET Q\n"
             ).encode("latin-1")
             self._encoded[key] = body
-        self._contents().extend(b"q BT %.2f %.2f Td " % (x * self.k, (self.h - y) * self.k))
-        self._contents().extend(body + b"\n")
+        self._ops.append(b"q BT %.2f %.2f Td " % (x * self.k, (self.h - y) * self.k))
+        self._ops.append(body)
 
     def raw_rect(
         self, x: float, y: float, w: float, h: float, colour: tuple[int, int, int]
     ) -> None:
         r, g, b = (channel / 255 for channel in colour)
         k = self.k
-        self._contents().extend(
+        self._ops.append(
             b"q %.3f %.3f %.3f rg %.2f %.2f %.2f %.2f re f Q\n"
             % (r, g, b, x * k, (self.h - y - h) * k, w * k, h * k)
         )
@@ -146,15 +148,18 @@ class TablePages(FPDF):
         r, g, b = (channel / 255 for channel in colour)
         k = self.k
         y_pt = (self.h - y) * k
-        self._contents().extend(
+        self._ops.append(
             b"q %.3f %.3f %.3f RG 0.40 w %.2f %.2f m %.2f %.2f l S Q\n"
             % (r, g, b, x1 * k, y_pt, x2 * k, y_pt)
         )
 
-    def _contents(self) -> bytearray:
-        contents = self.pages[self.page].contents
-        assert isinstance(contents, bytearray)
-        return contents
+    def flush(self) -> None:
+        """Write the waiting raw operators to the current page, in one piece."""
+        if self._ops:
+            contents = self.pages[self.page].contents
+            assert isinstance(contents, bytearray)
+            contents.extend(b"".join(self._ops))
+            self._ops.clear()
 
     def use(self, style: Style) -> None:
         key = (style.bold, style.size)
@@ -173,7 +178,15 @@ class TablePages(FPDF):
 
     def wrap(self, text: str, style: Style, room: float) -> list[str]:
         """Greedy word wrap to `room` mm. A word too long for a line breaks after a "/" or
-        "-" ("TjänsteID/" "Servicecenter"), else by characters."""
+        "-" ("TjänsteID/" "Servicecenter"), else by characters. Cached: cells repeat."""
+        key = (style, text, room)
+        found = self._wrapped.get(key)
+        if found is None:
+            found = self._wrap(text, style, room)
+            self._wrapped[key] = found
+        return found
+
+    def _wrap(self, text: str, style: Style, room: float) -> list[str]:
         if self.width(text, style) <= room:
             return [text]
         tokens: list[tuple[str, str]] = []  # (separator before, piece)
@@ -200,6 +213,8 @@ class TablePages(FPDF):
         return lines
 
     def new_page(self) -> None:
+        if self.page:
+            self.flush()
         self.add_page()
         for key in ("dejavu", "dejavuB"):  # both fonts in the page's resources, for raw_text
             self._resource_catalog.add(PDFResourceType.FONT, self.fonts[key].i, self.page)
@@ -231,6 +246,7 @@ class TablePages(FPDF):
         self.line(MARGIN_SIDE, top + 10.5, self.w - MARGIN_SIDE, top + 10.5)
 
     def heading(self, text: str, style: str) -> None:
+        self.flush()  # what fpdf2 draws goes after the rows already waiting
         colour = (156, 28, 28) if style == "violations" else BLUE
         heading = Style(True, 11.5, colour, 5.0)
         if self.y_at + 20 > self.bottom:
@@ -241,6 +257,7 @@ class TablePages(FPDF):
         self.y_at += 7
 
     def paragraph(self, text: str, style: str = "") -> None:
+        self.flush()
         look = STYLES[style]
         for line in self.wrap(text, look, self.usable):
             if self.y_at + look.leading > self.bottom:
@@ -291,11 +308,11 @@ def draw_table(pdf: TablePages, table: Table[Any], advance: Callable[[], None]) 
     columns = table.columns
     edges = _edges(pdf, columns)
     _header_row(pdf, columns, edges)
+    rooms = [edges[i + 1] - edges[i] - 2 * PADDING_X for i in range(len(columns))]
     stripe = False
     for row in table.rows:
         cells: list[list[tuple[str, Style]]] = []
-        for i, column in enumerate(columns):
-            room = edges[i + 1] - edges[i] - 2 * PADDING_X
+        for column, room in zip(columns, rooms, strict=True):
             lines: list[tuple[str, Style]] = []
             for text, style in column.cell(row):
                 look = STYLES[style]
@@ -345,6 +362,7 @@ def _number_pages(pdf: TablePages, numbering: Numbering) -> None:
         text = f"{numbering.page_word} {numbering.pages_before + index} {numbering.of_word} {total}"
         x = pdf.w - MARGIN_SIDE - pdf.width(text, look)
         pdf.raw_text(x, pdf.h - FOOTER_BASELINE_FROM_BOTTOM, text, look)
+        pdf.flush()
     pdf.page = last
 
 
@@ -363,6 +381,7 @@ def write_tables(
     pdf.new_page()
     for table in tables:
         draw_table(pdf, table, advance)
+    pdf.flush()
     _number_pages(pdf, numbering)
     pdf.output(str(path))
     return int(pdf.page_no())

@@ -50,3 +50,17 @@ def test_r6_the_audit_extract_in_english_has_english_labels_and_messages_only(
     assert "State Completed" in text
     for swedish in ("Andra verifieringen", "ID-handling", "Ärendet startat", "Körkort"):
         assert swedish not in text, swedish
+
+
+def test_every_audit_action_and_role_the_pages_label_has_a_label_in_the_audit_pdf() -> None:
+    # The PDF keeps its own (Swedish, English) pairs because the CLI prints it without
+    # Flask; a code added for the pages only would print raw in the PDF.
+    from engine.rights import ROLE_LABELS
+    from reports import audit_labels
+    from web import labels
+
+    assert set(labels.ACTIONS) <= set(audit_labels.ACTIONS)
+    assert set(labels.ATTEMPTS) <= set(audit_labels.ATTEMPTS)
+    assert set(labels.ROLES) | set(ROLE_LABELS) <= set(audit_labels.ROLES) | set(ROLE_LABELS)
+    assert set(labels.CASE_STATES) <= set(audit_labels.CASE_STATES)
+    assert set(labels.CARD_STATES) <= set(audit_labels.CARD_STATES)
