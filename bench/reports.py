@@ -145,6 +145,8 @@ def render_one(url: str, name: str, args: list[str], out: Path) -> None:
     runtime = bootstrap(url)
     request = ReportRequest.parse(name, out=out, **options)
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     read = 0
 
     def watch(progress: Any) -> None:
@@ -159,9 +161,13 @@ def render_one(url: str, name: str, args: list[str], out: Path) -> None:
         watch=watch,
     )
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU time besides wall time: on a shared machine the wall clock also counts waiting.
+    cpu_seconds = usage.ru_utime + usage.ru_stime - cpu_before
+    peak_mb = usage.ru_maxrss / 1024
     pages = len(PdfReader(out).pages)
     print(json.dumps({"report": name, "rows": read, "seconds": round(seconds, 2),
+                      "cpu_seconds": round(cpu_seconds, 2),
                       "peak_rss_mb": round(peak_mb), "pages": pages,
                       "pdf_kb": out.stat().st_size // 1024}))  # fmt: skip
 
@@ -193,7 +199,8 @@ def main() -> None:
             child = subprocess.run(command, check=True, capture_output=True, text=True)
             result = json.loads(child.stdout.strip().splitlines()[-1])
             results.append(result)
-            print(f"{name:16s} {result['rows']:7,d} rows {result['seconds']:7.2f} s  "
+            print(f"{name:16s} {result['rows']:7,d} rows {result['seconds']:7.2f} s "
+                  f"(CPU {result['cpu_seconds']:6.2f} s)  "
                   f"peak {result['peak_rss_mb']:5d} MB  {result['pages']:5d} pages  "
                   f"{result['pdf_kb']} KB PDF")  # fmt: skip
         print(json.dumps({"rows": options.rows, **counts,
