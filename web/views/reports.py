@@ -200,7 +200,12 @@ def _page(
         show_subject=AUDIT in allowed,
         show_days=EXPIRING in allowed,
         default_days=DEFAULT_EXPIRING_DAYS,
-        fields_of=REPORT_FIELDS,
+        # Which of the offered reports take the subject and the days (reports.js shows
+        # those fields for them only).
+        shown_for={
+            field: " ".join(name for name in allowed if field in REPORT_FIELDS[name])
+            for field in ("case_id", "days")
+        },
         refused=refused,
         jobs=jobs,
         title_of=lambda name: report_title(name, language()),
