@@ -6,7 +6,9 @@ have fixed column widths and rows that never split, which needs no CSS engine: e
 a few lines of text, wrapped at word boundaries by the font's own advance widths, and a row
 that does not fit goes to the next page under a repeated header row. That is ~1 ms a row.
 
-The look follows `templates/print.css`: DejaVu Sans, the blue header row, zebra stripes,
+fpdf2 internals used (pinned to 2.8 in pyproject.toml): a page's `contents` buffer, the
+resource catalogue, a TTF font's `i`, `cw` and `encode_text`. The fonts are Debian's
+fonts-dejavu-core, as WeasyPrint's. The look follows `templates/print.css`: DejaVu Sans, the blue header row, zebra stripes,
 the running header (organisation, report, period, generation time, versions) and the
 report's title in the footer. Page numbers ("sida 3 av 7") are stamped on the merged
 document afterwards (`reports.pages`), since only then is the total known.

@@ -21,6 +21,7 @@ from typing import Any
 from typing import cast
 
 from sqlalchemy import CursorResult
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -105,6 +106,21 @@ def create_job(
             created_at=clock.now(),
         )
         session.add(job)
+        session.flush()
+        # Keep a person's latest finished jobs only: the PDFs live in these rows.
+        kept = (
+            select(ReportJob.id)
+            .where(ReportJob.username == username)
+            .order_by(ReportJob.id.desc())
+            .limit(RECENT_JOBS)
+        )
+        session.execute(
+            delete(ReportJob).where(
+                ReportJob.username == username,
+                ReportJob.state.in_((DONE, FAILED)),
+                ReportJob.id.not_in(kept.scalar_subquery()),
+            )
+        )
         session.commit()
         return job.id
 

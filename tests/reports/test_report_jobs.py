@@ -17,9 +17,11 @@ from engine.reporting.jobs import FAILED
 from engine.reporting.jobs import LEASE
 from engine.reporting.jobs import LOST_RUNNER
 from engine.reporting.jobs import QUEUED
+from engine.reporting.jobs import RECENT_JOBS
 from engine.reporting.jobs import RUNNING
 from engine.reporting.jobs import claim_job
 from engine.reporting.jobs import create_job
+from engine.reporting.jobs import fail_job
 from engine.reporting.jobs import job_pdf
 from engine.reporting.jobs import job_status
 from engine.reporting.jobs import recent_jobs
@@ -108,3 +110,16 @@ def test_a_refused_report_ends_the_job_failed_with_the_refusal(
     status = job_status(runtime.database, clock, job_id, username="maria", allowed=REPORT_NAMES)
     assert status.state == FAILED
     assert status.error == "Inget ärende med id 999. / No case with id 999."
+
+
+def test_only_a_persons_latest_finished_jobs_and_their_pdfs_are_kept(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    ids = []
+    for _ in range(RECENT_JOBS + 2):
+        ids.append(_job(runtime, clock))
+        fail_job(runtime.database, clock, ids[-1], "x / x")
+    kept = recent_jobs(runtime.database, clock, username="maria", allowed=REPORT_NAMES)
+    assert [job.id for job in kept] == ids[::-1][:RECENT_JOBS]
+    with pytest.raises(NotFound):
+        job_status(runtime.database, clock, ids[0], username="maria", allowed=REPORT_NAMES)
