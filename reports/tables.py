@@ -133,8 +133,7 @@ class TablePages(FPDF):
                 f"{font.encode_text(text)} ET Q\n"
             ).encode("latin-1")
             self._encoded[key] = body
-        self._ops.append(b"q BT %.2f %.2f Td " % (x * self.k, (self.h - y) * self.k))
-        self._ops.append(body)
+        self._ops.append(b"q BT %.2f %.2f Td %s" % (x * self.k, (self.h - y) * self.k, body))
 
     def raw_rect(
         self, x: float, y: float, w: float, h: float, colour: tuple[int, int, int]
