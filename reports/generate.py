@@ -1,6 +1,6 @@
-"""Generate one report: gather rows through the engine, render HTML, write the PDF.
+"""Generate one report: gather rows through the engine, lay out the parts, write the PDF.
 
-The session is closed before WeasyPrint runs, so a long layout never holds a database
+The session is closed before the layout runs, so a long layout never holds a database
 transaction open.
 """
 
@@ -21,9 +21,10 @@ from reports import expiring
 from reports import issuance
 from reports import staffing
 from reports.i18n import Labels
+from reports.progress import Watcher
+from reports.progress import ignore
 from reports.render import Page
-from reports.render import render_html
-from reports.render import write_pdf
+from reports.render import write_report
 from reports.request import AUDIT
 from reports.request import DEADLINES
 from reports.request import EXPIRING
@@ -50,9 +51,17 @@ def _silent(_: str) -> None:
 
 
 def generate_report(
-    runtime: Runtime, clock: Clock, request: ReportRequest, progress: Progress = _silent
+    runtime: Runtime,
+    clock: Clock,
+    request: ReportRequest,
+    progress: Progress = _silent,
+    watch: Watcher = ignore,
 ) -> Path:
-    """Write the requested report to `request.out` and return its path."""
+    """Write the requested report to `request.out` and return its path.
+
+    `progress` gets sentences for the CLI; `watch` gets how far it got (a background job's
+    progress bar, `reports.jobs`).
+    """
     labels = Labels(request.lang)
     with runtime.database.sessions() as session:
         policy = PolicyReader(session)
@@ -64,10 +73,19 @@ def generate_report(
             request=request,
             labels=labels,
             progress=progress,
+            watch=watch,
         )
         page = BUILDERS[request.name](sources)
         header = read_header(session, clock, policy)
     if sources.rows_read >= PROGRESS_EVERY_ROWS:
         progress(labels("progress_render", n=labels.number(sources.rows_read)))
-    write_pdf(render_html(page, header, labels), request.out)
+    write_report(
+        page,
+        header,
+        labels,
+        request.out,
+        rows_read=sources.rows_read,
+        watch=watch,
+        inline_rows=request.inline_rows,
+    )
     return request.out

@@ -7,6 +7,8 @@ a report never prints a key. Swedish writes 12 345 and 4,5; English 12,345 and 4
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 from engine.policy.timekeeping import WEEKDAY_NAMES_EN
 from engine.policy.timekeeping import WEEKDAY_NAMES_SV
@@ -24,7 +26,6 @@ SV: dict[str, str] = {
     "organisation": "Organisation",
     "progress_rows": "… {n} rader lästa",
     "progress_render": "Skriver PDF efter {n} lästa rader …",
-    "more_rows": "… och {n} rader till, som inte skrivs ut här; summorna ovan räknar alla.",
     "total": "Totalt",
     "none": "–",
     "yes": "ja",
@@ -190,7 +191,6 @@ EN: dict[str, str] = {
     "organisation": "Organisation",
     "progress_rows": "… {n} rows read",
     "progress_render": "Rendering the PDF after {n} rows read …",
-    "more_rows": "… and {n} more rows not printed here; the totals above count them all.",
     "total": "Total",
     "yes": "yes",
     "no": "no",
@@ -379,3 +379,13 @@ class Labels:
     def when(self, at: datetime | None) -> str:
         """Local time to the minute, the way every rule is judged."""
         return to_local(at).strftime("%Y-%m-%d %H:%M") if at is not None else "–"
+
+    def until(self, at: datetime | None) -> str:
+        """The last minute of a validity: an end stored as the next local midnight reads as
+        the day typed, 23:59, never as the day after (CONTRACT `valid_until`, issue 11)."""
+        if at is None:
+            return "–"
+        local = to_local(at)
+        if local.time() == time(0, 0):
+            local = to_local(at - timedelta(seconds=1))
+        return local.strftime("%Y-%m-%d %H:%M")

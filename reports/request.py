@@ -27,10 +27,10 @@ REPORT_NAMES = (ISSUANCE, LOA2_COMPLIANCE, DEADLINES, EXPIRING, STAFFING, AUDIT)
 # expiring certificates (the next --days days from now).
 PERIOD_OPTIONAL = (AUDIT, EXPIRING)
 DEFAULT_EXPIRING_DAYS = 30
-# Detail rows printed per table; totals and charts always count every row. WeasyPrint
-# lays out the whole document in memory, so a cap keeps a 100,000-event report bounded
-# (see docs/benchmarks.md, Reports).
-DEFAULT_DETAIL_LIMIT = 2000
+# Detail tables print every row (issue 11); up to this many rows in all they flow with
+# the prose in one WeasyPrint document, longer ones are laid out by reports/tables.py
+# (see reports/render.py and docs/benchmarks.md, Reports).
+INLINE_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ReportRequest:
     card: str | None = None
     holder: str | None = None
     days: int | None = None
-    detail_limit: int = DEFAULT_DETAIL_LIMIT
+    inline_rows: int = INLINE_ROWS
 
     @classmethod
     def parse(
@@ -59,7 +59,7 @@ class ReportRequest:
         card: str | None = None,
         holder: str | None = None,
         days: int | None = None,
-        detail_limit: int = DEFAULT_DETAIL_LIMIT,
+        inline_rows: int = INLINE_ROWS,
     ) -> ReportRequest:
         """Check every option; raise `Invalid` with a sentence a manager understands."""
         if name not in REPORT_NAMES:
@@ -93,7 +93,7 @@ class ReportRequest:
             card=card,
             holder=holder,
             days=days,
-            detail_limit=detail_limit,
+            inline_rows=inline_rows,
         )
 
 

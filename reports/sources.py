@@ -16,10 +16,16 @@ from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.services.policy import PolicyReader
 from reports.i18n import Labels
+from reports.progress import READING
+from reports.progress import READING_PERCENT
+from reports.progress import ReportProgress
+from reports.progress import Watcher
+from reports.progress import ignore
 from reports.request import ReportRequest
 
 T = TypeVar("T")
 PROGRESS_EVERY_ROWS = 10_000
+WATCH_EVERY_ROWS = 1_000
 Progress = Callable[[str], None]
 
 
@@ -38,6 +44,7 @@ class Sources:
     request: ReportRequest
     labels: Labels
     progress: Progress = _silent
+    watch: Watcher = ignore
     rows_read: int = 0
 
     @property
@@ -56,28 +63,34 @@ class Sources:
     def tick(self) -> None:
         """Count one streamed row; say so on the progress channel every 10,000 rows."""
         self.rows_read += 1
+        if self.rows_read % WATCH_EVERY_ROWS == 0:
+            self.watch(ReportProgress(READING, self.rows_read, READING_PERCENT))
         if self.rows_read % PROGRESS_EVERY_ROWS == 0:
             self.progress(self.labels("progress_rows", n=self.labels.number(self.rows_read)))
 
 
 @dataclass
 class Detail(Generic[T]):
-    """The first `limit` rows of a table, and how many more there were."""
+    """Every row of a detail table, in the order streamed; nothing is left out (issue 11).
 
-    limit: int
+    The rows wait here until the totals above them are known; they are small frozen
+    dataclasses (20,000 rows are a few MB), while the layout, not the list, was what grew
+    with the rows printed before tables left WeasyPrint (`reports.tables`).
+    """
+
     rows: list[T] = field(default_factory=list)
-    more: int = 0
 
     def offer(self, row: T) -> None:
-        if len(self.rows) < self.limit:
-            self.rows.append(row)
-        else:
-            self.more += 1
+        self.rows.append(row)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
 
 
 def collect(sources: Sources, rows: Iterable[T]) -> Detail[T]:
-    """Stream `rows` into a capped detail table, counting progress as they pass."""
-    detail: Detail[T] = Detail(sources.request.detail_limit)
+    """Stream `rows` into a detail table, counting progress as they pass."""
+    detail: Detail[T] = Detail()
     for row in rows:
         sources.tick()
         detail.offer(row)

@@ -26,7 +26,7 @@ def build(sources: Sources) -> Page:
         context={
             "weekdays": weekdays,
             "blocked": blocked,
-            "blocked_total": len(blocked.rows) + blocked.more,
+            "blocked_total": blocked.count,
             "open_days": open_days,
             "rights_day": period.first_day.isoformat(),
             # R7: from the newest loa3-reserve version's timer, as the report's texts say it.

@@ -1,11 +1,15 @@
 """The Reports page's form: the reports a user may print, and the posted fields checked in
 the session's language before `reports.ReportRequest` sees them.
 
+The page shows only the fields the chosen report takes (REPORT_FIELDS, applied by
+web/static/reports.js); without JavaScript every field shows and this still decides.
+
 `reports.ReportRequest.parse` stays the one authority on what a report accepts (the CLI
 uses it too); this only says what is wrong beside the field it concerns, in words for a
 form rather than for command-line options. Fields that do not apply to the chosen report
-(the audit subject, the days ahead) are left out rather than refused, since the page
-shows every field at once and a value left over from a previous download is no mistake.
+(the audit subject, the days ahead) are left out rather than refused, since without
+JavaScript the page shows every field at once and a value left over from a previous
+download is no mistake.
 """
 
 from __future__ import annotations
@@ -26,10 +30,18 @@ from reports.request import DEFAULT_EXPIRING_DAYS
 from reports.request import EXPIRING
 from reports.request import LOA2_COMPLIANCE
 from reports.request import PERIOD_OPTIONAL
+from reports.request import REPORT_NAMES
 from reports.request import ReportRequest
 
 FIELDS = ("report", "first", "last", "lang", "case_id", "card", "holder", "days")
 SUBJECT_FIELDS = ("case_id", "card", "holder")
+PERIOD_FIELDS = ("first", "last", "lang")
+# The fields each report takes besides its name.
+REPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    **{name: PERIOD_FIELDS for name in REPORT_NAMES},
+    EXPIRING: (*PERIOD_FIELDS, "days"),
+    AUDIT: (*PERIOD_FIELDS, *SUBJECT_FIELDS),
+}
 MAX_DAYS_AHEAD = 3660  # ten years: beyond any certificate's validity
 MAX_TEXT = 100
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9-]+")

@@ -27,6 +27,7 @@ from engine.model.people import Person
 from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
+from engine.model.report_jobs import ReportJob
 
 __all__ = [
     "AdminRight",
@@ -47,6 +48,7 @@ __all__ = [
     "Person",
     "ProcessDefinition",
     "ProcessVersion",
+    "ReportJob",
     "ReserveCard",
     "Timer",
     "WorkerHeartbeat",

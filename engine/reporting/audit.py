@@ -9,6 +9,7 @@ first verification has no card number yet).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -66,6 +67,21 @@ class AuditRow:
     calendar_version: str
     clock_source: str
     dispensation: str | None
+    # What the step's form held, as entered (key, value): both LoA3 administrators'
+    # identity documents live here, not in the case data that the second overwrote.
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def entered_fields(details_json: str) -> tuple[tuple[str, str], ...]:
+    """The `fields` an audit row's details hold (start and complete rows), in form order."""
+    try:
+        details = json.loads(details_json or "{}")
+    except ValueError:
+        return ()
+    fields = details.get("fields") if isinstance(details, dict) else None
+    if not isinstance(fields, dict):
+        return ()
+    return tuple((str(key), "" if value is None else str(value)) for key, value in fields.items())
 
 
 @dataclass
@@ -112,7 +128,7 @@ def resolve_subject(
             (
                 ("process", case.process_version.label),
                 ("holder", holder_text),
-                ("state", case.state),
+                ("case_state", case.state),
                 ("organisation", case.organisation.name),
             ),
         )
@@ -134,7 +150,7 @@ def resolve_subject(
                     else "–",
                 ),
                 ("loa", f"LoA{found.loa}" if found.loa else "–"),
-                ("state", found.state),
+                ("card_state", found.state),
             ),
         )
         cases = select(Certificate.case_id).where(
@@ -198,6 +214,7 @@ class AuditExtract:
                 calendar_version=event.calendar_version,
                 clock_source=event.clock_source,
                 dispensation=event.dispensation,
+                fields=entered_fields(event.details_json),
             )
             self.summary.add(row)
             yield row

@@ -38,8 +38,9 @@ def test_r13_loa2_issued_before_2025_12_01_running_past_it_is_a_violation(
     # Before 2025-12-01 any time of day was allowed (R12 not yet in force) ...
     assert "2025-11-20 10:00 torsdag Utfärdande RK000012" in violations
     assert "före 2025-12-01, fritt" in violations
-    # ... but the certificate had to end by 2025-12-01 00:00.
-    assert "högst 14 dagar (R11): 2025-12-01 00:00" in violations
+    # ... but the certificate had to end by 2025-12-01 00:00, i.e. within 2025-11-30: a
+    # validity end prints as the last minute it covers (CONTRACT valid_until).
+    assert "högst 14 dagar (R11): 2025-11-30 23:59" in violations
     assert "✗ gäller efter 2025-12-01 (R13)" in violations
 
 

@@ -63,10 +63,18 @@ def test_page_one_renders_to_png(scenario: Scenario, render: Render) -> None:
     assert png.stat().st_size > 10_000
 
 
-def test_a_capped_table_says_how_many_rows_it_left_out_and_totals_count_them_all(
+def test_tables_laid_out_apart_from_the_prose_keep_every_row_header_and_page_number(
     scenario: Scenario, render: Render
 ) -> None:
-    text = render("issuance", detail_limit=2, **PERIOD)
-    assert "… och 5 rader till, som inte skrivs ut här; summorna ovan räknar alla." in text
+    # inline_rows=0: the table goes through reports/tables.py and is merged after the front.
+    text = render("issuance", inline_rows=0, **PERIOD)
+    pages = page_count(Path(render.folder) / "issuance-sv.pdf")  # type: ignore[attr-defined]
+    assert pages == 2
+    for card in ("RK000001", "RK000002", "RK000003", "RK000010", "RK000011", "RK000012"):
+        assert card in text
+    assert "1:a: Anna Andersson (anna) 2:a: Bertil Berg (bertil)" in text
+    assert "TjänsteID/ Servicecenter" in text or "TjänsteID/Servicecenter" in text
     assert "Totalt 4 1 2 0 7" in text
-    assert "RK000012" in text and "RK000011" not in text
+    assert "rader till" not in text
+    assert text.count("Region Demo") == pages
+    assert "sida 1 av 2" in text and "sida 2 av 2" in text

@@ -48,8 +48,12 @@ def test_audit_extract_of_a_case_shows_actors_roles_versions(
 ) -> None:
     text = render("audit", case_id=scenario.loa3_completed)
     assert "Granskningsutdrag: ärende 1" in text
-    assert "anna loa3_admin start" in text
-    assert "bertil loa3_admin complete second_verification" in text
+    assert "anna ID-administratör med behörighet för reservkort LoA3 Ärendet startat" in text
+    assert (
+        "bertil ID-administratör med behörighet för reservkort LoA3 Uppgiften slutförd "
+        "Andra identitetskontrollen och utfärdande, reservkort LoA3" in text
+    )
+    assert "Status Avslutat" in text
     assert "loa3-reserve@1 rules-2026.11" in text and "validity-limits@1" in text
     assert "2025-12-01 09:00:00 UTC" in text and "klockan satt" in text
 
@@ -58,8 +62,10 @@ def test_audit_extract_of_a_card_includes_the_steps_before_the_card_was_known(
     scenario: Scenario, render: Render
 ) -> None:
     text = render("audit", card="RK000001", lang="en")
-    assert "anna loa3_admin start" in text  # no card number on this row yet
-    assert "R7 Andra verifieringen senast 2025-12-06 10:00" in text
+    # No card number on this row yet; in English only, labels rather than codes.
+    assert "anna LoA3 ID administrator Case started" in text
+    assert "R7 Second verification by 2025-12-06 10:00" in text
+    assert "Andra verifieringen" not in text and "loa3_admin" not in text
 
 
 def test_r10_audit_extract_of_a_holder_shows_the_dispensation(

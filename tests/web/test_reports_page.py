@@ -1,10 +1,13 @@
 """The Reports page: managers and auditors download the PDFs of reports/ (issue 4), checked
-on the server with errors beside the fields, in Swedish or English."""
+on the server with errors beside the fields, in Swedish or English; each report runs as a
+background job with a progress page and a download link for its owner only (issue 11)."""
 
 from __future__ import annotations
 
 import io
 import re
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from pypdf import PdfReader
 from werkzeug.test import TestResponse
 
 from engine.clock import FixedClock
+from engine.reporting.jobs import create_job
+from engine.services.runtime import Runtime
 from tests.support.flows import Flows
 from tests.support.flows import local
 from tests.web.conftest import Browser
@@ -55,9 +60,30 @@ def _loa3_issued(flows: Flows, clock: FixedClock) -> int:
     return case.id
 
 
+def _finished(browser: Browser, started: TestResponse) -> dict[str, object]:
+    """Poll the job a POST started (303 to its page) until it ends; its last status."""
+    assert started.status_code == 303, text(started)[:500]
+    status_url = started.headers["Location"] + "/status"
+    deadline = time.monotonic() + 120
+    while True:
+        status = browser.get(status_url).get_json()
+        if status["state"] in ("done", "failed"):
+            return dict(status)
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+
+
+def _download(browser: Browser, started: TestResponse) -> TestResponse:
+    status = _finished(browser, started)
+    assert status["state"] == "done", status
+    return browser.client.get(str(status["download_url"]))
+
+
 def _report(browser: Browser, **fields: str) -> TestResponse:
+    """Post the form; a started job is followed to its download, a refusal returned as is."""
     browser.get("/reports")
-    return browser.post("/reports", {"lang": "sv", **fields})
+    response = browser.post("/reports", {"lang": "sv", **fields})
+    return _download(browser, response) if response.status_code == 303 else response
 
 
 def test_maria_downloads_the_issuance_register_as_a_pdf(
@@ -99,21 +125,15 @@ def test_a_manager_prints_every_other_report_too(
 def test_the_download_is_named_after_the_report_and_period_and_leaves_no_file_behind(
     browser: Browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    made: list[Path] = []
-
-    def mkdtemp(prefix: str) -> str:
-        folder = tmp_path / f"{prefix}{len(made)}"
-        folder.mkdir()
-        made.append(folder)
-        return str(folder)
-
-    monkeypatch.setattr("web.views.reports.tempfile.mkdtemp", mkdtemp)
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     browser.login("maria")
     response = _report(browser, report="loa2-compliance", **NOVEMBER)
     assert response.status_code == 200
     assert _filename(response) == "sithsflow-loa2-compliance-2026-11-01-2026-11-30.pdf"
     assert "Efterlevnad av LoA2-dispensen" in _pdf_text(response)
-    assert made and not made[0].exists()
+    assert list(temporary.iterdir()) == []  # the PDF lives in the job's row, not in a file
 
 
 def test_olof_downloads_the_audit_extract_of_a_case(
@@ -125,7 +145,8 @@ def test_olof_downloads_the_audit_extract_of_a_case(
     # An auditor is offered the compliance report and the audit extract only.
     assert re.findall(r'<option value="([a-z0-9-]+)"', page)[:2] == ["loa2-compliance", "audit"]
     assert 'value="issuance"' not in page
-    response = browser.post("/reports", {"report": "audit", "case_id": str(case_id), "lang": "en"})
+    started = browser.post("/reports", {"report": "audit", "case_id": str(case_id), "lang": "en"})
+    response = _download(browser, started)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert _filename(response) == f"sithsflow-audit-case-{case_id}.pdf"
@@ -193,7 +214,7 @@ def test_english_labels_and_errors_after_switching_language(browser: Browser) ->
     assert 'value="sv" lang="sv" selected' in text(browser.get("/reports"))
     browser.post("/language", {"lang": "en", "next": "/reports"})
     page = text(browser.get("/reports"))
-    for label in ("Reports", "Report", "From", "To", "Language of the report", "Download PDF"):
+    for label in ("Reports", "Report", "From", "To", "Language of the report", "Create PDF"):
         assert f">{label}<" in page, label
     assert "Register of issued reserve cards" in page
     assert 'value="en" lang="en" selected' in page  # the report defaults to the session's
@@ -219,3 +240,41 @@ def test_english_labels_and_errors_after_switching_language(browser: Browser) ->
 )  # fmt: skip
 def test_download_names(options: ReportOptions, name: str) -> None:
     assert download_name(options, local("2026-11-23 10:00").date()) == name
+
+
+def test_a_job_page_works_without_javascript_and_only_its_owner_opens_it(
+    browser: Browser, runtime: Runtime, clock: FixedClock
+) -> None:
+    job_id = create_job(
+        runtime.database,
+        clock,
+        username="maria",
+        report="issuance",
+        parameters={"lang": "sv", **NOVEMBER},
+        filename="sithsflow-issuance.pdf",
+    )  # queued, no runner: the page as it looks while waiting
+    browser.login("maria")
+    page = text(browser.get(f"/reports/jobs/{job_id}"))
+    assert "Väntar på att börja" in page
+    assert f'<a href="/reports/jobs/{job_id}">Ladda om sidan' in page  # the no-JS refresh
+    assert '<progress id="report-job-progress" max="100" value="0"' in page
+    assert 'src="/static/reports.js"' in page and "<script>" not in page
+    status = browser.get(f"/reports/jobs/{job_id}/status").get_json()
+    assert status == {"id": job_id, "state": "queued", "percent": 0, "rows": 0,
+                      "error": None, "download_url": None}  # fmt: skip
+    assert browser.client.get(f"/reports/jobs/{job_id}/pdf").status_code == 404  # not ready
+    assert "sithsflow-issuance.pdf" not in text(browser.get("/reports"))
+    assert "Väntar på att börja" in text(browser.get("/reports"))  # listed as hers
+    browser.logout()
+    browser.login("olof")  # an auditor, not the owner: no such job for him
+    for url in (f"/reports/jobs/{job_id}", f"/reports/jobs/{job_id}/status",
+                f"/reports/jobs/{job_id}/pdf"):  # fmt: skip
+        assert browser.client.get(url).status_code == 404, url
+    assert "Väntar på att börja" not in text(browser.get("/reports"))
+
+
+def test_the_form_marks_which_reports_take_the_subject_and_the_days(browser: Browser) -> None:
+    browser.login("maria")
+    page = text(browser.get("/reports"))
+    assert '<fieldset data-reports="audit"' in page
+    assert '<fieldset data-reports="expiring"' in page

@@ -280,6 +280,22 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Go to case #%(id)d": "Gå till ärende #%(id)d",
     "Back to the tasks": "Tillbaka till uppgifterna",
     "Check the fields marked below.": "Kontrollera de markerade fälten nedan.",
+    # --- reportjobs ---
+    "The same PDF reports as the command sithsflow report, judged by the rules in force at each event's time. A report is written in the background: its page shows how far it has got and a download link when it is ready. Only you can download it.": "Samma PDF-rapporter som kommandot sithsflow report, bedömda efter de regler som gällde vid varje händelses tid. En rapport skrivs i bakgrunden: dess sida visar hur långt den har kommit och en länk för att ladda ner den när den är klar. Bara du kan ladda ner den.",
+    "Create PDF": "Skapa PDF",
+    "Your latest reports": "Dina senaste rapporter",
+    "Asked for": "Beställd",
+    "Status": "Status",
+    "PDF": "PDF",
+    "Waiting to start": "Väntar på att börja",
+    "Being written": "Skrivs",
+    "Ready": "Klar",
+    "Failed": "Misslyckades",
+    "Rows read: %(n)s": "Lästa rader: %(n)s",
+    "How far the report has got": "Hur långt rapporten har kommit",
+    "Download %(name)s": "Ladda ner %(name)s",
+    "Refresh to see how far it has got": "Ladda om sidan för att se hur långt den har kommit",
+    "Asked for %(when)s. Only you can download this report.": "Beställd %(when)s. Bara du kan ladda ner den här rapporten.",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
