@@ -19,7 +19,9 @@ from cli.process_commands import process
 from cli.report_command import report
 from cli.timer_command import timers
 from cli.token_command import token
+from cli.work_commands import READ_AS_HELP
 from cli.work_commands import case
+from cli.work_commands import reader_of
 from cli.work_commands import task
 from engine.errors import DomainError
 from engine.policy.timekeeping import parse_instant
@@ -92,9 +94,10 @@ def card() -> None:
 
 @card.command("show")
 @click.argument("number")
+@click.option("--as", "username", help=READ_AS_HELP)
 @pass_invocation
-def card_show(inv: Invocation, number: str) -> None:
-    shown = queries.show_card(inv.runtime, number)
+def card_show(inv: Invocation, number: str, username: str | None) -> None:
+    shown = queries.show_card(inv.runtime, number, reader=reader_of(inv, username))
     inv.emit(
         {"card": shown},
         lambda: (

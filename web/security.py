@@ -22,6 +22,7 @@ from flask_login import login_required
 from engine.errors import NotFound
 from engine.services.accounts import Account
 from engine.services.accounts import load_account
+from engine.services.read_scope import Reader
 from web import context
 
 P = ParamSpec("P")
@@ -74,6 +75,11 @@ def current_username() -> str:
     """The signed-in user's name (views behind `requires` only)."""
     name: str = current_user.username
     return name
+
+
+def current_reader() -> Reader:
+    """The signed-in user as an S2 reader at the clock's instant (views behind `requires`)."""
+    return Reader(current_username(), context.clock().now())
 
 
 def signed_in(view: Callable[P, R]) -> Callable[P, R]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import request
 
+from engine.services.read_scope import Reader
 from engine.services.tokens import authenticate
 from web.api.context import clock
+from web.api.context import identity
 from web.api.context import runtime
 from web.api.context import set_identity
 
@@ -37,3 +39,8 @@ def require_token() -> None:
 
 def install_authentication(blueprint: Blueprint) -> None:
     blueprint.before_request(require_token)
+
+
+def api_reader() -> Reader:
+    """The token's user as an S2 reader at the clock's instant."""
+    return Reader(identity().username, clock().now())

@@ -32,6 +32,7 @@ from web.form_fields import form_view
 from web.form_fields import submitted
 from web.i18n import language
 from web.i18n import role_name
+from web.security import current_reader
 from web.security import current_username
 from web.security import requires
 
@@ -47,7 +48,11 @@ def index() -> str:
     """Newest first, one page at a time (keyset on the case id)."""
     state = request.args.get("state") or None
     page = queries.list_cases(
-        context.runtime(), state, cursor=request.args.get("cursor") or None, newest_first=True
+        context.runtime(),
+        state,
+        cursor=request.args.get("cursor") or None,
+        newest_first=True,
+        reader=current_reader(),
     )
     return render_template("cases.html", page=page, state=state)
 
@@ -56,8 +61,9 @@ def index() -> str:
 @requires(*READERS)
 def show(case_id: int) -> str:
     runtime = context.runtime()
-    case = queries.show_case(runtime, case_id)
-    position = case_position(runtime, case_id)
+    # S2: outside the reader's scope this is the 404 of a case that does not exist.
+    case = queries.show_case(runtime, case_id, reader=current_reader())
+    position = case_position(runtime, case_id, reader=current_reader())
     diagram = Markup(render_diagram(position, role_name, language()))
     forms = version_forms(runtime, case["process"], case["version"])
     facts = case_facts(case["data"], case["process"], forms, case["holder"])
