@@ -12,6 +12,7 @@ import traceback
 
 import click
 
+from cli.account_command import account
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.migrate_command import process_migrate
@@ -129,6 +130,7 @@ cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
+cli.add_command(account)
 cli.add_command(timers)
 
 

@@ -26,10 +26,17 @@ def token() -> None:
 @token.command("issue")
 @click.option("--as", "username", required=True, help="The user the token speaks for.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'station-tablet'.")
+@click.option(
+    "--days",
+    type=int,
+    default=tokens.DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    help=f"How many days the token works (1–{tokens.MAX_TOKEN_DAYS}).",
+)
 @click.pass_obj
-def token_issue(inv: Invocation, username: str, name: str) -> None:
+def token_issue(inv: Invocation, username: str, name: str, days: int) -> None:
     """Issue a token; copy it now, it is shown only this once."""
-    issued = tokens.issue_token(inv.runtime, inv.clock, username, name)
+    issued = tokens.issue_token(inv.runtime, inv.clock, username, name, days=days)
     inv.emit(
         {
             "token": issued.token,
@@ -38,10 +45,12 @@ def token_issue(inv: Invocation, username: str, name: str) -> None:
                 "user": issued.username,
                 "name": issued.name,
                 "created_at": issued.created_at.isoformat(),
+                "expires_at": issued.expires_at.isoformat(),
             },
         },
         lambda: (
-            f"API-nyckel '{issued.name}' för {issued.username} (visas bara nu / shown only now):\n"
+            f"API-nyckel '{issued.name}' för {issued.username}, giltig till "
+            f"{issued.expires_at.isoformat()} (visas bara nu / shown only now):\n"
             f"{issued.token}"
         ),
     )

@@ -18,7 +18,7 @@ DEFAULT_INSTANCE = REPO_ROOT / "instance"
 @dataclass(frozen=True)
 class Settings:
     """SITHSFLOW_DB, SITHSFLOW_NOW, SITHSFLOW_INSTANCE, SITHSFLOW_PORT, SITHSFLOW_SECRET_KEY,
-    SITHSFLOW_SECURE_COOKIES."""
+    SITHSFLOW_SECURE_COOKIES, SITHSFLOW_HSTS (docs/security.md)."""
 
     database_url: str
     now: str | None
@@ -26,6 +26,8 @@ class Settings:
     port: int
     secret_key: str | None
     secure_cookies: bool
+    # Strict-Transport-Security on every answer; only behind HTTPS (off for the http demo).
+    hsts: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -38,4 +40,5 @@ class Settings:
             port=int(env.get("SITHSFLOW_PORT", "5000")),
             secret_key=env.get("SITHSFLOW_SECRET_KEY") or None,
             secure_cookies=env.get("SITHSFLOW_SECURE_COOKIES", "0") == "1",
+            hsts=env.get("SITHSFLOW_HSTS", "0") == "1",
         )

@@ -23,6 +23,7 @@ from engine.model.people import AdminRight
 from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
+from engine.model.people import WebSession
 from engine.model.records import AuditEvent
 from engine.model.records import OutboxMessage
 
@@ -46,4 +47,5 @@ __all__ = [
     "ProcessVersion",
     "ReserveCard",
     "Timer",
+    "WebSession",
 ]

@@ -23,7 +23,8 @@ API_VERSION = "1"
 SECURITY_SCHEME = "bearerToken"
 
 _REFUSALS = {
-    "401": "No token, or an unknown or revoked one.",
+    "401": "No token, or an unknown, expired or revoked one.",
+    "429": "Too many refused tokens from this address; wait `Retry-After` seconds.",
     "403": "A rule or a right forbids it (R5, R6, R12 …); `rule` names it.",
     "404": "No such case, task, card, process or user.",
     "409": "The task or case is no longer in the state the caller saw.",
@@ -36,7 +37,7 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: str) -> dict[str, Any]:
-    answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", *codes)}
+    answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", "429", *codes)}
     if "422" in codes:
         answers["422"] = _json(
             ref("FormError"), _REFUSALS["422"] + " A refused form lists each field in `fields`."

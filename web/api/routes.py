@@ -161,6 +161,7 @@ def me() -> Json:
             "name": who.token_name,
             "created_at": _local_iso(who.token_created_at),
             "last_used_at": _local_iso(who.token_last_used_at),
+            "expires_at": _local_iso(who.token_expires_at),
         },
     }
 
