@@ -15,7 +15,9 @@ RULES = ("R11", "R12", "R13", "R14")
 
 def build(sources: Sources) -> Page:
     t = sources.labels
-    report = Loa2Compliance(sources.session, sources.staff, sources.policy, sources.period)
+    report = Loa2Compliance(
+        sources.session, sources.staff, sources.policy, sources.period, scope=sources.scope
+    )
     limit = sources.request.detail_limit
     violations: Detail[ComplianceRow] = Detail(limit)
     compliant: Detail[ComplianceRow] = Detail(limit)

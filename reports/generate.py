@@ -13,6 +13,8 @@ from engine.clock import Clock
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import read_header
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import Reader
+from engine.services.read_scope import scope_of
 from engine.services.runtime import Runtime
 from reports import audit
 from reports import compliance
@@ -50,9 +52,15 @@ def _silent(_: str) -> None:
 
 
 def generate_report(
-    runtime: Runtime, clock: Clock, request: ReportRequest, progress: Progress = _silent
+    runtime: Runtime,
+    clock: Clock,
+    request: ReportRequest,
+    progress: Progress = _silent,
+    *,
+    reader: Reader | None = None,
 ) -> Path:
-    """Write the requested report to `request.out` and return its path."""
+    """Write the requested report to `request.out` and return its path; with a `reader`,
+    only the rows of their S2 scope."""
     labels = Labels(request.lang)
     with runtime.database.sessions() as session:
         policy = PolicyReader(session)
@@ -64,6 +72,7 @@ def generate_report(
             request=request,
             labels=labels,
             progress=progress,
+            scope=scope_of(session, reader),
         )
         page = BUILDERS[request.name](sources)
         header = read_header(session, clock, policy)

@@ -4,7 +4,8 @@ A user reads a case, card, person, task or report row only inside their scope on
 (DOMAIN.md S2):
 
 - ID administrators (every LoA), the service desk, managers and auditors: the
-  organisations where they hold a right in force, and every unit below them;
+  organisations where they hold a right in force, and every unit below them (their cases
+  and stock, and the cases and cards of the people employed there);
 - a remote reserve-card administrator: the holders employed (that day) in their own unit
   and the unit's cases, and the cases they started;
 - process owners: processes and counts, never personal data (nothing here);
@@ -41,8 +42,10 @@ from sqlalchemy.orm import Session
 
 from engine.errors import DomainError
 from engine.errors import NotFound
+from engine.model import AuditEvent
 from engine.model import Case
 from engine.model import CaseTask
+from engine.model import Certificate
 from engine.model import Employment
 from engine.model import Person
 from engine.model import ReserveCard
@@ -140,12 +143,24 @@ def _in(column: Any, name: str) -> ColumnElement[bool]:
     return expression
 
 
+def _holders_in_scope(holder: Any) -> ColumnElement[bool]:
+    """The holder is employed in one of the organisations (ever) or, for a remote admin,
+    in their unit on the day."""
+    return and_(
+        holder.is_not(None),
+        or_(
+            holder.in_(_employed_in(_ORGANISATIONS, on_day=False)),
+            holder.in_(_employed_in(_UNITS, on_day=True)),
+        ),
+    )
+
+
 def _case_template() -> ColumnElement[bool]:
     return or_(
         Case.started_by_id == bindparam(_PERSON),
         _in(Case.organisation_id, _ORGANISATIONS),
         _in(Case.organisation_id, _UNITS),
-        and_(Case.holder_id.is_not(None), Case.holder_id.in_(_employed_in(_UNITS, on_day=True))),
+        _holders_in_scope(Case.holder_id),
     )
 
 
@@ -153,10 +168,7 @@ def _card_template() -> ColumnElement[bool]:
     return or_(
         ReserveCard.holder_id == bindparam(_PERSON),
         _in(ReserveCard.organisation_id, _ORGANISATIONS),
-        and_(
-            ReserveCard.holder_id.is_not(None),
-            ReserveCard.holder_id.in_(_employed_in(_UNITS, on_day=True)),
-        ),
+        _holders_in_scope(ReserveCard.holder_id),
     )
 
 
@@ -230,3 +242,34 @@ def check_may_work_in_scope(
         if not is_case_readable(session, read_scope(session, actor, now), task.case_id):
             raise task_not_found(task.id) from None
         raise
+
+
+# --- report rows (engine.reporting): one statement each, values bound into it ----------
+
+
+def _bound(query: Select[*Row], clause: ColumnElement[bool], scope: ReadScope) -> Select[*Row]:
+    """`query` narrowed by `clause` with `scope`'s values bound into the statement, for
+    statements executed without parameters (the streamed report queries)."""
+    return query.where(clause).params(scope.parameters())
+
+
+_CARDS_IN_SCOPE = select(ReserveCard.number).where(CARD_CLAUSE)
+_CASES_IN_SCOPE = select(Case.id).where(CASE_CLAUSE)
+
+
+def cases_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:
+    """S2 for report rows about cases (`Case` in the statement)."""
+    return _bound(query, CASE_CLAUSE, scope)
+
+
+def certificates_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:
+    """S2 for report rows about certificates: the card they are on is in the scope."""
+    return _bound(query, Certificate.card_number.in_(_CARDS_IN_SCOPE), scope)
+
+
+def audit_rows_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:
+    """S2 for audit rows: about a case or a card in the scope."""
+    about = or_(
+        AuditEvent.case_id.in_(_CASES_IN_SCOPE), AuditEvent.card_number.in_(_CARDS_IN_SCOPE)
+    )
+    return _bound(query, about, scope)

@@ -37,6 +37,7 @@ from web.report_form import blank_form
 from web.report_form import check_form
 from web.report_form import download_name
 from web.report_form import report_choices
+from web.security import current_reader
 from web.security import requires
 
 blueprint = Blueprint("reports", __name__)
@@ -70,7 +71,9 @@ def _download(checked: CheckedForm, allowed: tuple[str, ...]) -> Page:
     filename = download_name(checked.options, to_local(clock.now()).date())
     folder = Path(tempfile.mkdtemp(prefix="sithsflow-report-"))
     try:
-        path = generate_report(runtime, clock, checked.options.request(folder / filename))
+        # S2: the rows of the signed-in user's scope only.
+        wanted = checked.options.request(folder / filename)
+        path = generate_report(runtime, clock, wanted, reader=current_reader())
         # Read back at once: a report's detail rows are capped (reports.request), so the
         # PDF is small, and the folder is gone whether or not the response is ever closed.
         pdf = path.read_bytes()
