@@ -26,7 +26,7 @@ _REFUSALS = {
     "401": "No token, or an unknown, expired or revoked one.",
     "429": "Too many refused tokens from this address; wait `Retry-After` seconds.",
     "403": "A rule or a right forbids it (R5, R6, R12 …); `rule` names it.",
-    "404": "No such case, task, card, process or user.",
+    "404": "No such case, task, card, process or user, or none the caller may read (S2).",
     "409": "The task or case is no longer in the state the caller saw.",
     "422": "Malformed input: the body, a field, a date.",
 }
@@ -176,9 +176,9 @@ def _paths() -> dict[str, Any]:
         "/tasks/{task_id}/unclaim": {
             "post": _operation(
                 "unclaimTask",
-                "Give a claimed task back to its queue.",
+                "Give one's own claim back to the queue, under the rules of a claim.",
                 {"200": _json(ref("Claim"), "Back in the queue.")},
-                errors=("404", "409"),
+                errors=("403", "404", "409"),
                 parameters=[TASK_ID],
             )
         },
