@@ -21,7 +21,9 @@ from engine.reporting.common import parse_period
 from engine.reporting.deadlines import DeadlineReport
 from engine.reporting.expiring import ExpiringCertificates
 from engine.reporting.issuance import IssuanceRegister
+from engine.reporting.staffing import StaffingReport
 from engine.rights import MANAGER
+from engine.services.policy import PolicyReader
 from engine.services.read_scope import Reader
 from engine.services.read_scope import ReadScope
 from engine.services.read_scope import read_scope
@@ -108,3 +110,16 @@ def test_s2_a_generated_report_holds_only_the_readers_rows(issued: Flows, tmp_pa
     text = pdf_text(out)
     assert "RK000002" in text
     assert "RK000003" not in text
+
+
+def test_s2_staffing_lists_only_the_stations_of_the_readers_organisations(issued: Flows) -> None:
+    with issued.runtime.database.sessions() as session:
+        staff = StaffIndex.load(session)
+        calendar = PolicyReader(session).calendar
+        stations = {}
+        for reader in ("maria", "mona"):
+            scope = _scope(session, issued, reader)
+            report = StaffingReport(session, staff, calendar, PERIOD, scope=scope)
+            stations[reader] = {row.station for row in report.weekday_table(date(2026, 11, 23))}
+    assert stations["maria"] == {"Kortstation Halmstad", "Kortstation Kungsbacka"}
+    assert stations["mona"] == set()  # hemtjanst-demo has no card station
