@@ -48,10 +48,12 @@ from bench.bulk_setup import BENCH_NOW  # noqa: E402
 from bench.queue_page import QueuePage  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
+from engine.model import Organisation  # noqa: E402
 from engine.model import ReserveCard  # noqa: E402
 from engine.schema import upgrade_schema  # noqa: E402
 from engine.services import lookup  # noqa: E402
 from engine.services import queries  # noqa: E402
+from engine.services.demo import REGION  # noqa: E402
 from engine.services.demo import load_demo  # noqa: E402
 from engine.services.deploy import deploy_bundled  # noqa: E402
 from engine.services.paging import Page  # noqa: E402
@@ -111,10 +113,24 @@ def cases_page_as(username: str) -> Callable[[Runtime, Clock], Any]:
     return call
 
 
-def card_as(username: str) -> Callable[[Runtime, Clock], Any]:
+def card_as(username: str | None) -> Callable[[Runtime, Clock], Any]:
+    """An issued card of the demo region as `username` (of that region) reads it; None
+    reads it as the operator (no scope), for comparison."""
+    number: list[str] = []
+
     def call(runtime: Runtime, clock: Clock) -> Any:
-        reader = Reader(username, clock.now())
-        return queries.show_card(runtime, _sample_card(runtime), reader=reader)
+        if not number:
+            with runtime.database.sessions() as session:
+                found = session.scalars(
+                    select(ReserveCard.number)
+                    .join(Organisation, Organisation.id == ReserveCard.organisation_id)
+                    .where(Organisation.code == REGION, ReserveCard.holder_id.is_not(None))
+                    .order_by(ReserveCard.number.desc())
+                    .limit(1)
+                ).one()
+            number.append(found)
+        reader = Reader(username, clock.now()) if username else None
+        return queries.show_card(runtime, number[0], reader=reader)
 
     return call
 
@@ -148,6 +164,7 @@ MEASURES: dict[str, Callable[[Runtime, Clock], Any]] = {
     "cases_page_1_maria": cases_page_as("maria"),  # manager of the demo region (1 in 20)
     "cases_page_1_david": cases_page_as("david"),  # remote admin of hemtjanst-demo
     "cases_page_1_loa3_07": cases_page_as("loa3-07"),  # LoA3 admin of a bench region
+    "card_demo": card_as(None),
     "card_sara": card_as("sara"),
     "person_search_sara": person_search_as("sara"),
 }
