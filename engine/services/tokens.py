@@ -270,6 +270,33 @@ def revoke_token(runtime: Runtime, clock: Clock, username: str, name: str) -> No
         raise
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as an operator reviews it: never the token itself."""
+
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+def list_tokens(runtime: Runtime, username: str) -> list[TokenInfo]:
+    """`username`'s tokens, newest first, with their expiry and last use."""
+    with runtime.database.sessions() as session:
+        person = find_user(session, username, employments=False)
+        rows = session.scalars(
+            select(ApiToken).where(ApiToken.person_id == person.id).order_by(ApiToken.id.desc())
+        )
+        return [
+            TokenInfo(row.name, row.created_at, expiry_of(row), row.last_used_at, row.revoked_at)
+            for row in rows
+        ]
+
+
 def _check_name(name: str) -> None:
     if not name or len(name) > TOKEN_NAME_MAX_CHARS:
         raise Invalid(

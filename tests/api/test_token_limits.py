@@ -3,7 +3,11 @@ client address and do not write an audit row per request."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -21,7 +25,11 @@ from engine.services.tokens import FAILURE_LIMIT
 from engine.services.tokens import MAX_TOKEN_DAYS
 from engine.services.tokens import FailureThrottle
 from engine.services.tokens import issue_token
+from engine.services.tokens import list_tokens
+from engine.services.tokens import revoke_token
 from web.api.auth import THROTTLE_EXTENSION
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -100,3 +108,38 @@ def test_unknown_tokens_are_rate_limited_and_audited_twice_per_window(
     # After the window the address may try again.
     ticks[0] = 60.0
     assert client.get("/api/cases", headers=_bearer("sf_again")).status_code == 401
+
+
+def test_an_operator_sees_each_tokens_expiry_and_last_use_never_the_token(
+    client: FlaskClient, runtime: Runtime, clock: FixedClock
+) -> None:
+    used = issue_token(runtime, clock, "sara", "desk", days=30)
+    unused = issue_token(runtime, clock, "sara", "spare")
+    revoke_token(runtime, clock, "sara", "spare")
+    clock.set(clock.now() + timedelta(minutes=5))
+    client.get("/api/me", headers=_bearer(used.token))
+    listed = {t.name: t for t in list_tokens(runtime, "sara")}
+    assert listed["desk"].expires_at == used.expires_at
+    assert listed["desk"].last_used_at == clock.now()
+    assert listed["desk"].is_active(clock.now())
+    assert listed["spare"].last_used_at is None
+    assert not listed["spare"].is_active(clock.now())
+    assert used.token not in repr(listed) and unused.token not in repr(listed)
+
+
+@pytest.mark.slow
+def test_cli_token_issue_takes_days_and_token_list_shows_the_expiry(runtime: Runtime) -> None:
+    def sithsflow(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", "from cli.main import run; run()"]
+        command += ["--db", runtime.database.url, "--now", "2026-11-23T10:00:00+01:00", "--json"]
+        return subprocess.run(
+            [*command, *args], capture_output=True, text=True, cwd=REPO_ROOT, check=False
+        )
+
+    issued = sithsflow("token", "issue", "--as", "sara", "--name", "kort", "--days", "7")
+    assert issued.returncode == 0, issued.stderr
+    assert json.loads(issued.stdout)["api_token"]["expires_at"].startswith("2026-11-30T")
+    refused = sithsflow("token", "issue", "--as", "sara", "--name", "lang", "--days", "400")
+    assert refused.returncode == 2
+    listed = json.loads(sithsflow("token", "list", "--as", "sara").stdout)["tokens"]
+    assert [(t["name"], t["active"]) for t in listed] == [("kort", True)]
