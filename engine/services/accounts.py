@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -53,6 +54,9 @@ from engine.services.runtime import Runtime
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 SESSION_ID_BYTES = 32
+# A session ends at the latest this long after its sign-in (judged by the clock the web
+# runs on); signing in again prunes the person's sessions older than that.
+SESSION_MAX_DAYS = 30
 
 WRONG_CREDENTIALS = "Fel användarnamn eller lösenord. / Wrong user name or password."
 
@@ -132,6 +136,7 @@ def authenticate(
         person.locked_until = None
         if replaces:
             session.execute(_END_ONE, {"token_hash": hash_session_id(replaces)})
+        session.execute(_END_OLD, {"person_id": person.id, "not_before": _not_before(now)})
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         session.add(
             WebSession(token_hash=hash_session_id(session_id), person_id=person.id, created_at=now)
@@ -143,19 +148,30 @@ def authenticate(
 
 
 # Built once so SQLAlchemy reuses their cache keys (a session is resumed on every page).
-_RESUME = (
+_SESSION_OF = (
     select(Person)
     .join(WebSession, WebSession.person_id == Person.id)
     .where(WebSession.token_hash == bindparam("token_hash"))
 )
+_RESUME = _SESSION_OF.where(WebSession.created_at > bindparam("not_before"))
 _END_ONE = delete(WebSession).where(WebSession.token_hash == bindparam("token_hash"))
+_END_OLD = delete(WebSession).where(
+    WebSession.person_id == bindparam("person_id"),
+    WebSession.created_at <= bindparam("not_before"),
+)
+
+
+def _not_before(now: datetime) -> datetime:
+    return now - timedelta(days=SESSION_MAX_DAYS)
 
 
 def resume_session(runtime: Runtime, clock: Clock, session_id: str) -> Account:
     """The account behind a browser's session id; NotFound when the session was ended
-    (logout, new password, deactivation) or the person may no longer sign in."""
+    (logout, new password, deactivation), is older than SESSION_MAX_DAYS, or the person may
+    no longer sign in."""
+    values = {"token_hash": hash_session_id(session_id), "not_before": _not_before(clock.now())}
     with runtime.database.sessions() as session:
-        person = session.scalars(_RESUME, {"token_hash": hash_session_id(session_id)}).first()
+        person = session.scalars(_RESUME, values).first()
         if person is None or person.password_hash is None or not person.username:
             raise NotFound("Sessionen har upphört. / The session has ended.")
         return _account(person, clock)
@@ -165,7 +181,7 @@ def end_session(runtime: Runtime, clock: Clock, session_id: str) -> None:
     """Sign out: the session's row goes, so a copy of the cookie opens nothing."""
     with runtime.unit_of_work(clock) as uow:
         session = uow.session
-        person = session.scalars(_RESUME, {"token_hash": hash_session_id(session_id)}).first()
+        person = session.scalars(_SESSION_OF, {"token_hash": hash_session_id(session_id)}).first()
         session.execute(_END_ONE, {"token_hash": hash_session_id(session_id)})
         if person is not None:
             record(session, clock, AuditContext(actor=person.label, role="login"), "logout")

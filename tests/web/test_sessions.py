@@ -9,6 +9,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from engine.model import WebSession
 from engine.passwords import hash_password
 from engine.schema import upgrade_schema
 from engine.services import accounts
+from engine.services.accounts import SESSION_MAX_DAYS
 from engine.services.accounts import deactivate_account
 from engine.services.administration import save_person
 from engine.services.runtime import Runtime
@@ -235,3 +237,16 @@ def test_a_new_sqlite_database_file_is_readable_by_its_owner_only(tmp_path: Path
     finally:
         runtime.database.dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_session_ends_thirty_days_after_its_sign_in(
+    app: Flask, runtime: Runtime, clock: FixedClock
+) -> None:
+    signed_in_at = clock.now()
+    browser = _signed_in(app, "maria")
+    clock.set(signed_in_at + timedelta(days=SESSION_MAX_DAYS) - timedelta(minutes=1))
+    assert _is_signed_in(browser)
+    clock.set(signed_in_at + timedelta(days=SESSION_MAX_DAYS))
+    assert not _is_signed_in(browser)
+    _signed_in(app, "maria")  # a new sign-in prunes the old row
+    assert _sessions_of(runtime, "maria") == 1
