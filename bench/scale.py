@@ -163,7 +163,7 @@ MEASURES: dict[str, Callable[[Runtime, Clock], Any]] = {
     # S2 (read_scope): the same reads as a user, the scope inside the statement.
     "cases_page_1_maria": cases_page_as("maria"),  # manager of the demo region (1 in 20)
     "cases_page_1_david": cases_page_as("david"),  # remote admin of hemtjanst-demo
-    "cases_page_1_loa3_07": cases_page_as("loa3-07"),  # LoA3 admin of a bench region
+    "cases_page_1_loa3_01": cases_page_as("loa3-01"),  # LoA3 admin of a bench region
     "card_demo": card_as(None),
     "card_sara": card_as("sara"),
     "person_search_sara": person_search_as("sara"),

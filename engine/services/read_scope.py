@@ -12,8 +12,8 @@ A user reads a case, card, person, task or report row only inside their scope on
 - a card user: their own cards (and a case they started themself, e.g. forgotten card).
 
 Everyone reads the cases they started. The scope is computed once per request from the
-user's rights in force (`engine.services.may_work.work_scope`, one recursive query for the
-units below) and becomes a WHERE clause of the query that reads the rows, never a filter
+rights the user holds that day (and, in `may_work`'s one recursive query, the units
+below them) and becomes a WHERE clause of the query that reads the rows, never a filter
 afterwards: a row outside the scope is never read. The clauses are built once per kind
 with bound parameters (as `may_work_template` is), so SQLAlchemy reuses their cache keys.
 
@@ -50,15 +50,24 @@ from engine.model import Employment
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.policy.timekeeping import to_local
+from engine.rights import AUDITOR
+from engine.rights import ID_ADMIN_FULL
+from engine.rights import MANAGER
+from engine.rights import REMOTE_RESERVE_ADMIN
+from engine.rights import RESERVE_LOA2
+from engine.rights import RESERVE_LOA3
+from engine.rights import SERVICE_DESK
 from engine.services.directory import find_user
 from engine.services.may_work import ClaimRule
 from engine.services.may_work import check_may_work
-from engine.services.may_work import work_scope
+from engine.services.may_work import organisations_below
 
-# S2: the roles (engine.rights lanes) that read whole organisations, and the one that
-# reads the holders of its own unit.
-ORGANISATION_READERS = ("loa3_admin", "loa2_admin", "service_desk", "manager", "auditor")
-UNIT_READERS = ("remote_admin",)
+# S2: the rights (engine.rights) that read whole organisations, and the one that reads
+# the holders of its own unit. A process owner's and a system administrator's do neither.
+ORGANISATION_RIGHTS = frozenset(
+    {ID_ADMIN_FULL, RESERVE_LOA3, RESERVE_LOA2, SERVICE_DESK, MANAGER, AUDITOR}
+)
+UNIT_RIGHTS = frozenset({REMOTE_RESERVE_ADMIN})
 
 Row = TypeVarTuple("Row")
 
@@ -98,14 +107,28 @@ class ReadScope:
 
 
 def read_scope(session: Session, person: Person, now: datetime) -> ReadScope:
-    """`person`'s scope at `now`, from their rights in force (one query for the units)."""
-    work = work_scope(session, person, now)
+    """`person`'s scope at `now`, from the rights they hold that day (one query for the
+    units below).
+
+    A right counts from `valid_from` to `valid_to`. Training and approval (R5) decide
+    whether a LoA3 right may issue, not whether its holder belongs to the organisation:
+    an administrator whose LoA3 training is not yet recorded still reads her
+    organisation's cases and is told R5 when she tries to work a LoA3 task.
+    """
+    day = to_local(now).date()
+    held = [
+        right
+        for right in person.rights
+        if right.valid_from <= day and (right.valid_to is None or day <= right.valid_to)
+    ]
+    below = organisations_below(session, {right.organisation_id for right in held})
     organisations: set[int] = set()
     units: set[int] = set()
-    for role, covered in work.organisations.items():
-        if role in ORGANISATION_READERS:
+    for right in held:
+        covered = below.get(right.organisation_id, {right.organisation_id})
+        if right.right in ORGANISATION_RIGHTS:
             organisations |= covered
-        elif role in UNIT_READERS:
+        elif right.right in UNIT_RIGHTS:
             units |= covered
     return ReadScope(
         person_id=person.id,
