@@ -48,13 +48,16 @@ from bench.bulk_setup import BENCH_NOW  # noqa: E402
 from bench.queue_page import QueuePage  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
+from engine.model import Organisation  # noqa: E402
 from engine.model import ReserveCard  # noqa: E402
 from engine.schema import upgrade_schema  # noqa: E402
 from engine.services import lookup  # noqa: E402
 from engine.services import queries  # noqa: E402
+from engine.services.demo import REGION  # noqa: E402
 from engine.services.demo import load_demo  # noqa: E402
 from engine.services.deploy import deploy_bundled  # noqa: E402
 from engine.services.paging import Page  # noqa: E402
+from engine.services.read_scope import Reader  # noqa: E402
 from engine.services.runtime import Runtime  # noqa: E402
 from engine.services.runtime import bootstrap  # noqa: E402
 from engine.services.worklist import worklist  # noqa: E402
@@ -99,6 +102,46 @@ def cases_page(page: int) -> Callable[[Runtime, Clock], Any]:
     return call
 
 
+def cases_page_as(username: str) -> Callable[[Runtime, Clock], Any]:
+    """Page 1 of the case list as `username` reads it: S2's scope in the statement
+    (engine.services.read_scope), as the web page and the API ask for it."""
+
+    def call(runtime: Runtime, clock: Clock) -> Any:
+        reader = Reader(username, clock.now())
+        return queries.list_cases(runtime, limit=PAGE_SIZE, reader=reader, newest_first=True)
+
+    return call
+
+
+def card_as(username: str | None) -> Callable[[Runtime, Clock], Any]:
+    """An issued card of the demo region as `username` (of that region) reads it; None
+    reads it as the operator (no scope), for comparison."""
+    number: list[str] = []
+
+    def call(runtime: Runtime, clock: Clock) -> Any:
+        if not number:
+            with runtime.database.sessions() as session:
+                found = session.scalars(
+                    select(ReserveCard.number)
+                    .join(Organisation, Organisation.id == ReserveCard.organisation_id)
+                    .where(Organisation.code == REGION, ReserveCard.holder_id.is_not(None))
+                    .order_by(ReserveCard.number.desc())
+                    .limit(1)
+                ).one()
+            number.append(found)
+        reader = Reader(username, clock.now()) if username else None
+        return queries.show_card(runtime, number[0], reader=reader)
+
+    return call
+
+
+def person_search_as(username: str) -> Callable[[Runtime, Clock], Any]:
+    def call(runtime: Runtime, clock: Clock) -> Any:
+        return lookup.search(runtime, SEARCH_TEXT, reader=Reader(username, clock.now()))
+
+    return call
+
+
 def card_lookup(runtime: Runtime, clock: Clock) -> Any:
     return queries.show_card(runtime, _sample_card(runtime))
 
@@ -117,6 +160,13 @@ MEASURES: dict[str, Callable[[Runtime, Clock], Any]] = {
     "cases_page_50": cases_page(50),
     "card": card_lookup,
     "person_search": person_search,
+    # S2 (read_scope): the same reads as a user, the scope inside the statement.
+    "cases_page_1_maria": cases_page_as("maria"),  # manager of the demo region (1 in 20)
+    "cases_page_1_david": cases_page_as("david"),  # remote admin of hemtjanst-demo
+    "cases_page_1_loa3_01": cases_page_as("loa3-01"),  # LoA3 admin of a bench region
+    "card_demo": card_as(None),
+    "card_sara": card_as("sara"),
+    "person_search_sara": person_search_as("sara"),
 }
 QUEUE_MEASURE = "queue_bertil"
 PAGE_MEASURE = "page_bertil"

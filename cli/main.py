@@ -12,6 +12,7 @@ import traceback
 
 import click
 
+from cli.account_command import account
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.mail_commands import incident
@@ -24,7 +25,9 @@ from cli.serve_commands import serve
 from cli.serve_commands import worker
 from cli.timer_command import timers
 from cli.token_command import token
+from cli.work_commands import READ_AS_HELP
 from cli.work_commands import case
+from cli.work_commands import reader_of
 from cli.work_commands import task
 from engine.errors import DomainError
 from engine.policy.timekeeping import parse_instant
@@ -99,9 +102,10 @@ def card() -> None:
 
 @card.command("show")
 @click.argument("number")
+@click.option("--as", "username", help=READ_AS_HELP)
 @pass_invocation
-def card_show(inv: Invocation, number: str) -> None:
-    shown = queries.show_card(inv.runtime, number)
+def card_show(inv: Invocation, number: str, username: str | None) -> None:
+    shown = queries.show_card(inv.runtime, number, reader=reader_of(inv, username))
     inv.emit(
         {"card": shown},
         lambda: (
@@ -116,6 +120,7 @@ cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
 cli.add_command(token)
+cli.add_command(account)
 cli.add_command(timers)
 cli.add_command(outbox)
 cli.add_command(incident)

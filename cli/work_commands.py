@@ -15,6 +15,15 @@ from engine.services import queries
 from engine.services.cancel import cancel_case
 from engine.services.paging import DEFAULT_PAGE_SIZE
 from engine.services.queries import DEFAULT_CASE_PAGE_SIZE
+from engine.services.read_scope import Reader
+
+# `case show|list` and `card show` are the operator's (CONTRACT.md): unscoped unless `--as`.
+READ_AS_HELP = "Read as this user, inside their read rights (S2)."
+
+
+def reader_of(inv: Invocation, username: str | None) -> Reader | None:
+    """`--as USER` as an S2 reader at the command's clock; None reads as the operator."""
+    return Reader(username, inv.clock.now()) if username else None
 
 
 def _fields(pairs: tuple[str, ...], data: str | None) -> dict[str, Any]:
@@ -68,9 +77,10 @@ def case_start(
 
 @case.command("show")
 @click.argument("case_id", type=int)
+@click.option("--as", "username", help=READ_AS_HELP)
 @pass_invocation
-def case_show(inv: Invocation, case_id: int) -> None:
-    shown = queries.show_case(inv.runtime, case_id)
+def case_show(inv: Invocation, case_id: int, username: str | None) -> None:
+    shown = queries.show_case(inv.runtime, case_id, reader=reader_of(inv, username))
     inv.emit({"case": shown}, lambda: _case_text(shown))
 
 
@@ -106,10 +116,15 @@ def _history_line(entry: dict[str, Any]) -> str:
 @click.option("--state")
 @click.option("--limit", type=int, default=DEFAULT_CASE_PAGE_SIZE, show_default=True)
 @click.option("--cursor", help="The next_cursor of the page before.")
+@click.option("--as", "username", help=READ_AS_HELP)
 @pass_invocation
-def case_list(inv: Invocation, state: str | None, limit: int, cursor: str | None) -> None:
+def case_list(
+    inv: Invocation, state: str | None, limit: int, cursor: str | None, username: str | None
+) -> None:
     """One page of cases by id; `next_cursor` continues the list."""
-    page = queries.list_cases(inv.runtime, state, limit=limit, cursor=cursor)
+    page = queries.list_cases(
+        inv.runtime, state, limit=limit, cursor=cursor, reader=reader_of(inv, username)
+    )
     listed = [case.as_json() for case in page.items]
     inv.emit(
         {"cases": listed, "next_cursor": page.next_cursor},

@@ -7,6 +7,7 @@ file wait for each other instead of failing at once.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PRIVATE_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Database:
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    _keep_new_file_private(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -45,6 +48,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # before a power loss may be lost, the trade-off SQLite recommends for WAL.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _keep_new_file_private(cursor: Any) -> None:
+    """A database file SQLite has just created (still empty) becomes readable by its owner
+    only (0600) before anything is written: it holds personnummer and the audit trail.
+    Its WAL and shared-memory files take the same mode from it. An existing file keeps
+    the mode its operator gave it."""
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name == "main" and path and os.path.isfile(path) and os.path.getsize(path) == 0:
+            os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def create_database(url: str) -> Database:

@@ -40,7 +40,7 @@ _DURATION = re.compile(
 class Settings:
     """SITHSFLOW_DB, SITHSFLOW_NOW, SITHSFLOW_CLOCK_OFFSET, SITHSFLOW_INSTANCE, SITHSFLOW_PORT,
     SITHSFLOW_BIND, SITHSFLOW_WORKERS, SITHSFLOW_SWEEP_SECONDS, SITHSFLOW_FORWARDED_ALLOW_IPS,
-    SITHSFLOW_SECRET_KEY, SITHSFLOW_SECURE_COOKIES."""
+    SITHSFLOW_SECRET_KEY, SITHSFLOW_SECURE_COOKIES, SITHSFLOW_HSTS (docs/security.md)."""
 
     database_url: str
     now: str | None
@@ -53,6 +53,8 @@ class Settings:
     web_workers: int = DEFAULT_WEB_WORKERS
     sweep_seconds: int = DEFAULT_SWEEP_SECONDS
     forwarded_allow_ips: str = "127.0.0.1"
+    # Strict-Transport-Security on every answer; only behind HTTPS (off for the http demo).
+    hsts: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
                 env, "SITHSFLOW_SWEEP_SECONDS", DEFAULT_SWEEP_SECONDS, minimum=1
             ),
             forwarded_allow_ips=env.get("SITHSFLOW_FORWARDED_ALLOW_IPS") or "127.0.0.1",
+            hsts=env.get("SITHSFLOW_HSTS", "0") == "1",
         )
 
     def clock(self) -> Clock:

@@ -144,7 +144,7 @@ def build(sources: Sources) -> Page:
         on=to_local(sources.clock.now()).date(),
     )
     words = FormWords(sources.session, t.lang)
-    extract = AuditExtract(sources.session, where, request.period)
+    extract = AuditExtract(sources.session, where, request.period, scope=sources.scope)
     detail = collect(sources, extract.rows())
     period_text = sources.period_text() if request.period else t("whole_history")
     return Page(

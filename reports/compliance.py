@@ -72,7 +72,9 @@ def columns(t: Labels) -> list[Column[ComplianceRow]]:
 
 def build(sources: Sources) -> Page:
     t = sources.labels
-    report = Loa2Compliance(sources.session, sources.staff, sources.policy, sources.period)
+    report = Loa2Compliance(
+        sources.session, sources.staff, sources.policy, sources.period, scope=sources.scope
+    )
     violations: Detail[ComplianceRow] = Detail()
     compliant: Detail[ComplianceRow] = Detail()
     # One streaming pass: violations and compliant rows go to separate tables, so

@@ -43,7 +43,9 @@ def columns(t: Labels) -> list[Column[DeadlineRow]]:
 
 def build(sources: Sources) -> Page:
     t = sources.labels
-    report = DeadlineReport(sources.session, sources.staff, sources.period, sources.clock.now())
+    report = DeadlineReport(
+        sources.session, sources.staff, sources.period, sources.clock.now(), scope=sources.scope
+    )
     detail = collect(sources, report.rows())
     summary = report.summary
     buckets = [t("days_bucket", a=n, b=n + 1) for n in range(len(summary.histogram))]

@@ -62,7 +62,9 @@ def build(sources: Sources) -> Page:
     t = sources.labels
     start, end = window(sources)
     now = sources.clock.now()
-    report = ExpiringCertificates(sources.session, sources.staff, start, end, now)
+    report = ExpiringCertificates(
+        sources.session, sources.staff, start, end, now, scope=sources.scope
+    )
     detail = collect(sources, report.rows())
     return Page(
         template="expiring.html",

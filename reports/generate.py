@@ -13,6 +13,8 @@ from engine.clock import Clock
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import read_header
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import Reader
+from engine.services.read_scope import scope_of
 from engine.services.runtime import Runtime
 from reports import audit
 from reports import compliance
@@ -56,8 +58,11 @@ def generate_report(
     request: ReportRequest,
     progress: Progress = _silent,
     watch: Watcher = ignore,
+    *,
+    reader: Reader | None = None,
 ) -> Path:
-    """Write the requested report to `request.out` and return its path.
+    """Write the requested report to `request.out` and return its path; with a `reader`,
+    only the rows of their S2 scope.
 
     `progress` gets sentences for the CLI; `watch` gets how far it got (a background job's
     progress bar, `reports.jobs`).
@@ -74,6 +79,7 @@ def generate_report(
             labels=labels,
             progress=progress,
             watch=watch,
+            scope=scope_of(session, reader),
         )
         page = BUILDERS[request.name](sources)
         header = read_header(session, clock, policy)

@@ -61,7 +61,7 @@ def columns(t: Labels) -> list[Column[IssuanceRow]]:
 
 def build(sources: Sources) -> Page:
     t = sources.labels
-    register = IssuanceRegister(sources.session, sources.staff, sources.period)
+    register = IssuanceRegister(sources.session, sources.staff, sources.period, scope=sources.scope)
     detail = collect(sources, register.rows())
     totals = register.totals
     series_names = [t(f"loa{loa}_{kind}") for loa, kind in SERIES]

@@ -26,6 +26,9 @@ from engine.reporting.jobs import claim_job
 from engine.reporting.jobs import fail_job
 from engine.reporting.jobs import finish_job
 from engine.reporting.jobs import record_progress
+from engine.services import lookup
+from engine.services import queries
+from engine.services.read_scope import Reader
 from engine.services.runtime import Runtime
 from reports.generate import generate_report
 from reports.progress import ReportProgress
@@ -71,7 +74,9 @@ def run_job(runtime: Runtime, clock: Clock, job_id: int) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="sithsflow-report-") as folder:
             request = request_for(job.report, job.parameters, Path(folder) / job.filename)
-            path = generate_report(runtime, clock, request, watch=watch)
+            # S2: the rows of the asker's scope at the time they asked.
+            reader = Reader(job.username, job.created_at)
+            path = generate_report(runtime, clock, request, watch=watch, reader=reader)
             finish_job(database, clock, job_id, path.read_bytes(), rows)
     except DomainError as refused:
         fail_job(database, clock, job_id, refused.message)
@@ -93,12 +98,23 @@ class JobRunner:
         self._executor.shutdown(wait=True)
 
 
-def check_subject(runtime: Runtime, request: ReportRequest, on: date) -> None:
+def check_subject(
+    runtime: Runtime, request: ReportRequest, on: date, reader: Reader | None = None
+) -> None:
     """Refuse an audit extract of an unknown case, card or holder before queueing it, so
-    the refusal is drawn on the form rather than on a failed job."""
+    the refusal is drawn on the form rather than on a failed job; with a `reader`, a
+    subject outside their S2 scope is refused as not found, like one that does not exist."""
     if request.name != AUDIT:
         return
     with runtime.database.sessions() as session:
         resolve_subject(
             session, case_id=request.case_id, card=request.card, holder=request.holder, on=on
         )
+    if reader is None:
+        return
+    if request.case_id is not None:
+        queries.show_case(runtime, request.case_id, reader=reader)
+    elif request.card is not None:
+        queries.show_card(runtime, request.card, reader=reader)
+    elif request.holder is not None:
+        lookup.person_id_of(runtime, request.holder, reader=reader)

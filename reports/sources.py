@@ -15,6 +15,7 @@ from engine.clock import Clock
 from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import ReadScope
 from reports.i18n import Labels
 from reports.progress import READING
 from reports.progress import READING_PERCENT
@@ -46,6 +47,8 @@ class Sources:
     progress: Progress = _silent
     watch: Watcher = ignore
     rows_read: int = 0
+    # S2: the reader's scope, in every row query; None for the operator's `sithsflow report`.
+    scope: ReadScope | None = None
 
     @property
     def period(self) -> Period:

@@ -11,7 +11,9 @@ from reports.sources import collect
 def build(sources: Sources) -> Page:
     t = sources.labels
     period = sources.period
-    report = StaffingReport(sources.session, sources.staff, sources.policy.calendar, period)
+    report = StaffingReport(
+        sources.session, sources.staff, sources.policy.calendar, period, scope=sources.scope
+    )
     weekdays = report.weekday_table(period.first_day)
     blocked = collect(sources, report.blocked_days())
     open_days = sum(

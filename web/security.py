@@ -1,7 +1,9 @@
 """Sign-in with Flask-Login, and the role check every page declares.
 
-The account (with its roles on the clock's day) is reloaded from the database on each
-request, so a right that ends or an account that is removed takes effect at once.
+Flask-Login keeps only the server-side session id in the signed cookie (`User.get_id`);
+each request resumes that session from the database (engine.services.accounts) with the
+account's roles on the clock's day, so a logout, a new password, a deactivation, a right
+that ends or an account that is removed takes effect at once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import ParamSpec
 from typing import TypeVar
 
 from flask import Flask
+from flask import Response
 from flask import abort
+from flask import request
 from flask_babel import lazy_gettext
 from flask_login import LoginManager
 from flask_login import UserMixin
@@ -21,7 +25,8 @@ from flask_login import login_required
 
 from engine.errors import NotFound
 from engine.services.accounts import Account
-from engine.services.accounts import load_account
+from engine.services.accounts import resume_session
+from engine.services.read_scope import Reader
 from web import context
 
 P = ParamSpec("P")
@@ -29,13 +34,14 @@ R = TypeVar("R")
 
 
 class User(UserMixin):  # type: ignore[misc]
-    """The Flask-Login user: an engine Account keyed by user name."""
+    """The Flask-Login user: an engine Account keyed by its server-side session id."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, session_id: str) -> None:
         self.account = account
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return self.account.username
+        return self.session_id
 
     @property
     def username(self) -> str:
@@ -61,19 +67,49 @@ def init_app(app: Flask) -> None:
     manager.session_protection = "basic"
 
     manager.user_loader(_load_user)
+    app.after_request(_transport_and_caching)
 
 
-def _load_user(username: str) -> User | None:
+HSTS_VALUE = "max-age=31536000; includeSubDomains"
+STATIC_ENDPOINT = "static"
+
+
+def _transport_and_caching(response: Response) -> Response:
+    """No shared or browser cache keeps a page or an API answer (they carry personal data:
+    personnummer, cases, cards); static files may be cached. HSTS when configured
+    (SITHSFLOW_HSTS=1, only behind HTTPS)."""
+    if request.endpoint != STATIC_ENDPOINT:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    if context.settings().hsts:
+        response.headers.setdefault("Strict-Transport-Security", HSTS_VALUE)
+    return response
+
+
+def _load_user(session_id: str) -> User | None:
     try:
-        return User(load_account(context.runtime(), context.clock(), username))
+        return User(resume_session(context.runtime(), context.clock(), session_id), session_id)
     except NotFound:
         return None  # Flask-Login's way to say "signed out".
+
+
+def current_session_id() -> str | None:
+    """The signed-in browser's session id (None when signed out)."""
+    if not current_user.is_authenticated:
+        return None
+    found: str = current_user.session_id
+    return found
 
 
 def current_username() -> str:
     """The signed-in user's name (views behind `requires` only)."""
     name: str = current_user.username
     return name
+
+
+def current_reader() -> Reader:
+    """The signed-in user as an S2 reader at the clock's instant (views behind `requires`)."""
+    return Reader(current_username(), context.clock().now())
 
 
 def signed_in(view: Callable[P, R]) -> Callable[P, R]:

@@ -24,6 +24,7 @@ from engine.model.people import AdminRight
 from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
+from engine.model.people import WebSession
 from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
@@ -51,5 +52,6 @@ __all__ = [
     "ReportJob",
     "ReserveCard",
     "Timer",
+    "WebSession",
     "WorkerHeartbeat",
 ]

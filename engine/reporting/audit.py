@@ -36,6 +36,8 @@ from engine.policy.identity import parse_identity_number
 from engine.reporting.common import Period
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import audit_rows_in_scope
 
 _LOOKS_LIKE_NUMBER = re.compile(r"^[0-9+\- ]+$")
 
@@ -184,14 +186,24 @@ def _find_holder(session: Session, text: str, on: date) -> Person:
 class AuditExtract:
     """Streams the audit rows matching `where`, oldest first; read `summary` after."""
 
-    def __init__(self, session: Session, where: ColumnElement[bool], period: Period | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        where: ColumnElement[bool],
+        period: Period | None,
+        *,
+        scope: ReadScope | None = None,
+    ) -> None:
         self._session = session
+        self._scope = scope
         self._where = where
         self._period = period
         self.summary = AuditSummary()
 
     def rows(self) -> Iterator[AuditRow]:
         query = select(AuditEvent).where(self._where).order_by(AuditEvent.at_utc, AuditEvent.id)
+        if self._scope is not None:
+            query = audit_rows_in_scope(query, self._scope)  # S2
         if self._period is not None:
             query = query.where(
                 AuditEvent.at_utc >= self._period.start, AuditEvent.at_utc < self._period.end

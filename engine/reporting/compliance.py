@@ -48,6 +48,8 @@ from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import certificates_in_scope
 
 # Office-hours verdicts (R12).
 BEFORE_R12 = "before_r12"  # issued before 2025-12-01: any time was allowed
@@ -182,9 +184,16 @@ class Loa2Compliance:
     """Streams every LoA2 certificate of the period with its verdict; then read `summary`."""
 
     def __init__(
-        self, session: Session, staff: StaffIndex, policy: PolicyReader, period: Period
+        self,
+        session: Session,
+        staff: StaffIndex,
+        policy: PolicyReader,
+        period: Period,
+        *,
+        scope: ReadScope | None = None,
     ) -> None:
         self._session = session
+        self._scope = scope
         self._staff = staff
         self._policy = policy
         self._period = period
@@ -215,6 +224,8 @@ class Loa2Compliance:
             )
             .order_by(Certificate.valid_from, Certificate.id)
         )
+        if self._scope is not None:
+            query = certificates_in_scope(query, self._scope)  # S2
         calendar = self._policy.calendar
         for record in stream(self._session, query):
             cert: Certificate = record[0]

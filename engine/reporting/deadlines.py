@@ -37,6 +37,8 @@ from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import cases_in_scope
 
 LOA3_PROCESS = "loa3-reserve"
 SECOND_VERIFICATION_TASK = "second_verification"
@@ -138,8 +140,17 @@ class DeadlineSummary:
 class DeadlineReport:
     """Streams LoA3 cases started in the period; read `summary` after iterating."""
 
-    def __init__(self, session: Session, staff: StaffIndex, period: Period, now: datetime):
+    def __init__(
+        self,
+        session: Session,
+        staff: StaffIndex,
+        period: Period,
+        now: datetime,
+        *,
+        scope: ReadScope | None = None,
+    ):
         self._session = session
+        self._scope = scope
         self._staff = staff
         self._period = period
         self._now = now
@@ -193,6 +204,8 @@ class DeadlineReport:
             )
             .order_by(Case.started_at, Case.id)
         )
+        if self._scope is not None:
+            query = cases_in_scope(query, self._scope)  # S2
         for record in stream(self._session, query):
             row = self._row(tuple(record))
             self.summary.add(row)

@@ -34,6 +34,8 @@ from engine.policy.validity import LOA2_NATIONAL_END
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import certificates_in_scope
 
 # Renewal states.
 AWAITING_REQUEST = "awaiting_request"  # request_renewal is ready (remote admin)
@@ -77,9 +79,17 @@ class ExpiringCertificates:
     """Streams certificates expiring in [start, end); `now` measures the days left."""
 
     def __init__(
-        self, session: Session, staff: StaffIndex, start: datetime, end: datetime, now: datetime
+        self,
+        session: Session,
+        staff: StaffIndex,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        scope: ReadScope | None = None,
     ) -> None:
         self._session = session
+        self._scope = scope
         self._staff = staff
         self._start = start
         self._end = end
@@ -133,6 +143,8 @@ class ExpiringCertificates:
             )
             .order_by(Certificate.valid_until, Certificate.id)
         )
+        if self._scope is not None:
+            query = certificates_in_scope(query, self._scope)  # S2
         for record in stream(self._session, query):
             row = self._row(*record)
             self.summary.add(row)

@@ -26,6 +26,8 @@ from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.reporting.common import person_label
 from engine.reporting.common import stream
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import certificates_in_scope
 
 KIND_ISSUE = "issue"
 KIND_RENEWAL = "renewal"
@@ -82,8 +84,11 @@ class IssuanceTotals:
 class IssuanceRegister:
     """Streams the register's rows and counts them; read `totals` after iterating."""
 
-    def __init__(self, session: Session, staff: StaffIndex, period: Period) -> None:
+    def __init__(
+        self, session: Session, staff: StaffIndex, period: Period, *, scope: ReadScope | None = None
+    ) -> None:
         self._session = session
+        self._scope = scope
         self._staff = staff
         self._period = period
         self.totals = IssuanceTotals()
@@ -114,6 +119,8 @@ class IssuanceRegister:
             )
             .order_by(Certificate.valid_from, Certificate.id)
         )
+        if self._scope is not None:
+            query = certificates_in_scope(query, self._scope)  # S2
         for record in stream(self._session, query):
             cert: Certificate = record[0]
             row = self._row(cert, record)

@@ -51,6 +51,7 @@ class JobStatus:
     """What the page and the JSON endpoint show about one job (never the PDF itself)."""
 
     id: int
+    username: str
     report: str
     parameters: Mapping[str, Any]
     state: str
@@ -70,6 +71,7 @@ class JobStatus:
 def _status(job: ReportJob) -> JobStatus:
     return JobStatus(
         id=job.id,
+        username=job.username,
         report=job.report,
         parameters=json.loads(job.parameters_json or "{}"),
         state=job.state,

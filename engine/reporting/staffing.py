@@ -33,6 +33,7 @@ from engine.reporting.common import Period
 from engine.reporting.common import StaffIndex
 from engine.rights import rights_granting
 from engine.services.deadlines import newest_second_verification_days
+from engine.services.read_scope import ReadScope
 
 LOA3_ROLE = "loa3_admin"
 LOA3_PROCESS = "loa3-reserve"
@@ -72,18 +73,23 @@ class StaffingReport:
     """LoA3 staffing per station and weekday, and the days an applicant is stuck (R8)."""
 
     def __init__(
-        self, session: Session, staff: StaffIndex, calendar: SwedishCalendar, period: Period
+        self,
+        session: Session,
+        staff: StaffIndex,
+        calendar: SwedishCalendar,
+        period: Period,
+        *,
+        scope: ReadScope | None = None,
     ) -> None:
         self._staff = staff
         self._calendar = calendar
         self._period = period
-        self._stations = list(
-            session.scalars(
-                select(CardStation)
-                .options(selectinload(CardStation.opening_hours))
-                .order_by(CardStation.name)
-            )
-        )
+        stations = select(CardStation).options(selectinload(CardStation.opening_hours))
+        if scope is not None:
+            # S2: the stations of the reader's organisations (and units) only.
+            covered = sorted(scope.organisations | scope.units)
+            stations = stations.where(CardStation.organisation_id.in_(covered))
+        self._stations = list(session.scalars(stations.order_by(CardStation.name)))
         self._cache: dict[date, tuple[StationDay, ...]] = {}
         # R7: the length new cases get from their version's timer; None without such a timer.
         self.deadline_days = newest_second_verification_days(session, LOA3_PROCESS)

@@ -30,6 +30,7 @@ from engine.policy.identity import parse_identity_number
 from engine.policy.timekeeping import to_local
 from engine.rights import RIGHTS
 from engine.rights import RIGHTS_NEEDING_TRAINING
+from engine.services.accounts import end_sessions_of
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.runtime import Runtime
@@ -144,6 +145,10 @@ def save_person(
                 if other is not None and other.id != person_id:
                     problems.add(column.key, sv, en)
         problems.raise_any()
+        # A new password (a reset) or another user name ends every session of the person.
+        ends_sessions = person_id is not None and (
+            bool(password) or person.username != (username or None)
+        )
         person.username = username or None
         person.display_name = name
         person.email = email or None
@@ -158,13 +163,19 @@ def save_person(
             person.locked_until = None
         session.add(person)
         uow.flush()
+        ended = end_sessions_of(session, person.id) if ends_sessions else 0
         action = "person_created" if person_id is None else "person_updated"
         record(
             session,
             clock,
             AuditContext(actor=actor, role="system_admin"),
             action,
-            details={"person": person.id, "username": username, "password_set": bool(password)},
+            details={
+                "person": person.id,
+                "username": username,
+                "password_set": bool(password),
+                "sessions_ended": ended,
+            },
         )
         uow.commit()
         return person.id

@@ -47,14 +47,14 @@ from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
 from engine.services.live_cards import CaseWarning
-from engine.services.may_work import check_may_work
-from engine.services.may_work import claimed_message
 from engine.services.may_work import lacks_role_message
 from engine.services.may_work import task_not_ready
 from engine.services.policy import PolicyReader
 from engine.services.progress import advance_case
 from engine.services.progress import load_runner
 from engine.services.progress import store_state
+from engine.services.read_scope import check_may_work_in_scope
+from engine.services.read_scope import task_not_found
 from engine.services.runtime import Runtime
 
 
@@ -163,7 +163,7 @@ def complete_task(
             _describe_case(audit, case)
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
-            check_may_work(session, task, actor, clock.now())
+            check_may_work_in_scope(session, task, actor, clock.now())
             fields = runtime.forms.validate(
                 case.process_id, task.name, values, version=case.process_version
             )
@@ -215,7 +215,10 @@ def claim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) -> N
 
 
 def unclaim_task(runtime: Runtime, clock: Clock, task_id: str, username: str) -> None:
-    """Give a claimed task back to its queue."""
+    """Give a claimed task back to its queue: only its claimant, under the rules of a
+    claim (engine.services.may_work: READY and the case open, the lane's role for the
+    task's organisation (R5), four-eyes (R6), the deadline), so nobody clears the claim of a
+    completed task or of a queue that is not theirs."""
     _set_claim(runtime, clock, task_id, username, claim=False)
 
 
@@ -230,13 +233,14 @@ def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, clai
             _describe_case(audit, task.case)
             audit.role = task.lane
             actor = find_user(session, username, employments=False)
-            if claim:
-                check_may_work(session, task, actor, clock.now())
-                task.claimed_by = actor
-            else:
-                if task.claimed_by_id not in (None, actor.id):
-                    raise Conflict(claimed_message(task))
-                task.claimed_by = None
+            # The same rule both ways; another's claim is a Conflict (claimed_message).
+            check_may_work_in_scope(session, task, actor, clock.now())
+            if not claim and task.claimed_by_id is None:
+                raise Conflict(
+                    f"Uppgiften {task.id} är inte tagen av någon. / "
+                    f"Task {task.id} is not claimed by anyone."
+                )
+            task.claimed_by = actor if claim else None
             record(session, clock, audit, action, task_name=task.name)
             uow.commit()
     except DomainError as error:
@@ -285,7 +289,8 @@ _TASK = select(CaseTask).where(CaseTask.id == bindparam("task_id")).options(*_TA
 def _task(session: Session, task_id: str) -> CaseTask:
     task = session.scalars(_TASK, {"task_id": task_id}).unique().first()
     if task is None:
-        raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
+        # S2: the same answer as for a task outside the actor's scope.
+        raise task_not_found(task_id)
     return task
 
 

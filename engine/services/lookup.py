@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
 from engine.errors import NotFound
+from engine.identifiers import normal_card_number
 from engine.identifiers import normal_username
 from engine.model import AuditEvent
 from engine.model import Case
@@ -35,6 +37,16 @@ from engine.services.paging import Page
 from engine.services.paging import decode_cursor
 from engine.services.paging import page_size
 from engine.services.paging import split_page
+from engine.services.read_scope import CARD_CLAUSE
+from engine.services.read_scope import CASE_CLAUSE
+from engine.services.read_scope import PERSON_CLAUSE
+from engine.services.read_scope import Reader
+from engine.services.read_scope import ReadScope
+from engine.services.read_scope import not_found
+from engine.services.read_scope import parameters
+from engine.services.read_scope import readable
+from engine.services.read_scope import require_case_readable
+from engine.services.read_scope import scope_of
 from engine.services.runtime import Runtime
 
 SEARCH_LIMIT = 50
@@ -71,21 +83,28 @@ class CasePosition:
 
 
 def search(
-    runtime: Runtime, text: str, *, limit: int | None = None, cursor: str | None = None
+    runtime: Runtime,
+    text: str,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+    reader: Reader | None = None,
 ) -> SearchResults:
     """Cards by number (a prefix is enough) and people by user name or personal number
-    (exact, or the number's prefix) or a part of their name, each through an index."""
+    (exact, or the number's prefix) or a part of their name, each through an index; with a
+    `reader`, only the cards and people of their S2 scope."""
     text = text.strip()
     if not text:
         return SearchResults((), None)
     size = page_size(limit, SEARCH_LIMIT)
     with runtime.database.sessions() as session:
-        cards = [] if cursor else _cards(session, text, size)
-        people = _people(session, text, size, cursor)
+        scope = scope_of(session, reader)
+        cards = [] if cursor else _cards(session, text, size, scope)
+        people = _people(session, text, size, cursor, scope)
         return SearchResults(tuple(cards) + people.items, people.next_cursor)
 
 
-def _cards(session: Session, text: str, size: int) -> list[SearchHit]:
+def _cards(session: Session, text: str, size: int, scope: ReadScope | None) -> list[SearchHit]:
     """Card numbers from a prefix, on the primary key's order (one statement)."""
     holder = aliased(Person)
     query = (
@@ -95,13 +114,16 @@ def _cards(session: Session, text: str, size: int) -> list[SearchHit]:
         .order_by(ReserveCard.number)
         .limit(size)
     )
+    query = readable(query, CARD_CLAUSE, scope)
     return [
         SearchHit("card", row.number, row.number, f"{row.state} · {row.display_name or '—'}")
-        for row in session.execute(query)
+        for row in session.execute(query, parameters(scope))
     ]
 
 
-def _people(session: Session, text: str, size: int, cursor: str | None) -> Page[SearchHit]:
+def _people(
+    session: Session, text: str, size: int, cursor: str | None, scope: ReadScope | None
+) -> Page[SearchHit]:
     """Exact user name, a personal number's prefix, or a substring of the name (on
     PostgreSQL the trigram index of migration 0005), in keyset order of (name, id)."""
     conditions = [
@@ -116,10 +138,11 @@ def _people(session: Session, text: str, size: int, cursor: str | None) -> Page[
     if cursor:
         name, person_id = decode_cursor(cursor, (str, int))
         query = query.where(tuple_(Person.display_name, Person.id) > tuple_(name, person_id))
+    query = readable(query, PERSON_CLAUSE, scope)
     query = query.order_by(Person.display_name, Person.id).limit(size + 1)
     hits = [
         (row.display_name, row.id, row.identity_number or row.username or "")
-        for row in session.execute(query)
+        for row in session.execute(query, parameters(scope))
     ]
     page = split_page(hits, size, lambda hit: (hit[0], hit[1]))
     return Page(
@@ -147,22 +170,40 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
-    """A person with their employments, rights, cards and cases."""
+_PERSON = select(Person).where(Person.id == bindparam("person_id"))
+
+
+def show_person(
+    runtime: Runtime, person_id: int, *, reader: Reader | None = None
+) -> dict[str, Any]:
+    """A person with their employments, rights, cards and cases; with a `reader`, only a
+    person of their S2 scope, and of that person's cards and cases only those in it too."""
     with runtime.database.sessions() as session:
-        person = session.get(Person, person_id)
+        scope = scope_of(session, reader)
+        values = parameters(scope)
+        person = session.scalars(
+            readable(_PERSON, PERSON_CLAUSE, scope), {"person_id": person_id, **values}
+        ).first()
         if person is None:
+            if scope is not None:
+                raise not_found(
+                    f"Ingen person med id {person_id}", f"No person with id {person_id}"
+                )
             raise NotFound(f"Ingen person med id {person_id}. / No person with id {person_id}.")
         cards = session.scalars(
-            select(ReserveCard)
+            readable(select(ReserveCard), CARD_CLAUSE, scope)
             .where(ReserveCard.holder_id == person.id)
-            .order_by(ReserveCard.number)
+            .order_by(ReserveCard.number),
+            values,
         ).all()
         # The columns shown, never the workflow state (ix_cases_holder_id finds the rows).
         cases = session.execute(
-            select(Case.id, Case.process_id, Case.state, Case.started_at)
+            readable(
+                select(Case.id, Case.process_id, Case.state, Case.started_at), CASE_CLAUSE, scope
+            )
             .where(Case.holder_id == person.id)
-            .order_by(Case.id.desc())
+            .order_by(Case.id.desc()),
+            values,
         ).all()
         return {
             "id": person.id,
@@ -199,28 +240,37 @@ def show_person(runtime: Runtime, person_id: int) -> dict[str, Any]:
         }
 
 
-def person_id_of(runtime: Runtime, username: str) -> int:
-    """The person page of a holder label shown on a case or card."""
+def person_id_of(runtime: Runtime, username: str, *, reader: Reader | None = None) -> int:
+    """The person page of a holder label shown on a case or card (S2 with a `reader`)."""
     username = normal_username(username)
     with runtime.database.sessions() as session:
-        person = session.scalars(
-            select(Person).where(
-                or_(Person.username == username, Person.identity_number == username)
-            )
-        ).first()
-        if person is None:
+        scope = scope_of(session, reader)
+        query = select(Person.id).where(
+            or_(Person.username == username, Person.identity_number == username)
+        )
+        found = session.scalars(readable(query, PERSON_CLAUSE, scope), parameters(scope)).first()
+        if found is None:
+            if scope is not None:
+                raise not_found(f"Ingen person '{username}'", f"No person '{username}'")
             raise NotFound(f"Okänd person '{username}'. / Unknown person '{username}'.")
-        return person.id
+        person_id: int = found
+        return person_id
 
 
-def card_history(runtime: Runtime, number: str) -> list[dict[str, Any]]:
-    """The audit rows that name the card, oldest first (issuance records are kept 10 years)."""
+def card_history(
+    runtime: Runtime, number: str, *, reader: Reader | None = None
+) -> list[dict[str, Any]]:
+    """The audit rows that name the card, oldest first (issuance records are kept 10 years);
+    with a `reader`, none unless the card is in their S2 scope."""
     with runtime.database.sessions() as session:
-        events = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.card_number == number.strip())
-            .order_by(AuditEvent.id)
-        ).all()
+        scope = scope_of(session, reader)
+        query = select(AuditEvent).where(AuditEvent.card_number == normal_card_number(number))
+        if scope is not None:
+            in_scope = select(ReserveCard.number).where(
+                ReserveCard.number == AuditEvent.card_number, CARD_CLAUSE
+            )
+            query = query.where(in_scope.exists())
+        events = session.scalars(query.order_by(AuditEvent.id), parameters(scope)).all()
         return [
             {
                 "at": to_local(e.at_utc),
@@ -235,9 +285,13 @@ def card_history(runtime: Runtime, number: str) -> list[dict[str, Any]]:
         ]
 
 
-def case_position(runtime: Runtime, case_id: int) -> CasePosition:
-    """What the diagram highlights: the start and completed tasks done, ready tasks current."""
+def case_position(runtime: Runtime, case_id: int, *, reader: Reader | None = None) -> CasePosition:
+    """What the diagram highlights: the start and completed tasks done, ready tasks current
+    (S2 with a `reader`)."""
     with runtime.database.sessions() as session:
+        scope = scope_of(session, reader)
+        if scope is not None:
+            require_case_readable(session, scope, case_id)
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")

@@ -234,7 +234,7 @@ def work_scope(session: Session, person: Person, now: datetime) -> WorkScope:
     day = to_local(now).date()
     in_force = [right for right in person.rights if right_is_in_force(right, day)]
     roots = sorted({right.organisation_id for right in in_force})
-    below = _organisations_below(session, roots)
+    below = organisations_below(session, roots)
     organisations: dict[str, frozenset[int]] = {}
     for role, granted_by in ROLE_GRANTED_BY.items():
         covered: set[int] = set()
@@ -246,7 +246,7 @@ def work_scope(session: Session, person: Person, now: datetime) -> WorkScope:
     return WorkScope(person.id, person.username or "", now, organisations)
 
 
-def _organisations_below(session: Session, roots: Iterable[int]) -> dict[int, set[int]]:
+def organisations_below(session: Session, roots: Iterable[int]) -> dict[int, set[int]]:
     """Root organisation id -> itself and every unit below it (one recursive query)."""
     roots = list(roots)
     if not roots:

@@ -40,6 +40,13 @@ from engine.services.paging import Page
 from engine.services.paging import decode_cursor
 from engine.services.paging import page_size
 from engine.services.paging import split_page
+from engine.services.read_scope import CARD_CLAUSE
+from engine.services.read_scope import CASE_CLAUSE
+from engine.services.read_scope import Reader
+from engine.services.read_scope import not_found
+from engine.services.read_scope import parameters
+from engine.services.read_scope import readable
+from engine.services.read_scope import scope_of
 from engine.services.runtime import Runtime
 from engine.services.verifications import STEP_ACTIONS
 from engine.services.verifications import verifications_by_case
@@ -62,6 +69,8 @@ _CASE_PAGE = (
     joinedload(Case.started_by).options(*_NAME_ONLY),
 )
 _CASE = select(Case).where(Case.id == bindparam("case_id")).options(*_CASE_PAGE)
+# S2: the same statement with the reader's scope in its WHERE clause.
+_CASE_IN_SCOPE = _CASE.where(CASE_CLAUSE)
 _CLAIMED_BY = aliased(Person, name="claimed_by")
 _COMPLETED_BY = aliased(Person, name="completed_by")
 _TASKS = (
@@ -109,12 +118,19 @@ _TIMERS = (
 )
 
 
-def show_case(runtime: Runtime, case_id: int) -> dict[str, Any]:
-    """One case with its data, tasks, timers and history from the audit trail."""
+def show_case(runtime: Runtime, case_id: int, *, reader: Reader | None = None) -> dict[str, Any]:
+    """One case with its data, tasks, timers and history from the audit trail; with a
+    `reader`, only inside their S2 scope (else NotFound, S2)."""
     with runtime.database.sessions() as session:
-        params = {"case_id": case_id}
-        case = session.scalars(_CASE, params).first()
+        params: dict[str, Any] = {"case_id": case_id}
+        scope = scope_of(session, reader)
+        if scope is None:
+            case = session.scalars(_CASE, params).first()
+        else:
+            case = session.scalars(_CASE_IN_SCOPE, {**params, **scope.parameters()}).first()
         if case is None:
+            if scope is not None:
+                raise not_found(f"Inget ärende med id {case_id}", f"No case with id {case_id}")
             raise NotFound(f"Inget ärende med id {case_id}. / No case with id {case_id}.")
         tasks = session.execute(_TASKS, params).all()
         history = session.execute(_HISTORY, params).all()
@@ -233,8 +249,10 @@ def list_cases(
     limit: int | None = None,
     cursor: str | None = None,
     newest_first: bool = False,
+    reader: Reader | None = None,
 ) -> Page[CaseListItem]:
-    """One page of cases in keyset order of id (index `ix_cases_state_id` with a state)."""
+    """One page of cases in keyset order of id (index `ix_cases_state_id` with a state);
+    with a `reader`, the cases of their S2 scope only (the scope is in the WHERE clause)."""
     if state is not None and state not in CASE_STATES:
         raise Invalid(
             f"Okänd status '{state}'; välj bland {', '.join(CASE_STATES)}. / "
@@ -249,6 +267,8 @@ def list_cases(
         query = query.where(Case.id < after if newest_first else Case.id > after)
     query = query.order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1)
     with runtime.database.sessions() as session:
+        scope = scope_of(session, reader)
+        query = readable(query, CASE_CLAUSE, scope)
         items = [
             CaseListItem(
                 id=row.id,
@@ -258,7 +278,7 @@ def list_cases(
                 holder=_label(row.holder_id, row.holder_username, row.holder_number),
                 started_at=row.started_at,
             )
-            for row in session.execute(query)
+            for row in session.execute(query, parameters(scope))
         ]
     return split_page(items, size, lambda item: (item.id,))
 
@@ -288,11 +308,20 @@ def tasks_for(
         return task_page(session, scope, size=size, cursor=cursor)
 
 
-def show_card(runtime: Runtime, number: str) -> dict[str, Any]:
+_CARD = select(ReserveCard).where(ReserveCard.number == bindparam("number"))
+_CARD_IN_SCOPE = _CARD.where(CARD_CLAUSE)
+
+
+def show_card(runtime: Runtime, number: str, *, reader: Reader | None = None) -> dict[str, Any]:
+    """One card and its certificates; with a `reader`, only inside their S2 scope."""
     with runtime.database.sessions() as session:
         number = normal_card_number(number)
-        card = session.get(ReserveCard, number)
+        scope = scope_of(session, reader)
+        params = {"number": number, **parameters(scope)}
+        card = session.scalars(_CARD if scope is None else _CARD_IN_SCOPE, params).first()
         if card is None:
+            if scope is not None:
+                raise not_found(f"Inget kort med nummer {number}", f"No card numbered {number}")
             raise NotFound(f"Inget kort med nummer {number}. / No card numbered {number}.")
         certificates = list(card.certificates)
         latest: Certificate | None = certificates[-1] if certificates else None

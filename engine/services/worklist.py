@@ -22,7 +22,6 @@ from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.errors import NotFound
 from engine.forms import FormRegistry
 from engine.model import CardStation
 from engine.model import CaseTask
@@ -39,11 +38,12 @@ from engine.services.inbox import QueueTask
 from engine.services.inbox import one_task
 from engine.services.inbox import queue_pages
 from engine.services.may_work import ClaimRule
-from engine.services.may_work import check_may_work
 from engine.services.may_work import work_scope
 from engine.services.paging import Page
 from engine.services.paging import page_size
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import check_may_work_in_scope
+from engine.services.read_scope import task_not_found
 from engine.services.runtime import Runtime
 
 __all__ = [
@@ -152,8 +152,9 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
         user = find_user(session, username, employments=False)
         task = session.get(CaseTask, task_id)
         if task is None:
-            raise NotFound(f"Ingen uppgift med id '{task_id}'. / No task with id '{task_id}'.")
-        check_may_work(session, task, user, now)
+            raise task_not_found(task_id)
+        # S2: a task outside the user's scope is not found, not refused.
+        check_may_work_in_scope(session, task, user, now)
         forms = runtime.forms.of_version(task.case.process_version)
         form = forms.get(task.case.process_id, task.name)
         needs_r12 = form is not None and "R12" in form.rules()

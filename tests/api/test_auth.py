@@ -97,6 +97,7 @@ def test_me_names_the_user_their_roles_and_when_the_token_was_used(
         "name": "tests",
         "created_at": "2026-11-23T10:00:00+01:00",
         "last_used_at": "2026-11-23T10:05:00+01:00",
+        "expires_at": "2027-02-21T10:00:00+01:00",  # 90 days by default
     }
 
 

@@ -33,16 +33,17 @@ def test_every_domain_error_subclass_has_its_own_http_status() -> None:
 
 
 def test_an_unknown_case_task_or_card_is_404(api: Api) -> None:
-    for answer in (
-        api.get("/api/cases/999", "olof"),
-        api.post("/api/tasks/no-such-task/claim", "sara"),
-        api.post("/api/tasks/no-such-task/unclaim", "sara"),
-        api.post("/api/tasks/no-such-task/complete", "sara", {"fields": {}}),
-        api.get("/api/cards/RK999999", "sara"),
-        api.start("anna", "no-such-process"),
+    # S2: an unknown case, task or card reads as one outside the caller's scope.
+    for answer, rule in (
+        (api.get("/api/cases/999", "olof"), "S2"),
+        (api.post("/api/tasks/no-such-task/claim", "sara"), "S2"),
+        (api.post("/api/tasks/no-such-task/unclaim", "sara"), "S2"),
+        (api.post("/api/tasks/no-such-task/complete", "sara", {"fields": {}}), "S2"),
+        (api.get("/api/cards/RK999999", "sara"), "S2"),
+        (api.start("anna", "no-such-process"), None),
     ):
         assert answer.status_code == 404
-        assert answer.get_json()["rule"] is None
+        assert answer.get_json()["rule"] == rule
         assert " / " in answer.get_json()["message"]
 
 

@@ -538,8 +538,9 @@ def _second(field: str, value: str, completed: bool = False) -> Args:
             MONDAY_10, None, "loa9-teleport", id="unknown-process",
         ),
         pytest.param(
+            # S2: an unknown task reads like one outside the user's scope.
             lambda _: ["task", "complete", "00000000-0000-0000-0000-000000000000", "--as", "bertil"],
-            MONDAY_10, None, "00000000-0000-0000-0000-000000000000", id="unknown-task-uuid",
+            MONDAY_10, "S2", "00000000-0000-0000-0000-000000000000", id="unknown-task-uuid",
         ),
         pytest.param(
             _second("card_number", "RK000003", completed=True),

@@ -1,7 +1,10 @@
-"""Every page × every demo role: allowed (2xx/3xx) or forbidden (403), on SQLite.
+"""Every page × every demo role: allowed (2xx/3xx), forbidden (403) or, outside the
+user's read rights, not found (404, S2), on SQLite.
 
 The engine decides the task page itself: only a LoA3 admin other than the first may open
-the second verification (R5, R6).
+the second verification (R5, R6). The case is Region Demo's: david (remote admin of
+hemtjanst-demo) and petra (process owner: processes and counts only) may not read it, its
+holder frida nor the region's cards (S2); tests/web/test_read_rights.py has the full matrix.
 """
 
 from __future__ import annotations
@@ -31,28 +34,32 @@ WORKERS = {"anna", "bertil", "cecilia", "david", "sara"}
 READERS = WORKERS | {"petra", "maria", "olof"}
 ADMINS = {"petra"}
 REPORT_READERS = {"maria", "olof"}  # manager and auditor (web.access.REPORTS_BY_ROLE)
+# S2: readers whose scope does not hold Region Demo's case, people and cards.
+OUTSIDE_REGION = {"david", "petra"}
+REGION_READERS = READERS - OUTSIDE_REGION
 
-# (url, who may open it); {case}, {task} and {person} are filled in from the fixture.
-PAGES: list[tuple[str, set[str]]] = [
-    ("/tasks", WORKERS),
-    ("/tasks?process=loa3-reserve&station=halmstad&due=3", WORKERS),
-    ("/tasks/{task}", {"bertil"}),
-    ("/start/loa3", {"anna", "bertil"}),
-    ("/start/loa2", {"david"}),
-    ("/cases", READERS),
-    ("/cases?state=open", READERS),
-    ("/cases/{case}", READERS),
-    ("/search?q=RK00000", READERS),
-    ("/cards/RK000001", READERS),
-    ("/people/{person}", READERS),
-    ("/people/find/frida", READERS),
-    ("/reports", REPORT_READERS),
-    ("/admin", ADMINS),
-    ("/admin/people/new", ADMINS),
-    ("/admin/people/{person}", ADMINS),
-    ("/admin/people/{person}/rights/new", ADMINS),
-    ("/admin/stations/new", ADMINS),
-    ("/admin/stations/1", ADMINS),
+# (url, who may open it, who gets 404 under S2); {case}, {task} and {person} are filled in
+# from the fixture; everyone else gets 403.
+PAGES: list[tuple[str, set[str], set[str]]] = [
+    ("/tasks", WORKERS, set()),
+    ("/tasks?process=loa3-reserve&station=halmstad&due=3", WORKERS, set()),
+    ("/tasks/{task}", {"bertil"}, {"david"}),
+    ("/start/loa3", {"anna", "bertil"}, set()),
+    ("/start/loa2", {"david"}, set()),
+    ("/cases", READERS, set()),
+    ("/cases?state=open", READERS, set()),
+    ("/cases/{case}", REGION_READERS, OUTSIDE_REGION),
+    ("/search?q=RK00000", READERS, set()),
+    ("/cards/RK000001", REGION_READERS, OUTSIDE_REGION),
+    ("/people/{person}", REGION_READERS, OUTSIDE_REGION),
+    ("/people/find/frida", REGION_READERS, OUTSIDE_REGION),
+    ("/reports", REPORT_READERS, set()),
+    ("/admin", ADMINS, set()),
+    ("/admin/people/new", ADMINS, set()),
+    ("/admin/people/{person}", ADMINS, set()),
+    ("/admin/people/{person}/rights/new", ADMINS, set()),
+    ("/admin/stations/new", ADMINS, set()),
+    ("/admin/stations/1", ADMINS, set()),
 ]
 
 
@@ -83,9 +90,13 @@ def world(
 
 
 @pytest.mark.parametrize("user", USERS)
-@pytest.mark.parametrize(("page", "allowed"), PAGES, ids=[p for p, _ in PAGES])
+@pytest.mark.parametrize(("page", "allowed", "hidden"), PAGES, ids=[p for p, _, _ in PAGES])
 def test_every_page_is_open_to_its_roles_and_forbidden_to_others(
-    world: tuple[Flask, dict[str, str], dict[str, Browser]], user: str, page: str, allowed: set[str]
+    world: tuple[Flask, dict[str, str], dict[str, Browser]],
+    user: str,
+    page: str,
+    allowed: set[str],
+    hidden: set[str],
 ) -> None:
     _, ids, browsers = world
     response = browsers[user].get(page.format(**ids))
@@ -101,6 +112,9 @@ def test_every_page_is_open_to_its_roles_and_forbidden_to_others(
             assert '<div class="notice error" role="alert">' not in body, body[:500]
             assert 'action="/login"' not in body, body[:500]
             assert re.search(r"<h1[^>]*>\s*\S", body), body[:500]
+    elif user in hidden:
+        assert response.status_code == 404, body[:500]
+        assert FRIDA_NAME not in body and FRIDA_NUMBER not in body
     else:
         # The refusal page, and nothing of the card user it would have shown (S2).
         assert response.status_code == 403, body[:500]

@@ -23,9 +23,10 @@ API_VERSION = "1"
 SECURITY_SCHEME = "bearerToken"
 
 _REFUSALS = {
-    "401": "No token, or an unknown or revoked one.",
+    "401": "No token, or an unknown, expired or revoked one.",
+    "429": "Too many refused tokens from this address; wait `Retry-After` seconds.",
     "403": "A rule or a right forbids it (R5, R6, R12 …); `rule` names it.",
-    "404": "No such case, task, card, process or user.",
+    "404": "No such case, task, card, process or user, or none the caller may read (S2).",
     "409": "The task or case is no longer in the state the caller saw.",
     "422": "Malformed input: the body, a field, a date.",
 }
@@ -36,7 +37,7 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: str) -> dict[str, Any]:
-    answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", *codes)}
+    answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", "429", *codes)}
     if "422" in codes:
         answers["422"] = _json(
             ref("FormError"), _REFUSALS["422"] + " A refused form lists each field in `fields`."
@@ -187,9 +188,9 @@ def _paths() -> dict[str, Any]:
         "/tasks/{task_id}/unclaim": {
             "post": _operation(
                 "unclaimTask",
-                "Give a claimed task back to its queue.",
+                "Give one's own claim back to the queue, under the rules of a claim.",
                 {"200": _json(ref("Claim"), "Back in the queue.")},
-                errors=("404", "409"),
+                errors=("403", "404", "409"),
                 parameters=[TASK_ID],
             )
         },

@@ -25,6 +25,7 @@ from engine.services import queries
 from engine.services.cancel import cancel_case
 from engine.services.deploy.versions import active_forms
 from engine.services.migration import migrate_cases
+from web.api.auth import api_reader
 from web.api.auth import install_authentication
 from web.api.context import clock
 from web.api.context import form_fields
@@ -63,14 +64,19 @@ def start_case() -> tuple[Response, int, dict[str, str]]:
 def list_cases() -> Json:
     """One page of cases by id; pass `next_cursor` back as `cursor` for the next."""
     page = queries.list_cases(
-        runtime(), request.args.get("state") or None, limit=page_limit(), cursor=page_cursor()
+        runtime(),
+        request.args.get("state") or None,
+        limit=page_limit(),
+        cursor=page_cursor(),
+        reader=api_reader(),
     )
     return {"cases": [case.as_json() for case in page.items], "next_cursor": page.next_cursor}
 
 
 @api_blueprint.get("/cases/<int:case_id>")
 def show_case(case_id: int) -> Json:
-    return {"case": queries.show_case(runtime(), case_id)}
+    # S2: outside the token user's scope, the 404 of a case that does not exist.
+    return {"case": queries.show_case(runtime(), case_id, reader=api_reader())}
 
 
 @api_blueprint.get("/tasks")
@@ -144,7 +150,7 @@ def _is_int(value: object) -> TypeGuard[int]:
 
 @api_blueprint.get("/cards/<number>")
 def show_card(number: str) -> Json:
-    return {"card": queries.show_card(runtime(), number)}
+    return {"card": queries.show_card(runtime(), number, reader=api_reader())}
 
 
 @api_blueprint.get("/me")
@@ -157,6 +163,7 @@ def me() -> Json:
             "name": who.token_name,
             "created_at": _local_iso(who.token_created_at),
             "last_used_at": _local_iso(who.token_last_used_at),
+            "expires_at": _local_iso(who.token_expires_at),
         },
     }
 

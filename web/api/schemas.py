@@ -260,7 +260,9 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                         "roles": {"type": "array", "items": TEXT},
                     }
                 ),
-                "token": _obj({"name": TEXT, "created_at": TIME, "last_used_at": TIME}),
+                "token": _obj(
+                    {"name": TEXT, "created_at": TIME, "last_used_at": TIME, "expires_at": TIME}
+                ),
             }
         ),
     }

@@ -1,4 +1,4 @@
-"""Sign in and out. The lockout rule lives in engine.services.accounts."""
+"""Sign in and out. The lockout rule and the sessions live in engine.services.accounts."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 
 from engine.errors import NotPermitted
 from engine.services.accounts import authenticate
-from engine.services.accounts import record_logout
+from engine.services.accounts import end_session
 from web import context
 from web.security import User
-from web.security import current_username
+from web.security import current_session_id
 from web.security import signed_in
 from web.views.home import same_site_path
 
@@ -33,8 +33,13 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "")
     try:
-        account = authenticate(
-            context.runtime(), context.clock(), username, request.form.get("password", "")
+        # A sign-in rotates the session: the browser's old one (if any) ends.
+        signed = authenticate(
+            context.runtime(),
+            context.clock(),
+            username,
+            request.form.get("password", ""),
+            replaces=current_session_id(),
         )
     except NotPermitted as refused:
         page = render_template(
@@ -45,14 +50,17 @@ def login() -> Response | tuple[str, int] | str:
     session.clear()  # a fresh session at sign-in, keeping only the chosen language
     if lang:
         session["lang"] = lang
-    login_user(User(account))
+    login_user(User(signed.account, signed.session_id))
     return redirect(same_site_path(request.form.get("next", "")) or url_for("home.index"))
 
 
 @blueprint.post("/logout")
 @signed_in
 def logout() -> Response:
-    record_logout(context.runtime(), context.clock(), current_username())
+    # The session's row goes: a copy of this cookie opens nothing afterwards.
+    session_id = current_session_id()
+    if session_id:
+        end_session(context.runtime(), context.clock(), session_id)
     lang = session.get("lang")
     logout_user()
     session.clear()

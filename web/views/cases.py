@@ -35,6 +35,7 @@ from web.form_fields import form_view
 from web.form_fields import submitted
 from web.i18n import language
 from web.i18n import role_name
+from web.security import current_reader
 from web.security import current_username
 from web.security import requires
 from web.timer_status import timer_lines
@@ -53,7 +54,11 @@ def index() -> str:
     """Newest first, one page at a time (keyset on the case id)."""
     state = request.args.get("state") or None
     page = queries.list_cases(
-        context.runtime(), state, cursor=request.args.get("cursor") or None, newest_first=True
+        context.runtime(),
+        state,
+        cursor=request.args.get("cursor") or None,
+        newest_first=True,
+        reader=current_reader(),
     )
     return render_template("cases.html", page=page, state=state)
 
@@ -62,7 +67,9 @@ def index() -> str:
 @requires(*READERS)
 def show(case_id: int) -> str:
     runtime = context.runtime()
-    case = queries.show_case(runtime, case_id)
+    # S2: outside the reader's scope this is the 404 of a case that does not exist; once
+    # shown, the diagram of the same case needs no second look at the scope.
+    case = queries.show_case(runtime, case_id, reader=current_reader())
     position = case_position(runtime, case_id)
     reached = gettext("reached")
     diagram = Markup(render_diagram(position, role_name, language(), reached))

@@ -58,6 +58,7 @@ from web.report_form import check_form
 from web.report_form import download_name
 from web.report_form import report_choices
 from web.report_form import report_title
+from web.security import current_reader
 from web.security import current_username
 from web.security import requires
 
@@ -115,7 +116,7 @@ def _start(checked: CheckedForm, allowed: tuple[str, ...]) -> Page:
     filename = download_name(options, today)
     try:
         # Checked now, not in the job: a typo in a case number is drawn on the form.
-        check_subject(runtime, options.request(Path(filename)), today)
+        check_subject(runtime, options.request(Path(filename)), today, current_reader())
     except DomainError as refused:
         return _page(checked, allowed, refused), status_of(refused)
     parameters = {key: value for key, value in asdict(options).items() if key != "name"}
