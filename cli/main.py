@@ -12,6 +12,7 @@ import traceback
 
 import click
 
+from cli.audit_command import audit
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.migrate_command import process_migrate
@@ -130,6 +131,7 @@ cli.add_command(timers)
 
 
 cli.add_command(report)
+cli.add_command(audit)
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -23,12 +23,14 @@ from engine.model.people import AdminRight
 from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
+from engine.model.records import AuditChainHead
 from engine.model.records import AuditEvent
 from engine.model.records import OutboxMessage
 
 __all__ = [
     "AdminRight",
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "CardStation",
