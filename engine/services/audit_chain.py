@@ -84,7 +84,10 @@ _CHAIN_EARLY_ROWS = (
 )
 
 
-def _text(value: Any) -> Any:
+_AFTER_AT_UTC = HASHED_COLUMNS[1:]
+
+
+def _utc_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     return value
@@ -96,7 +99,8 @@ def row_hash(previous_hash: str, seq: int, row: Mapping[Any, Any]) -> str:
     Stable forever: migration 0007 back-filled existing rows with it, and every verify
     recomputes it. Instants are hashed as UTC ISO-8601 with microseconds (both databases
     give them back so)."""
-    content = [previous_hash, seq, *(_text(row.get(column)) for column in HASHED_COLUMNS)]
+    get = row.get
+    content = [previous_hash, seq, _utc_text(get("at_utc")), *map(get, _AFTER_AT_UTC)]
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
