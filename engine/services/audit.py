@@ -10,8 +10,8 @@ see ORM rows, and a rollback drops them with everything else.
 
 Each row takes its place in the audit hash chain when its transaction commits
 (`engine.services.audit_chain`): rows still waiting then go out with their chain values in
-the same INSERT; rows a read made go out earlier are chained by one UPDATE. Chaining costs
-two statements per committing transaction (moving and setting the chain head), not per row.
+one INSERT; rows a read made go out earlier are chained by one UPDATE. Chaining costs one
+statement per committing transaction on PostgreSQL (two on SQLite), not per row.
 """
 
 from __future__ import annotations
@@ -40,9 +40,8 @@ from engine.services.audit_chain import chain
 SYSTEM_ACTOR = "system"
 
 _AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
-# Built once, so their compiled forms are cached. At commit the new ids are not needed; a
-# row written before (for a read later in the transaction) is chained by its id at commit.
-_INSERT_AUDIT_EVENT = insert(_AUDIT_EVENTS)
+# Built once, so its compiled form is cached. A row written before the commit (for a read
+# later in the transaction) is chained at commit by its id; the others are written then.
 _INSERT_RETURNING_ID = insert(_AUDIT_EVENTS).returning(
     _AUDIT_EVENTS.c.id, sort_by_parameter_order=True
 )
@@ -134,10 +133,7 @@ def _before_commit(session: Session) -> None:
     session.flush()
     pending = session.info.pop(_PENDING, None) or []
     early = session.info.pop(_UNCHAINED, None) or []
-    connection = session.connection()
-    chain(connection, early, pending)
-    if pending:
-        connection.execute(_INSERT_AUDIT_EVENT, pending)
+    chain(session.connection(), early, pending)
 
 
 @event.listens_for(Session, "after_transaction_end")

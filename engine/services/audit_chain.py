@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy import Table
 from sqlalchemy import bindparam
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -110,11 +111,13 @@ def chain(
     early: Sequence[tuple[int, dict[str, Any]]],
     pending: list[dict[str, Any]],
 ) -> None:
-    """Give this transaction's audit rows their places in the chain, then move the head.
+    """Give this transaction's audit rows their places in the chain, write those not written
+    yet, and move the head; the head stays locked until the commit.
 
     `early`: rows already inserted in this transaction (id, values), not yet chained;
-    `pending`: rows not inserted yet, which get their chain values here (the caller inserts
-    them). Three statements, four with early rows; the head stays locked until commit."""
+    `pending`: rows not inserted yet. Two statements on PostgreSQL (moving the head, then
+    the INSERT carrying the head's new hash in a CTE), three on SQLite; one more with early
+    rows (their UPDATE)."""
     count = len(early) + len(pending)
     last_seq, previous = connection.execute(_MOVE_HEAD, {"count": count}).one()
     seq = last_seq - count
@@ -129,6 +132,12 @@ def chain(
         row["chain_seq"], row["chain_hash"] = seq, previous
     if updates:
         connection.execute(_CHAIN_EARLY_ROWS, updates)
+    if pending and connection.dialect.name == "postgresql":
+        new_head = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=previous)
+        connection.execute(insert(_EVENTS).values(pending).add_cte(new_head.cte("new_head")))
+        return
+    if pending:
+        connection.execute(insert(_EVENTS), pending)
     connection.execute(_SET_HEAD_HASH, {"head_hash": previous})
 
 
