@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
@@ -36,8 +37,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import Connection  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
 from engine import sandbox  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
+from engine.model import AuditEvent  # noqa: E402
 from engine.sandbox import pool as sandbox_pool  # noqa: E402
 from engine.sandbox import restricted  # noqa: E402
 from engine.services import audit  # noqa: E402
@@ -108,10 +113,18 @@ def counting_script_steps() -> Iterator[list[int]]:
         sandbox._run_in_child = original  # type: ignore[assignment]
 
 
+def _write_unchained(
+    connection: Connection, early: Sequence[tuple[int, dict[str, Any]]], pending: list[Any]
+) -> None:
+    """The commit step without the chain: write the waiting rows, as before issue 10."""
+    if pending:
+        connection.execute(insert(AuditEvent.__table__), pending)
+
+
 @contextmanager
 def unchained() -> Iterator[None]:
     original = audit.chain
-    audit.chain = lambda connection, early, pending: None  # type: ignore[assignment]
+    audit.chain = _write_unchained
     try:
         yield
     finally:
@@ -249,9 +262,7 @@ def main() -> None:
         try:
             runtime = _runtime(cluster.create_database("bench_sandbox"), 0)
             results["audit_postgres"] = audit_writes(runtime, args.audits, args.rounds)
-            results["concurrent_postgres"] = concurrent_writers(
-                runtime, args.writers, args.audits
-            )
+            results["concurrent_postgres"] = concurrent_writers(runtime, args.writers, args.audits)
             runtime.database.dispose()
         finally:
             cluster.stop()
