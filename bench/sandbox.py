@@ -3,9 +3,9 @@
 (a) one script step: an expression and a small script through the warm child pool, against
     the same restricted code run in this process (the guards alone, no OS limits);
 (b) a replaced child: the first answer of a child started cold (after a limit killed one);
-(c) per case: the dual-admin LoA3 flow through the case service with scripts in the child
-    pool, against the same with scripts in this process, interleaved in rounds, and how
-    many script steps a case takes;
+(c) per case: the dual-admin LoA3 flow through the case service as shipped, against the
+    same with scripts in this process and with the audit chain left out, interleaved in
+    rounds; how many script steps and SQL statements a case takes;
 (d) per audit write: transactions of 1 and of 5 audit rows, chained, against the same with
     the chain step left out (rows unchained), and the statements a chained commit sends;
 (e) with `--postgres`, also (d) on a throwaway PostgreSQL cluster and `--writers` threads
@@ -161,20 +161,29 @@ def cold_child_ms(n: int) -> float:
 
 
 def per_case(runtime: Runtime, cases: int, rounds: int) -> dict[str, float]:
+    """ms per LoA3 case: scripts in the child pool with the audit chain (as shipped), scripts
+    in this process, and the audit chain left out; script steps and statements per case."""
     stock = CardStock()
     sithsflow_cases(runtime, 5, stock)  # warm-up: caches, the pool's children
-    with counting_script_steps() as steps:
+    with counting_script_steps() as steps, counting_statements(runtime) as chained:
         sithsflow_cases(runtime, 10, stock)
-    child = local = 0.0
+    with unchained(), counting_statements(runtime) as plain:
+        sithsflow_cases(runtime, 10, stock)
+    shipped = local = no_chain = 0.0
     for _ in range(rounds):
-        child += sithsflow_cases(runtime, cases, stock)
+        shipped += sithsflow_cases(runtime, cases, stock)
         with scripts_in_process():
             local += sithsflow_cases(runtime, cases, stock)
+        with unchained():
+            no_chain += sithsflow_cases(runtime, cases, stock)
     timed = cases * rounds
     return {
         "script_steps_per_case": steps[0] / 10,
-        "case_child_ms": round(child / timed * 1000, 2),
-        "case_in_process_ms": round(local / timed * 1000, 2),
+        "statements_per_case": len(chained) / 10,
+        "statements_per_case_unchained": len(plain) / 10,
+        "case_ms": round(shipped / timed * 1000, 2),
+        "case_scripts_in_process_ms": round(local / timed * 1000, 2),
+        "case_unchained_ms": round(no_chain / timed * 1000, 2),
     }
 
 
@@ -260,7 +269,8 @@ def main() -> None:
 
         cluster = PostgresCluster.start()
         try:
-            runtime = _runtime(cluster.create_database("bench_sandbox"), 0)
+            runtime = _runtime(cluster.create_database("bench_sandbox"), 1000)
+            results["case_postgres"] = per_case(runtime, args.cases, args.rounds)
             results["audit_postgres"] = audit_writes(runtime, args.audits, args.rounds)
             results["concurrent_postgres"] = concurrent_writers(runtime, args.writers, args.audits)
             runtime.database.dispose()

@@ -85,8 +85,10 @@ _INSERT_SETTING_HEAD = insert(_EVENTS).add_cte(_SET_HEAD_HASH.cte("new_head"))
 _CHAIN_EARLY_ROWS = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("row_id"))
-    .values(chain_seq=bindparam("seq"), chain_hash=bindparam("hash"))
+    # Not "seq"/"hash": with the head's CTE, those names would also set the head's columns.
+    .values(chain_seq=bindparam("row_seq"), chain_hash=bindparam("row_hash"))
 )
+_CHAIN_EARLY_ROWS_SETTING_HEAD = _CHAIN_EARLY_ROWS.add_cte(_SET_HEAD_HASH.cte("new_head"))
 
 
 _AFTER_AT_UTC = HASHED_COLUMNS[1:]
@@ -120,8 +122,8 @@ def chain(
 
     `early`: rows already inserted in this transaction (id, values), not yet chained;
     `pending`: rows not inserted yet. Two statements on PostgreSQL (moving the head, then
-    the INSERT, one pipelined executemany whose CTE sets the head's new hash with each row),
-    three on SQLite; one more with early rows (their UPDATE)."""
+    the INSERT or the early rows' UPDATE, a pipelined executemany whose CTE sets the head's
+    new hash with each row; both when there are both kinds), three or four on SQLite."""
     count = len(early) + len(pending)
     last_seq, previous = connection.execute(_MOVE_HEAD, {"count": count}).one()
     seq = last_seq - count
@@ -129,21 +131,27 @@ def chain(
     for row_id, row in early:
         seq += 1
         previous = row_hash(previous, seq, row)
-        updates.append({"row_id": row_id, "seq": seq, "hash": previous})
+        updates.append({"row_id": row_id, "row_seq": seq, "row_hash": previous})
     for row in pending:
         seq += 1
         previous = row_hash(previous, seq, row)
         row["chain_seq"], row["chain_hash"] = seq, previous
-    if updates:
-        connection.execute(_CHAIN_EARLY_ROWS, updates)
-    if pending and connection.dialect.name == "postgresql":
-        connection.execute(
-            _INSERT_SETTING_HEAD, [{**row, "head_hash": previous} for row in pending]
-        )
+    if connection.dialect.name != "postgresql":
+        if updates:
+            connection.execute(_CHAIN_EARLY_ROWS, updates)
+        if pending:
+            connection.execute(_INSERT, pending)
+        connection.execute(_SET_HEAD_HASH, {"head_hash": previous})
         return
+    # PostgreSQL: the last statement also sets the head's hash (computed above, final).
+    if updates and pending:
+        connection.execute(_CHAIN_EARLY_ROWS, updates)
     if pending:
-        connection.execute(_INSERT, pending)
-    connection.execute(_SET_HEAD_HASH, {"head_hash": previous})
+        connection.execute(_INSERT_SETTING_HEAD, [{**r, "head_hash": previous} for r in pending])
+    else:
+        connection.execute(
+            _CHAIN_EARLY_ROWS_SETTING_HEAD, [{**u, "head_hash": previous} for u in updates]
+        )
 
 
 @dataclass(frozen=True)
