@@ -3,6 +3,9 @@ ends the calling process (issue 10: 27 s in the web server, 1.2 GB, `raise Syste
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -110,3 +113,29 @@ def test_sandbox_keeps_its_children_warm_between_scripts() -> None:
     for _ in range(20):
         execute("x = 1")
     assert pool.started == started
+
+
+def test_sandbox_counts_cpu_time_so_a_stalled_child_is_not_failed_for_wall_time() -> None:
+    # The script needs little CPU, but its child is stopped (as a loaded machine would
+    # starve it) for longer than its limit: under a wall-clock limit it failed (issue 10).
+    pool = current_pool()
+    sandbox.evaluate("1", {})  # a warm child waits in the pool; the next call takes it
+    child = pool._idle[-1].process
+    limit = 1.0
+
+    def stall() -> None:
+        time.sleep(0.05)
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(limit + 0.5)
+        os.kill(child.pid, signal.SIGCONT)
+
+    staller = threading.Thread(target=stall)
+    started = time.monotonic()
+    staller.start()
+    scope: dict[str, Any] = {}
+    sandbox.execute(
+        "total = 0\nfor i in range(100000):\n    total += i % 7", scope, limit_seconds=limit
+    )
+    staller.join()
+    assert time.monotonic() - started > limit
+    assert scope["total"] == sum(i % 7 for i in range(100000))
