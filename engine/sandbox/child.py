@@ -42,6 +42,7 @@ from engine.sandbox.limits import SandboxViolation
 Reply = tuple[str, Any, bool]
 _REPEAT_SECONDS = 0.05
 _ENGINE_WORK_CPU_SECONDS = 10
+_MAX_MESSAGE_CHARACTERS = 2_000
 
 
 class _TimeUp(BaseException):
@@ -132,6 +133,10 @@ def _run(mode: str, source: str, context: Any, external: Any, limit: float) -> R
     except SandboxViolation as violation:
         return ("error", violation, False)
     except Exception as error:
+        if type(error).__module__ != "builtins":
+            # The parent takes back only builtin exceptions (decimal.DivisionByZero is not).
+            text = f"{type(error).__name__}: {error}"[:_MAX_MESSAGE_CHARACTERS]
+            return ("violation", text, False)
         _note_script_line(error)
         return ("error", error, False)
     except BaseException as error:

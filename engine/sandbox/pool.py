@@ -179,7 +179,11 @@ class SandboxPool:
         """Send one request to a child; its reply as (kind, payload) (see engine.sandbox.child)."""
         wall = SCRIPT_WALL_BACKSTOP_SECONDS + SCRIPT_WALL_BACKSTOP_FACTOR * limit_seconds
         child = self._take()
-        raw = child.ask(request, wall)
+        try:
+            raw = child.ask(request, wall)
+        except BaseException:  # Ctrl-C in the parent, say: the child may be mid-script
+            child.stop(kill=True)
+            raise
         if isinstance(raw, bool):
             late = raw
             status = child.stop(kill=True)

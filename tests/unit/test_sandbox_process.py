@@ -19,8 +19,6 @@ from engine.sandbox import SandboxViolation
 from engine.sandbox.pool import current_pool
 
 LIMIT_SECONDS = 0.2
-# RLIMIT_CPU has whole seconds and sits one second above the budget; the rest is a loaded CI.
-KILLED_WITHIN_SECONDS = 10.0
 
 # Four levels of 1000 shared references: one `==` is a single C call running for hours,
 # which no check between bytecodes can interrupt (only the kernel's CPU limit).
@@ -40,10 +38,10 @@ def execute(script: str, **context: Any) -> dict[str, Any]:
 
 
 def test_sandbox_kills_a_c_level_step_past_its_cpu_time_and_answers_again() -> None:
-    started = time.monotonic()
+    # "CPU time": the kernel's CPU limit ended it, not the wall-clock backstop (which says
+    # "did not finish within"), however slowly a loaded machine let it reach that limit.
     with pytest.raises(SandboxViolation, match="CPU time"):
         execute(NESTED_SHARED)
-    assert time.monotonic() - started < KILLED_WITHIN_SECONDS
     assert execute("x = 1 + 1") == {"x": 2}
 
 
@@ -57,10 +55,8 @@ def test_sandbox_refuses_a_script_that_allocates_past_its_memory() -> None:
 
 def test_sandbox_stops_a_script_that_swallows_the_time_limit() -> None:
     script = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"
-    started = time.monotonic()
     with pytest.raises(SandboxViolation, match="CPU time"):
         execute(script)
-    assert time.monotonic() - started < KILLED_WITHIN_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -139,3 +135,13 @@ def test_sandbox_counts_cpu_time_so_a_stalled_child_is_not_failed_for_wall_time(
     staller.join()
     assert time.monotonic() - started > limit
     assert scope["total"] == sum(i % 7 for i in range(100000))
+
+
+def test_sandbox_reports_an_exception_of_a_module_type_by_name_and_keeps_its_child() -> None:
+    pool = current_pool()
+    execute("x = 1")
+    started = pool.started
+    with pytest.raises(SandboxViolation, match="DivisionByZero"):
+        sandbox.evaluate("amount / 0", {"amount": Decimal("1")})
+    assert execute("x = 2") == {"x": 2}
+    assert pool.started == started
