@@ -67,6 +67,7 @@ __all__ = [
     "check_script",
     "evaluate",
     "execute",
+    "warm_up",
 ]
 
 
@@ -85,6 +86,11 @@ def check_script(source: str) -> None:
 def check_expression(source: str) -> None:
     """Compile an expression (a gateway condition, a timer) without running it, for a deploy."""
     compile_source(source, "eval")
+
+
+def warm_up() -> None:
+    """Start this process's warm sandbox children now (a server or worker at start-up)."""
+    current_pool().prestart()
 
 
 def _run_in_child(

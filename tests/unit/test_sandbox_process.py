@@ -145,3 +145,14 @@ def test_sandbox_reports_an_exception_of_a_module_type_by_name_and_keeps_its_chi
         sandbox.evaluate("amount / 0", {"amount": Decimal("1")})
     assert execute("x = 2") == {"x": 2}
     assert pool.started == started
+
+
+def test_sandbox_warm_up_starts_the_warm_children_once() -> None:
+    pool = current_pool()
+    sandbox.warm_up()
+    started = pool.started
+    sandbox.warm_up()
+    assert pool.started == started
+    assert len(pool._idle) == pool.warm
+    assert execute("x = 1") == {"x": 1}
+    assert pool.started == started
