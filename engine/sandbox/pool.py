@@ -219,6 +219,16 @@ class SandboxPool:
             child.stop()
 
 
+def _warm_children() -> int:
+    text = os.environ.get(WARM_CHILDREN_VARIABLE, str(DEFAULT_WARM_CHILDREN))
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(
+            f"{WARM_CHILDREN_VARIABLE} must be a whole number of processes, not {text!r}"
+        ) from None
+
+
 _pools: dict[int, SandboxPool] = {}
 _pools_lock = threading.Lock()
 
@@ -231,8 +241,7 @@ def current_pool() -> SandboxPool:
         with _pools_lock:
             pool = _pools.get(pid)
             if pool is None:
-                warm = int(os.environ.get(WARM_CHILDREN_VARIABLE, DEFAULT_WARM_CHILDREN))
-                pool = _pools[pid] = SandboxPool(warm)
+                pool = _pools[pid] = SandboxPool(_warm_children())
     return pool
 
 
