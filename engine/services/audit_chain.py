@@ -41,7 +41,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from engine.database import Database
-from engine.errors import DomainError
+from engine.errors import Conflict
 from engine.model import AuditChainHead
 from engine.model import AuditEvent
 
@@ -167,17 +167,15 @@ class ChainVerdict:
     problem_sv: str = ""
 
 
-class AuditChainBroken(DomainError):
-    """The audit trail's hash chain does not hold: a row was changed, deleted or inserted."""
-
-    def __init__(self, verdict: ChainVerdict) -> None:
-        row = verdict.broken_row_id
-        super().__init__(
-            f"Granskningsloggen är bruten vid rad {row}: {verdict.problem_sv}. / "
-            f"The audit trail is broken at row {row}: {verdict.problem}.",
-            rule=AUDIT_RULE,
-        )
-        self.verdict = verdict
+def broken_chain_refusal(verdict: ChainVerdict) -> Conflict:
+    """The refusal naming the first broken row (a Conflict: the stored trail is not the one
+    sithsflow wrote)."""
+    row = verdict.broken_row_id
+    return Conflict(
+        f"Granskningsloggen är bruten vid rad {row}: {verdict.problem_sv}. / "
+        f"The audit trail is broken at row {row}: {verdict.problem}.",
+        rule=AUDIT_RULE,
+    )
 
 
 _BATCH_ROWS = 5_000
@@ -251,8 +249,8 @@ def _missing(expected: int, found: int) -> tuple[str, str]:
 
 
 def require_intact_audit_chain(database: Database) -> ChainVerdict:
-    """The verdict of an intact chain; AuditChainBroken naming the first broken row."""
+    """The verdict of an intact chain; a Conflict (rule AUDIT) naming the first broken row."""
     verdict = verify_audit_chain(database)
     if not verdict.intact:
-        raise AuditChainBroken(verdict)
+        raise broken_chain_refusal(verdict)
     return verdict

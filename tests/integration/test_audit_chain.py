@@ -14,13 +14,13 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from engine.database import Database
+from engine.errors import Conflict
 from engine.model import AuditEvent
 from engine.schema import alembic_config
 from engine.schema import upgrade_schema
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.audit_chain import AUDIT_RULE
-from engine.services.audit_chain import AuditChainBroken
 from engine.services.audit_chain import require_intact_audit_chain
 from engine.services.audit_chain import row_hash
 from engine.services.audit_chain import verify_audit_chain
@@ -114,10 +114,10 @@ def test_audit_chain_a_changed_row_is_found_and_named(flows: Flows) -> None:
     database = flows.runtime.database
     target = _by_position(database, 3)
     _tamper(database, "UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=target)
-    with pytest.raises(AuditChainBroken) as broken:
+    assert verify_audit_chain(database).broken_row_id == target
+    with pytest.raises(Conflict) as broken:
         require_intact_audit_chain(database)
     assert broken.value.rule == AUDIT_RULE
-    assert broken.value.verdict.broken_row_id == target
     assert f"row {target}" in broken.value.message and "changed" in broken.value.message
 
 
