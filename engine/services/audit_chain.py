@@ -15,6 +15,11 @@ chained in the commit hook, after the ORM's changes went out, so the head is the
 a transaction takes (no deadlock with case or card locks) and is held only for the chain's
 own statements and the commit (docs/benchmarks.md has the cost per write).
 
+Rows a read sent out early in their transaction are inserted unchained and get their chain
+values by one UPDATE at commit: the append-only triggers (migration 0007) allow exactly
+that, filling the two chain columns of an unchained row once. sithsflow uses no
+savepoints; a rolled-back savepoint's early rows would leave a gap that verify reports.
+
 What the chain proves and what not: any change to a row's content, a deleted row (a gap,
 or a head past the last row) and a row inserted outside sithsflow (no position, or a hash
 that does not follow) are found. Someone who can write the database could recompute every
