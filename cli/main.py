@@ -13,6 +13,7 @@ import traceback
 import click
 
 from cli.account_command import account
+from cli.audit_command import audit
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.mail_commands import incident
@@ -130,6 +131,7 @@ cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(worker)
 cli.add_command(run_both)
+cli.add_command(audit)
 
 
 # --- entry point ------------------------------------------------------------------------

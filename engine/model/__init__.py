@@ -25,6 +25,7 @@ from engine.model.people import ApiToken
 from engine.model.people import Employment
 from engine.model.people import Person
 from engine.model.people import WebSession
+from engine.model.records import AuditChainHead
 from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
@@ -33,6 +34,7 @@ from engine.model.report_jobs import ReportJob
 __all__ = [
     "AdminRight",
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "CardStation",

@@ -107,7 +107,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # None for tokens issued before migration 0007: they expire a default term after
+    # None for tokens issued before migration 0010_access: they expire a default term after
     # `created_at` (engine.services.tokens).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

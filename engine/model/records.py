@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import String
@@ -17,7 +18,11 @@ from engine.model.base import UTCDateTime
 
 
 class AuditEvent(Base):
-    """Who did what, when, under which versions; never updated or deleted."""
+    """Who did what, when, under which versions; never updated or deleted.
+
+    `chain_seq` and `chain_hash` place the row in the audit hash chain
+    (engine.services.audit_chain); they are filled once, when its transaction commits.
+    """
 
     __tablename__ = "audit_events"
 
@@ -39,6 +44,19 @@ class AuditEvent(Base):
     clock_source: Mapped[str] = mapped_column(String(16))
     dispensation: Mapped[str | None] = mapped_column(String(120))
     details_json: Mapped[str] = mapped_column(Text, default="{}")
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The last position of the audit hash chain and its hash: one row, locked by each
+    transaction that chains audit rows (engine.services.audit_chain)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

@@ -2,7 +2,7 @@
 
 A token is shown once, when issued; only its SHA-256 is stored, so a copy of the
 database gives no way in. A token expires (`DEFAULT_TOKEN_DAYS` unless issued with other
-`days`); tokens from before migration 0007 expire that term after their creation.
+`days`); tokens from before migration 0010_access expire that term after their creation.
 Issuing and revoking are audited; so are refused authentications (an unknown, expired or
 revoked token), since repeated refusals are what an auditor looks for, but through a
 `FailureThrottle` per source: the first refusal in a window and the one that reaches the
@@ -244,7 +244,7 @@ def authenticate(
 
 def expiry_of(row: ApiToken) -> datetime:
     """When a token stops working: its own `expires_at`, or for a token from before
-    migration 0007, `DEFAULT_TOKEN_DAYS` after its creation."""
+    migration 0010_access, `DEFAULT_TOKEN_DAYS` after its creation."""
     return row.expires_at or row.created_at + timedelta(days=DEFAULT_TOKEN_DAYS)
 
 

@@ -35,7 +35,7 @@ CLI_TIMEOUT_SECONDS = 120
 DEMO_LOADED_AT = "2024-01-01T08:00:00+01:00"
 MONDAY_10 = "2026-11-23T10:00:00+01:00"  # office hours (R12)
 MONDAY_15_01 = "2026-11-23T15:01:00+01:00"  # just outside office hours (R12)
-UNCHANGED_BY_REFUSALS_EXCEPT = {"audit_events"}
+UNCHANGED_BY_REFUSALS_EXCEPT = {"audit_events", "audit_chain_head"}
 
 
 @dataclass(frozen=True)
