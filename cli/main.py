@@ -14,6 +14,7 @@ import click
 
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
+from cli.invocation import refuse_undecodable
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
 from cli.report_command import report
@@ -60,7 +61,7 @@ def db() -> None:
 @pass_invocation
 def db_init(inv: Invocation) -> None:
     """Create or upgrade the schema; deploy the bundled processes not deployed yet."""
-    deployed = deploy_bundled(inv.runtime, inv.clock)
+    deployed = deploy_bundled(inv.open_runtime(may_create=True), inv.clock)
     inv.emit(
         {"ok": True, "processes": [d.__dict__ for d in deployed]}, lambda: "Databasen är klar."
     )
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
+        refuse_undecodable(args)
         cli.main(args=args, prog_name="sithsflow", standalone_mode=False)
     except ModelRejected as error:
         return _fail(as_json, error.rule, error.message, EXIT_REFUSED, error.problems)

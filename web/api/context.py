@@ -7,7 +7,6 @@ time they choose, as `--now` does for the CLI.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from typing import cast
 
@@ -19,6 +18,7 @@ from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
 from engine.errors import Invalid
+from engine.inputs import parse_json_object
 from engine.policy.timekeeping import parse_instant
 from engine.services.runtime import Runtime
 from engine.services.tokens import ApiIdentity
@@ -66,19 +66,7 @@ def json_object() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise Invalid(
-            f"Begärans innehåll är inte giltig JSON: {error}. / "
-            f"The request body is not valid JSON: {error}."
-        ) from error
-    if not isinstance(body, dict):
-        raise Invalid(
-            "Begärans innehåll måste vara ett JSON-objekt. / "
-            "The request body must be a JSON object."
-        )
-    return body
+    return parse_json_object(raw, "Begärans innehåll", "The request body")
 
 
 def form_fields(body: dict[str, Any]) -> dict[str, Any]:
