@@ -8,6 +8,7 @@ time they choose, as `--now` does for the CLI.
 from __future__ import annotations
 
 from typing import Any
+from typing import TypeGuard
 from typing import cast
 
 from flask import current_app
@@ -23,6 +24,7 @@ from engine.policy.timekeeping import parse_instant
 from engine.services.runtime import Runtime
 from engine.services.tokens import ApiIdentity
 from engine.settings import Settings
+from web.request_guards import LARGEST_ID
 
 CLOCK_CONFIG_KEY = "SITHSFLOW_CLOCK"
 RUNTIME_EXTENSION = "sithsflow.runtime"
@@ -104,11 +106,16 @@ def page_limit() -> int | None:
     text = request.args.get("limit")
     if text is None or text == "":
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise Invalid(
             f"'limit' ska vara ett heltal, inte '{text}'. / 'limit' must be a whole number."
         )
     return int(text)
+
+
+def is_database_id(value: object) -> TypeGuard[int]:
+    """A JSON whole number (not a boolean) a database row could have as its id."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= LARGEST_ID
 
 
 def page_cursor() -> str | None:

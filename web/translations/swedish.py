@@ -226,6 +226,8 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "The audit extract needs exactly one of case number, card number and holder.": "Granskningsutdraget behöver precis ett av ärendenummer, kortnummer och kortanvändare.",
     "A case number is a whole number, e.g. 12.": "Ett ärendenummer är ett heltal, t.ex. 12.",
     "Refused: %(attempt)s": "Nekad: %(attempt)s",
+    # --- faults ---
+    "Write a date from %(first)s to %(last)s.": "Skriv ett datum från %(first)s till %(last)s.",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -1,0 +1,126 @@
+"""The API's small faults (issue 10): ids beyond range are 404, every error is JSON.
+
+Run on SQLite and PostgreSQL (the `api` fixture's matrix): an id past 2^63 overflowed
+SQLite's driver, and a NUL character is refused by PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.test import TestResponse
+
+from tests.api.conftest import Api
+
+BEYOND = 2**63
+FAR_BEYOND = 2**64
+
+
+def _json_error(answer: TestResponse, status: int) -> str:
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    assert answer.is_json, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert set(body) >= {"rule", "message"}
+    assert " / " in body["message"], body["message"]
+    return str(body["message"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/api/cases/{BEYOND}"),
+        ("get", f"/api/cases/{FAR_BEYOND}"),
+        ("get", "/api/cases/-1"),
+        ("get", "/api/cases/1e3"),
+        ("post", f"/api/cases/{FAR_BEYOND}/cancel"),
+        ("get", "/api/cards/RK%00001"),
+        ("post", "/api/tasks/x%00y/claim"),
+    ],
+)
+def test_an_id_that_cannot_name_a_row_is_a_json_404(api: Api, method: str, path: str) -> None:
+    if method == "get":
+        answer = api.get(path, "olof")
+    else:
+        answer = api.post(path, "sara", {"reason": "Fel ärende"})
+    _json_error(answer, 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/processes/loa3-reserve/activate", {"version": FAR_BEYOND}),
+        ("/api/processes/loa3-reserve/migrate", {"to": FAR_BEYOND}),
+        ("/api/processes/loa3-reserve/migrate", {"to": 1, "cases": [FAR_BEYOND]}),
+        ("/api/processes/loa3-reserve/migrate", {"to": -1}),
+    ],
+)
+def test_a_version_or_case_number_beyond_range_in_a_body_is_422(
+    api: Api, path: str, body: dict[str, object]
+) -> None:
+    _json_error(api.post(path, "petra", body), 422)
+
+
+@pytest.mark.parametrize(
+    "query", [f"from=1&to={FAR_BEYOND}", "from=1&to=²", "from=-1&to=1", "from=1"]
+)
+def test_a_diff_between_versions_that_cannot_exist_is_422(api: Api, query: str) -> None:
+    _json_error(api.get(f"/api/processes/loa3-reserve/diff?{query}", "petra"), 422)
+
+
+@pytest.mark.parametrize("query", ["limit=²", "cursor=%00", "state=open%00"])
+def test_query_values_no_database_takes_are_422(api: Api, query: str) -> None:
+    _json_error(api.get(f"/api/cases?{query}", "olof"), 422)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('{"process": "loa3-reserve", "fields": ' + "[" * 50_000 + "]" * 50_000 + "}", "deeper"),
+        ('{"process": "loa3-reserve", "fields": {"holder": "a\\u0000"}}', "cannot be stored"),
+        ('{"process": "loa3-reserve", "fields": {"holder": "\\udfff"}}', "cannot be stored"),
+    ],
+)
+def test_a_body_too_deep_or_with_unstorable_text_is_422(api: Api, body: str, says: str) -> None:
+    answer = api.client.post(
+        "/api/cases",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token('anna')}"},
+    )
+    assert says in _json_error(answer, 422)
+
+
+def test_a_body_over_the_limit_is_a_json_413(api: Api) -> None:
+    answer = api.client.post(
+        "/api/cases",
+        data='{"process": "' + "x" * 300_000 + '"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token('anna')}"},
+    )
+    assert "too large" in _json_error(answer, 413)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Padding": "a" * 9_000},
+        {f"X-Padding-{n}": "a" * 7_000 for n in range(5)},
+    ],
+)
+def test_over_long_headers_are_a_json_431_even_before_a_route_matches(
+    api: Api, headers: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {api.token('olof')}"}
+    for path in ("/api/cases", "/api/no-such-path"):
+        answer = api.client.get(path, headers={**auth, **headers})
+        assert "headers are too large" in _json_error(answer, 431)
+
+
+def test_routing_errors_under_the_api_are_bilingual_json(api: Api) -> None:
+    assert "no such address" in _json_error(api.client.get("/api/nothing"), 404)
+    assert "does not take that method" in _json_error(api.client.delete("/api/cases"), 405)
+
+
+def test_pages_keep_html_for_their_own_errors(api: Api) -> None:
+    answer = api.client.get("/cases", headers={"X-Padding": "a" * 9_000})
+    assert answer.status_code == 431
+    assert not answer.is_json
