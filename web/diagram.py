@@ -28,7 +28,10 @@ TASKS = {"userTask", "serviceTask", "scriptTask", "manualTask", "task", "busines
 EVENTS = {"startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 PADDING = 20
-_XML_DECLARATION = re.compile(r"(?=<\?xml )")
+_XML_DECLARATION = re.compile(r"<\?xml\s")
+# Where `<?xml` is only text: a CDATA section (a script or documentation quoting XML) or a
+# comment. Cutting the source there made every case page of such a process a 500.
+_NOT_MARKUP = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
 PX_PER_CHAR = 5.8  # an average character of the 11 px labels (DejaVu Sans: 5.1 to 6.3)
 LINE_HEIGHT = 13
 BAND_WIDTH = 30  # the name band on the left of a pool or lane
@@ -129,14 +132,29 @@ def render_diagram(position: CasePosition, role_name: Callable[[str], str], lang
 
 def _document_of(source: str, process_id: str) -> ElementTree.Element | None:
     """The BPMN document that defines `process_id` among those deployed together."""
-    for document in _XML_DECLARATION.split(source):
-        if not document.strip():
-            continue
-        root = ElementTree.fromstring(document.strip())
+    for document in _documents(source):
+        root = ElementTree.fromstring(document)
         for process in root.iterfind("bpmn:process", NS):
             if process.get("id") == process_id:
                 return root
     return None
+
+
+def _documents(source: str) -> list[str]:
+    """The XML documents in `source`, cut at each XML declaration that is markup.
+
+    A version's source may hold several documents one after another, each starting with
+    `<?xml …?>`; the same characters inside CDATA or a comment start nothing.
+    """
+    hidden = [match.span() for match in _NOT_MARKUP.finditer(source)]
+    starts = [
+        match.start()
+        for match in _XML_DECLARATION.finditer(source)
+        if not any(first <= match.start() < end for first, end in hidden)
+    ]
+    cuts = [0, *(start for start in starts if start > 0), len(source)]
+    pieces = (source[first:end].strip() for first, end in zip(cuts, cuts[1:], strict=False))
+    return [piece for piece in pieces if piece]
 
 
 def _elements(root: ElementTree.Element) -> dict[str, Element]:
