@@ -27,14 +27,12 @@ from engine.clock import FixedClock
 from engine.clock import SystemClock
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.inputs import LARGEST_ID
 from engine.policy.timekeeping import parse_instant
 from engine.schema import upgrade_schema
 from engine.services.runtime import Runtime
 from engine.services.runtime import bootstrap
 
-# The largest id a database row can have: ids are 64-bit signed integers on PostgreSQL and
-# SQLite alike, and a larger number overflowed the driver instead of finding nothing.
-LARGEST_ID = 2**63 - 1
 SUPPORTED_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
 URL_EXAMPLES = "sqlite:///sökväg/sithsflow.db, postgresql+psycopg://user@host/db"
 URL_EXAMPLES_EN = "sqlite:///path/sithsflow.db, postgresql+psycopg://user@host/db"
@@ -48,7 +46,7 @@ else:
 
 
 class RecordId(_IntParamType):
-    """A case id, version or other row number: a whole number the database can hold.
+    """A case id, version or other row number: a whole number a row can have.
 
     A number past LARGEST_ID cannot name a row, so it is refused as not found (exit 2)
     rather than sent to the database; a word is refused by click as not a number.

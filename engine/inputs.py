@@ -14,6 +14,11 @@ from typing import Any
 
 from engine.errors import Invalid
 
+# The largest id or version a row can have: the columns are INTEGER, 32 bits on PostgreSQL
+# (SQLite's hold 64). A larger number named nothing but overflowed the driver (a 500 or
+# exit 1, issue 10), so the adapters refuse it as not found before a query is made.
+LARGEST_ID = 2**31 - 1
+
 # Forms are flat and the deepest body the API takes (a migration) is two levels deep, so
 # anything deeper than this is a mistake, refused before it reaches a recursive validator.
 MAX_JSON_DEPTH = 32

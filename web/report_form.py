@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask_babel import gettext
 
+from engine.inputs import LARGEST_ID
 from engine.policy.timekeeping import EARLIEST_SUPPORTED_DAY
 from engine.policy.timekeeping import LATEST_SUPPORTED_DAY
 from reports.i18n import LANGUAGES
@@ -196,8 +197,8 @@ def _subject(
         return None, None, None
     if given == ["case_id"]:
         text = values["case_id"]
-        # Past 2^63-1 no case exists, and the number overflowed the driver (issue 10).
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) < 2**63:
+        # Past LARGEST_ID no case exists, and the number overflowed the driver (issue 10).
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LARGEST_ID:
             errors["case_id"] = gettext("A case number is a whole number, e.g. 12.")
             return None, None, None
         return int(text), None, None

@@ -1,6 +1,6 @@
 """Requests no view can answer, refused before routing or a view sees them (issue 10).
 
-- An id in a URL (`<int:case_id>`) beyond the database's 64-bit integers matches no route,
+- An id in a URL (`<int:case_id>`) beyond the database's integers (engine.inputs) matches no route,
   so it is a 404 like any other id that names nothing, not an overflow in the driver (500).
 - A NUL character in the path or the query is refused: PostgreSQL stores no NUL in text,
   so it failed as an internal fault there; in the path it names nothing (404), in the
@@ -25,14 +25,14 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Map
 
 from engine.errors import Invalid
+from engine.inputs import LARGEST_ID
 
-LARGEST_ID = 2**63 - 1
 MAX_HEADER_LINE_BYTES = 8_000
 MAX_HEADER_TOTAL_BYTES = 32_000
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:…>` limited to 0..2^63-1 unless a route asks for other bounds."""
+    """`<int:…>` limited to 0..LARGEST_ID unless a route asks for other bounds."""
 
     def __init__(
         self,

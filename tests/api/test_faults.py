@@ -1,8 +1,8 @@
 """The API's small faults (issue 10): ids beyond range are 404, every error is JSON.
 
-Run on SQLite and PostgreSQL (the `api` fixture's matrix): an id past 2^63 overflowed
-SQLite's driver, and a NUL character is refused by PostgreSQL's.
-"""
+Run on SQLite and PostgreSQL (the `api` fixture's matrix): an id past 2^31 overflowed
+PostgreSQL's INTEGER columns and one past 2^63 SQLite's driver, and a NUL character is
+refused by PostgreSQL's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 
 from tests.api.conftest import Api
 
-BEYOND = 2**63
+BEYOND = 2**31  # past PostgreSQL's INTEGER
 FAR_BEYOND = 2**64
 
 
@@ -29,6 +29,7 @@ def _json_error(answer: TestResponse, status: int) -> str:
     [
         ("get", f"/api/cases/{BEYOND}"),
         ("get", f"/api/cases/{FAR_BEYOND}"),
+        ("get", f"/api/cases/{2**63}"),
         ("get", "/api/cases/-1"),
         ("get", "/api/cases/1e3"),
         ("post", f"/api/cases/{FAR_BEYOND}/cancel"),
@@ -48,6 +49,7 @@ def test_an_id_that_cannot_name_a_row_is_a_json_404(api: Api, method: str, path:
     ("path", "body"),
     [
         ("/api/processes/loa3-reserve/activate", {"version": FAR_BEYOND}),
+        ("/api/processes/loa3-reserve/activate", {"version": BEYOND}),
         ("/api/processes/loa3-reserve/migrate", {"to": FAR_BEYOND}),
         ("/api/processes/loa3-reserve/migrate", {"to": 1, "cases": [FAR_BEYOND]}),
         ("/api/processes/loa3-reserve/migrate", {"to": -1}),
@@ -60,7 +62,8 @@ def test_a_version_or_case_number_beyond_range_in_a_body_is_422(
 
 
 @pytest.mark.parametrize(
-    "query", [f"from=1&to={FAR_BEYOND}", "from=1&to=²", "from=-1&to=1", "from=1"]
+    "query",
+    [f"from=1&to={FAR_BEYOND}", f"from={BEYOND}&to=1", "from=1&to=²", "from=-1&to=1", "from=1"],
 )
 def test_a_diff_between_versions_that_cannot_exist_is_422(api: Api, query: str) -> None:
     _json_error(api.get(f"/api/processes/loa3-reserve/diff?{query}", "petra"), 422)

@@ -17,6 +17,7 @@ from cli.main import main
 
 LATE_EVENING = "2026-11-23T20:00:00+01:00"  # outside office hours (R12)
 TOO_LARGE_ID = str(2**64)
+PAST_POSTGRES_INTEGER = str(2**31)
 
 
 @pytest.fixture
@@ -52,6 +53,7 @@ def _refused(capsys: pytest.CaptureFixture[str], *args: str, bilingual: bool = T
     "args",
     [
         ["case", "show", TOO_LARGE_ID],
+        ["case", "show", PAST_POSTGRES_INTEGER],
         ["case", "show", "--", "-1"],
         ["case", "cancel", TOO_LARGE_ID, "--as", "sara", "--reason", "fel ärende"],
         ["process", "activate", "loa3-reserve", TOO_LARGE_ID, "--as", "petra"],

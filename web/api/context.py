@@ -19,12 +19,12 @@ from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
 from engine.errors import Invalid
+from engine.inputs import LARGEST_ID
 from engine.inputs import parse_json_object
 from engine.policy.timekeeping import parse_instant
 from engine.services.runtime import Runtime
 from engine.services.tokens import ApiIdentity
 from engine.settings import Settings
-from web.request_guards import LARGEST_ID
 
 CLOCK_CONFIG_KEY = "SITHSFLOW_CLOCK"
 RUNTIME_EXTENSION = "sithsflow.runtime"
