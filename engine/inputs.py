@@ -10,6 +10,7 @@ a lone UTF-16 surrogate from a `\\ud800` escape, which is not text at all).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from engine.errors import Invalid
@@ -27,8 +28,10 @@ MAX_JSON_DEPTH = 32
 def parse_json_object(text: str | bytes, what_sv: str, what_en: str) -> dict[str, Any]:
     """`text` as a JSON object, or `Invalid` naming `what` (e.g. `--data`) and the fault."""
     try:
-        loaded = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        loaded = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except ValueError as error:
+        # Malformed JSON, text that is not UTF-8, a number of more than 4,300 digits, or
+        # NaN and Infinity, which are not JSON and cannot be written back as JSON.
         raise Invalid(
             f"{what_sv} är inte giltig JSON: {error}. / {what_en} is not valid JSON: {error}."
         ) from error
@@ -46,6 +49,17 @@ def parse_json_object(text: str | bytes, what_sv: str, what_en: str) -> dict[str
         raise Invalid(f"{what_sv} måste vara ett JSON-objekt. / {what_en} must be a JSON object.")
     require_storable(loaded, what_sv, what_en)
     return loaded
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]}… is too large a number")
+    return number
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

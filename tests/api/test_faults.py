@@ -80,6 +80,8 @@ def test_query_values_no_database_takes_are_422(api: Api, query: str) -> None:
         ('{"process": "loa3-reserve", "fields": ' + "[" * 50_000 + "]" * 50_000 + "}", "deeper"),
         ('{"process": "loa3-reserve", "fields": {"holder": "a\\u0000"}}', "cannot be stored"),
         ('{"process": "loa3-reserve", "fields": {"holder": "\\udfff"}}', "cannot be stored"),
+        ('{"process": "loa3-reserve", "fields": {"holder": NaN}}', "not valid JSON"),
+        ('{"process": "loa3-reserve", "fields": {"holder": ' + "1" * 5_000 + "}}", "not valid"),
     ],
 )
 def test_a_body_too_deep_or_with_unstorable_text_is_422(api: Api, body: str, says: str) -> None:

@@ -8,7 +8,10 @@ beside the database, whichever backend it is.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from cli.main import main
 
 LATE_EVENING = "2026-11-23T20:00:00+01:00"  # outside office hours (R12)
 TOO_LARGE_ID = str(2**64)
+SITHSFLOW = Path(sys.executable).parent / "sithsflow"
 PAST_POSTGRES_INTEGER = str(2**31)
 
 
@@ -152,6 +156,9 @@ def test_a_form_date_at_the_calendars_start_is_refused(
         ('{"holder": "a\\u0000b", "id_document": "passport"}', "cannot be stored"),
         ('{"holder": "\\ud800", "id_document": "passport"}', "cannot be stored"),
         ('{"\\u0000": 1}', "cannot be stored"),
+        ('{"holder": ' + "9" * 5_000 + "}", "not valid JSON"),
+        ('{"holder": NaN, "id_document": "passport"}', "not valid JSON"),
+        ('{"holder": 1e999999, "id_document": "passport"}', "not valid JSON"),
     ],
 )
 def test_data_nested_too_deep_or_with_unstorable_text_is_refused(
@@ -252,3 +259,21 @@ def test_a_sqlite_path_to_a_file_that_is_not_a_database_is_refused_and_left_alon
     message = _refused(capsys, "--db", f"sqlite:///{notes}", "case", "list")
     assert "is not a SQLite database" in message
     assert notes.read_text(encoding="utf-8") == "inte en databas\n" * 200
+
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "named pipe"])
+def test_a_bpmn_path_that_is_no_regular_file_is_refused_without_reading_it(
+    sqlite_url: str, tmp_path: Path, kind: str
+) -> None:
+    """Run as the installed script with a time limit: reading such a path never ends."""
+    endless = tmp_path / "endless.bpmn"
+    if kind == "named pipe":
+        os.mkfifo(endless)
+    else:
+        endless.symlink_to("/dev/zero")
+    command = [str(SITHSFLOW), "--db", sqlite_url, "--json", "process", "deploy", str(endless)]
+    done = subprocess.run(
+        [*command, "--as", "petra"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "is not a regular file" in json.loads(done.stdout)["error"]["message"]
