@@ -137,7 +137,15 @@ class Invocation:
         """The runtime; with `may_create` (only `db init`) a missing SQLite file is created."""
         if self._runtime is None:
             check_database_url(self.database_url, may_create=may_create)
-            runtime = bootstrap(self.database_url)
+            try:
+                runtime = bootstrap(self.database_url)
+            except OSError as error:
+                # `db init` could not make the SQLite file's folder (a path through a file,
+                # a folder without write permission).
+                raise Invalid(
+                    f"Databasen {self.database_url} kan inte skapas: {error.strerror}. / "
+                    f"The database {self.database_url} cannot be created: {error.strerror}."
+                ) from error
             try:
                 upgrade_schema(runtime.database)
             except DatabaseError as error:

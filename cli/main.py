@@ -23,6 +23,7 @@ from cli.token_command import token
 from cli.work_commands import case
 from cli.work_commands import task
 from engine.errors import DomainError
+from engine.errors import Invalid
 from engine.policy.timekeeping import parse_instant
 from engine.problems import ModelRejected
 from engine.problems import Problem
@@ -42,7 +43,14 @@ EXIT_FAULT = 1
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, now: str | None, as_json: bool) -> None:
     """sithsflow: SITHS reserve-card issuance as BPMN processes."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        # e.g. SITHSFLOW_PORT=abc: every command read it and failed with exit 1.
+        raise Invalid(
+            f"Ogiltig inställning i miljön (SITHSFLOW_…): {error}. / "
+            f"Invalid setting in the environment (SITHSFLOW_…): {error}."
+        ) from error
     if now is not None:
         # Refuse a malformed clock (exit 2) even for commands that never read it.
         parse_instant(now)

@@ -277,3 +277,23 @@ def test_a_bpmn_path_that_is_no_regular_file_is_refused_without_reading_it(
     )
     assert done.returncode == 2, done.stderr
     assert "is not a regular file" in json.loads(done.stdout)["error"]["message"]
+
+
+@pytest.mark.parametrize("where", ["through a file", "under /proc"])
+def test_db_init_where_no_file_can_be_created_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    target = blocker / "x.db" if where == "through a file" else Path("/proc/no-such/x.db")
+    message = _refused(capsys, "--db", f"sqlite:///{target}", "db", "init")
+    assert "cannot be created" in message
+
+
+def test_a_malformed_setting_in_the_environment_is_refused(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITHSFLOW_PORT", "abc")
+    assert "Invalid setting in the environment" in _refused(
+        capsys, "--db", sqlite_url, "case", "list"
+    )
