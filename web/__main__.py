@@ -15,6 +15,7 @@ from engine.schema import upgrade_schema
 from engine.services.runtime import bootstrap
 from engine.settings import Settings
 from web import create_app
+from web.dev_server import JsonErrorRequestHandler
 from web.scheduler import start_scheduler
 
 HOST = "127.0.0.1"
@@ -32,7 +33,14 @@ def main() -> None:
     print(f"sithsflow serves {url}  (Ctrl-C stops)", file=sys.stderr)
     print(f"Demo logins: {DEMO_USERS} (password: demo)", file=sys.stderr)
     try:
-        run_simple(HOST, settings.port, app, threaded=True, use_reloader=False)
+        run_simple(
+            HOST,
+            settings.port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=JsonErrorRequestHandler,  # its own 431 under /api/ as JSON
+        )
     finally:
         scheduler.shutdown(wait=False)
         runtime.database.dispose()
