@@ -69,7 +69,10 @@ def test_a_diff_between_versions_that_cannot_exist_is_422(api: Api, query: str) 
     _json_error(api.get(f"/api/processes/loa3-reserve/diff?{query}", "petra"), 422)
 
 
-@pytest.mark.parametrize("query", ["limit=²", "cursor=%00", "state=open%00"])
+@pytest.mark.parametrize(
+    "query",
+    ["limit=²", "cursor=%00", "state=open%00", "cursor=WzIxNDc0ODM2NDhd"],  # [2147483648]
+)
 def test_query_values_no_database_takes_are_422(api: Api, query: str) -> None:
     _json_error(api.get(f"/api/cases?{query}", "olof"), 422)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from engine.services.paging import encode_cursor
 
 LATE_EVENING = "2026-11-23T20:00:00+01:00"  # outside office hours (R12)
 TOO_LARGE_ID = str(2**64)
@@ -297,3 +298,12 @@ def test_a_malformed_setting_in_the_environment_is_refused(
     assert "Invalid setting in the environment" in _refused(
         capsys, "--db", sqlite_url, "case", "list"
     )
+
+
+@pytest.mark.parametrize("key", [[2**70], [2**31], ["x\u0000"]])
+def test_a_forged_page_cursor_past_the_databases_integers_is_refused(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], key: list[object]
+) -> None:
+    forged = encode_cursor(*key)  # type: ignore[arg-type]
+    message = _refused(capsys, "--db", sqlite_url, "case", "list", "--cursor", forged)
+    assert "Invalid page cursor" in message
