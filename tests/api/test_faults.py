@@ -6,7 +6,10 @@ refused by PostgreSQL's."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from flask import request
 from werkzeug.test import TestResponse
 
 from tests.api.conftest import Api
@@ -132,3 +135,38 @@ def test_pages_keep_html_for_their_own_errors(api: Api) -> None:
     answer = api.client.get("/cases", headers={"X-Padding": "a" * 9_000})
     assert answer.status_code == 431
     assert not answer.is_json
+
+
+def test_a_fault_in_an_app_wide_hook_is_a_json_500_under_the_api_and_a_page_elsewhere(
+    api: Api,
+) -> None:
+    app = api.client.application
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def fail_on_purpose() -> None:
+        if request.args.get("fault") == "on-purpose":
+            raise RuntimeError("a fault on purpose")
+
+    app.before_request(fail_on_purpose)
+    answer = api.client.get("/api/openapi.json?fault=on-purpose")
+    assert "Internal fault" in _json_error(answer, 500)
+    page = api.client.get("/login?fault=on-purpose")
+    assert page.status_code == 500
+    assert not page.is_json
+
+
+def test_an_uploaded_bpmn_that_is_not_utf8_is_refused_naming_the_file(api: Api) -> None:
+    latin = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+        '<process id="p" isExecutable="true" name="Åsa"><startEvent id="s"/></process>'
+        "</definitions>".encode("latin-1")
+    )
+    answer = api.client.post(
+        "/api/processes/deploy",
+        data={"files": (io.BytesIO(latin), "latin.bpmn")},
+        content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {api.token('petra')}"},
+    )
+    _json_error(answer, 422)
+    assert "not UTF-8" in answer.get_json()["problems"][0]["message"]
