@@ -4,7 +4,8 @@ Shared by the CLI and the API so that both refuse the same input with the same s
 (`Invalid`, exit 2 or 422). Beyond malformed JSON this refuses what used to fail deep
 inside as an internal fault (issue 10): nesting so deep that Python's recursion gave up,
 and text that no database stores (a NUL character, which PostgreSQL refuses in text, and
-a lone UTF-16 surrogate from a `\\ud800` escape, which is not text at all).
+a lone UTF-16 surrogate from a `\\ud800` escape, which is not text at all). LARGEST_ID is
+the one bound on ids and versions that the CLI, the pages, the API and page cursors share.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from engine.errors import Invalid
 
 # The largest id or version a row can have: the columns are INTEGER, 32 bits on PostgreSQL
 # (SQLite's hold 64). A larger number named nothing but overflowed the driver (a 500 or
-# exit 1, issue 10), so the adapters refuse it as not found before a query is made.
+# exit 1, issue 10), so it is refused (not found, or bad input) before a query is made.
 LARGEST_ID = 2**31 - 1
 
 # Forms are flat and the deepest body the API takes (a migration) is two levels deep, so
