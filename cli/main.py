@@ -16,6 +16,7 @@ from cli.account_command import account
 from cli.audit_command import audit
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
+from cli.invocation import refuse_undecodable
 from cli.mail_commands import incident
 from cli.mail_commands import outbox
 from cli.migrate_command import process_migrate
@@ -31,6 +32,7 @@ from cli.work_commands import case
 from cli.work_commands import reader_of
 from cli.work_commands import task
 from engine.errors import DomainError
+from engine.errors import Invalid
 from engine.policy.timekeeping import parse_instant
 from engine.problems import ModelRejected
 from engine.problems import Problem
@@ -50,7 +52,14 @@ EXIT_FAULT = 1
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, now: str | None, as_json: bool) -> None:
     """sithsflow: SITHS reserve-card issuance as BPMN processes."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        # e.g. SITHSFLOW_PORT=abc: every command read it and failed with exit 1.
+        raise Invalid(
+            f"Ogiltig inställning i miljön (SITHSFLOW_…): {error}. / "
+            f"Invalid setting in the environment (SITHSFLOW_…): {error}."
+        ) from error
     if now is not None:
         # Refuse a malformed clock (exit 2) even for commands that never read it.
         parse_instant(now)
@@ -71,7 +80,7 @@ def db() -> None:
 @pass_invocation
 def db_init(inv: Invocation) -> None:
     """Create or upgrade the schema; deploy the bundled processes not deployed yet."""
-    deployed = deploy_bundled(inv.runtime, inv.clock)
+    deployed = deploy_bundled(inv.open_runtime(may_create=True), inv.clock)
     inv.emit(
         {"ok": True, "processes": [d.__dict__ for d in deployed]}, lambda: "Databasen är klar."
     )
@@ -165,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
+        refuse_undecodable(args)
         cli.main(args=args, prog_name="sithsflow", standalone_mode=False)
     except ModelRejected as error:
         return _fail(as_json, error.rule, error.message, EXIT_REFUSED, error.problems)

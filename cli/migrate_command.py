@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from cli.invocation import Invocation
+from cli.invocation import RecordId
 from cli.invocation import pass_invocation
 from engine.services.migration import MigrationReport
 from engine.services.migration import migrate_cases
@@ -16,9 +17,17 @@ from engine.services.migration import migrate_cases
 
 @click.command("migrate")
 @click.argument("process_id")
-@click.option("--to", "to_version", type=int, required=True, help="The target version.")
+@click.option(
+    "--to",
+    "to_version",
+    type=RecordId("version", "version"),
+    required=True,
+    help="The target version.",
+)
 @click.option("--as", "username", required=True, help="A process owner (S1).")
-@click.option("--case", "case_ids", type=int, multiple=True, help="Only these cases.")
+@click.option(
+    "--case", "case_ids", type=RecordId("ärende", "case"), multiple=True, help="Only these cases."
+)
 @click.option("--dry-run", is_flag=True, help="Say what would move and why not; move nothing.")
 @pass_invocation
 def process_migrate(

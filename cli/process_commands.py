@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from cli.invocation import Invocation
+from cli.invocation import RecordId
 from cli.invocation import pass_invocation
 from engine.policy.timekeeping import parse_instant
 from engine.policy.timekeeping import to_local
@@ -134,7 +135,7 @@ def _state_payload(state: process_versions.ProcessState) -> dict[str, object]:
 
 @process.command("activate")
 @click.argument("process_id", metavar="PROCESS")
-@click.argument("version", type=int)
+@click.argument("version", type=RecordId("version", "version"))
 @click.option("--as", "actor", required=True, help="The process owner (S1).")
 @pass_invocation
 def process_activate(inv: Invocation, process_id: str, version: int, actor: str) -> None:
@@ -172,8 +173,8 @@ def process_resume(inv: Invocation, process_id: str, actor: str) -> None:
 
 @process.command("diff")
 @click.argument("process_id", metavar="PROCESS")
-@click.argument("from_version", metavar="A", type=int)
-@click.argument("to_version", metavar="B", type=int)
+@click.argument("from_version", metavar="A", type=RecordId("version", "version"))
+@click.argument("to_version", metavar="B", type=RecordId("version", "version"))
 @pass_invocation
 def process_diff(inv: Invocation, process_id: str, from_version: int, to_version: int) -> None:
     """Tasks, forms, timers and rules that differ from version A to version B."""

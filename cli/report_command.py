@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.invocation import RecordId
+
+# As the reports page allows: ten years, beyond any certificate's validity. A larger
+# number reached past the calendar's end (an internal fault, issue 10).
+MAX_DAYS_AHEAD = 3660
+
 if TYPE_CHECKING:
     from cli.invocation import Invocation
 
@@ -25,10 +31,14 @@ def _progress(message: str) -> None:
 @click.option("--to", "last", metavar="DATE", help="Last day, YYYY-MM-DD (included).")
 @click.option("--out", required=True, metavar="FILE.pdf", help="Where to write the PDF.")
 @click.option("--lang", default="sv", show_default=True, help="sv or en.")
-@click.option("--case", "case_id", type=int, help="audit: one case.")
+@click.option("--case", "case_id", type=RecordId("ärende", "case"), help="audit: one case.")
 @click.option("--card", help="audit: one reserve card number.")
 @click.option("--holder", help="audit: one holder (user name or personal number).")
-@click.option("--days", type=int, help="expiring: days ahead (default 30).")
+@click.option(
+    "--days",
+    type=click.IntRange(max=MAX_DAYS_AHEAD),
+    help=f"expiring: days ahead (default 30, at most {MAX_DAYS_AHEAD}).",
+)
 @click.pass_obj
 def report(
     inv: Invocation,

@@ -8,8 +8,10 @@ from typing import Any
 import click
 
 from cli.invocation import Invocation
+from cli.invocation import RecordId
 from cli.invocation import pass_invocation
 from engine.errors import Invalid
+from engine.inputs import parse_json_object
 from engine.services import cases as case_service
 from engine.services import queries
 from engine.services.cancel import cancel_case
@@ -29,15 +31,7 @@ def reader_of(inv: Invocation, username: str | None) -> Reader | None:
 def _fields(pairs: tuple[str, ...], data: str | None) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if data:
-        try:
-            loaded = json.loads(data)
-        except json.JSONDecodeError as error:
-            raise Invalid(
-                f"--data är inte giltig JSON: {error}. / --data is not valid JSON."
-            ) from error
-        if not isinstance(loaded, dict):
-            raise Invalid("--data måste vara ett JSON-objekt. / --data must be a JSON object.")
-        fields.update(loaded)
+        fields.update(parse_json_object(data, "--data", "--data"))
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
@@ -76,7 +70,7 @@ def case_start(
 
 
 @case.command("show")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=RecordId("ärende", "case"))
 @click.option("--as", "username", help=READ_AS_HELP)
 @pass_invocation
 def case_show(inv: Invocation, case_id: int, username: str | None) -> None:
@@ -137,7 +131,7 @@ def case_list(
 
 
 @case.command("cancel")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=RecordId("ärende", "case"))
 @click.option("--as", "username", required=True)
 @click.option("--reason", required=True, help="Why the case is cancelled (kept in the audit).")
 @pass_invocation

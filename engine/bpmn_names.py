@@ -15,15 +15,15 @@ never the element's id.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+
+from engine.bpmn_sources import xml_documents
 
 NAME_EN = "name_en"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 _PROPERTY = f"{{{BPMN}}}extensionElements/{{{SPIFF}}}properties/{{{SPIFF}}}property"
-_XML_DECLARATION = re.compile(r"(?=<\?xml )")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def process_name(source_xml: str, process_id: str) -> ElementName | None:
     A document that does not parse on its own is passed over: the names are for reading,
     and the process id stays the caller's fallback.
     """
-    for document in _XML_DECLARATION.split(source_xml):
+    for document in xml_documents(source_xml):
         if f'id="{process_id}"' not in document:
             continue
         try:

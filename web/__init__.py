@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine.services.runtime import Runtime
 from engine.services.runtime import bootstrap
 from engine.settings import Settings
+from web import request_guards
 
 SECRET_KEY_FILE = "secret_key"
 SESSION_HOURS = 10
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or Settings.from_env()
     runtime = runtime or bootstrap(settings.database_url)
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    request_guards.install(app)  # before any blueprint: it bounds `<int:…>` ids
     app.extensions["sithsflow.settings"] = settings
     app.extensions["sithsflow.runtime"] = runtime
     # One clock per process, for pages, API and the banner (web.context.clock).

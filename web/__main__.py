@@ -17,6 +17,7 @@ from engine.schema import upgrade_schema
 from engine.services.runtime import bootstrap
 from engine.settings import Settings
 from web import create_app
+from web.dev_server import JsonErrorRequestHandler
 from worker.scheduler import job_context
 from worker.scheduler import start_background
 from worker.scheduler import worker_name
@@ -38,7 +39,14 @@ def main() -> None:
     print(f"sithsflow (development server) serves {url}  (Ctrl-C stops)", file=sys.stderr)
     print(f"Demo logins: {DEMO_USERS} (password: demo)", file=sys.stderr)
     try:
-        run_simple(HOST, settings.port, app, threaded=True, use_reloader=False)
+        run_simple(
+            HOST,
+            settings.port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=JsonErrorRequestHandler,  # its own 431 under /api/ as JSON
+        )
     finally:
         scheduler.shutdown(wait=False)
         runtime.database.dispose()

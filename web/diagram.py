@@ -17,7 +17,6 @@ adds zoom and pan with buttons and the keyboard.
 
 from __future__ import annotations
 
-import re
 import textwrap
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from markupsafe import escape
 
 from engine.bpmn_names import ElementName
 from engine.bpmn_names import element_name
+from engine.bpmn_sources import xml_documents
 from engine.services.lookup import CasePosition
 
 NS = {
@@ -50,7 +50,6 @@ AUTOMATIC = {
 EVENTS = {"startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 PADDING = 20
-_XML_DECLARATION = re.compile(r"(?=<\?xml )")
 PX_PER_CHAR = 5.8  # an average character of the 11 px labels (DejaVu Sans: 5.1 to 6.3)
 LINE_HEIGHT = 13
 BAND_WIDTH = 30  # the name band on the left of a pool or lane
@@ -193,10 +192,8 @@ def render_diagram(
 
 def _document_of(source: str, process_id: str) -> ElementTree.Element | None:
     """The BPMN document that defines `process_id` among those deployed together."""
-    for document in _XML_DECLARATION.split(source):
-        if not document.strip():
-            continue
-        root = ElementTree.fromstring(document.strip())
+    for document in xml_documents(source):
+        root = ElementTree.fromstring(document)
         for process in root.iterfind("bpmn:process", NS):
             if process.get("id") == process_id:
                 return root

@@ -23,6 +23,9 @@ from pathlib import Path
 
 from flask_babel import gettext
 
+from engine.inputs import LARGEST_ID
+from engine.policy.timekeeping import EARLIEST_SUPPORTED_DAY
+from engine.policy.timekeeping import LATEST_SUPPORTED_DAY
 from reports.i18n import LANGUAGES
 from reports.i18n import Labels
 from reports.request import AUDIT
@@ -136,17 +139,26 @@ def _day(values: Mapping[str, str], name: str, errors: dict[str, str]) -> date |
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = gettext("Write the date as YYYY-MM-DD, e.g. 2026-11-01.")
         return None
+    if not EARLIEST_SUPPORTED_DAY <= day <= LATEST_SUPPORTED_DAY:
+        # A period at the calendar's ends overflowed into a 500 (issue 10).
+        errors[name] = gettext(
+            "Write a date from %(first)s to %(last)s.",
+            first=EARLIEST_SUPPORTED_DAY.isoformat(),
+            last=LATEST_SUPPORTED_DAY.isoformat(),
+        )
+        return None
+    return day
 
 
 def _days(values: Mapping[str, str], errors: dict[str, str]) -> int | None:
     text = values["days"]
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS_AHEAD:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_DAYS_AHEAD:
         errors["days"] = gettext(
             "Write a whole number of days from 1 to %(max)d.", max=MAX_DAYS_AHEAD
         )
@@ -197,7 +209,8 @@ def _subject(
         return None, None, None
     if given == ["case_id"]:
         text = values["case_id"]
-        if not text.isdigit() or int(text) < 1:
+        # Past LARGEST_ID no case exists, and the number overflowed the driver (issue 10).
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LARGEST_ID:
             errors["case_id"] = gettext("A case number is a whole number, e.g. 12.")
             return None, None, None
         return int(text), None, None

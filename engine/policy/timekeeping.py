@@ -25,6 +25,13 @@ WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sat
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# The days a time typed by a user may fall on. Python's calendar stops at the years 1 and
+# 9999, and rules add days, months and a time zone to what is typed, so a time near those
+# ends overflowed into an internal fault; no card, case or report is that far out, so
+# anything outside is refused as a typo (issue 10).
+EARLIEST_SUPPORTED_DAY = date(1900, 1, 1)
+LATEST_SUPPORTED_DAY = date(2999, 12, 31)
+
 
 def _require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
@@ -109,7 +116,19 @@ def parse_instant(text: str) -> datetime:
             f"Tidpunkten '{text}' saknar tidszon; ange t.ex. +01:00 eller Z. / "
             f"The time '{text}' has no time zone; add e.g. +01:00 or Z."
         )
+    # Checked on the day as written, before the conversion to UTC that could overflow.
+    require_supported_day(parsed.date(), text)
     return parsed.astimezone(UTC)
+
+
+def require_supported_day(day: date, text: str) -> None:
+    """Refuse a day outside EARLIEST_SUPPORTED_DAY..LATEST_SUPPORTED_DAY, naming what was typed."""
+    if not EARLIEST_SUPPORTED_DAY <= day <= LATEST_SUPPORTED_DAY:
+        first, last = EARLIEST_SUPPORTED_DAY.isoformat(), LATEST_SUPPORTED_DAY.isoformat()
+        raise Invalid(
+            f"'{text}' ligger utanför de datum som stöds ({first} till {last}). / "
+            f"'{text}' is outside the supported dates ({first} to {last})."
+        )
 
 
 def parse_date_or_instant(text: str) -> date | datetime:
@@ -117,9 +136,11 @@ def parse_date_or_instant(text: str) -> date | datetime:
     stripped = text.strip()
     if _DATE_ONLY.match(stripped):
         try:
-            return date.fromisoformat(stripped)
+            day = date.fromisoformat(stripped)
         except ValueError:
             raise Invalid(f"Ogiltigt datum: '{text}'. / Invalid date: '{text}'.") from None
+        require_supported_day(day, text)
+        return day
     return parse_instant(stripped)
 
 

@@ -27,6 +27,7 @@ from engine.model import Organisation
 from engine.model import Person
 from engine.policy.timekeeping import end_of_local_day
 from engine.policy.timekeeping import local_midnight
+from engine.policy.timekeeping import require_supported_day
 from engine.policy.timekeeping import to_local
 from engine.rights import covers
 from engine.rights import rights_granting
@@ -63,12 +64,15 @@ class Period:
 def parse_day(text: str, option: str) -> date:
     """A calendar date `YYYY-MM-DD`, refused in a sentence naming the option."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise Invalid(
             f"Ogiltigt datum för {option}: '{text}'. Ange ÅÅÅÅ-MM-DD, t.ex. 2025-12-01. / "
             f"Invalid date for {option}: '{text}'. Use YYYY-MM-DD, e.g. 2025-12-01."
         ) from None
+    # A period reaching the calendar's ends overflowed into an internal fault (issue 10).
+    require_supported_day(day, f"{option} {text}")
+    return day
 
 
 def parse_period(first: str, last: str) -> Period:

@@ -19,6 +19,8 @@ from typing import Generic
 from typing import TypeVar
 
 from engine.errors import Invalid
+from engine.inputs import LARGEST_ID
+from engine.inputs import is_storable_text
 
 T = TypeVar("T")
 
@@ -63,7 +65,16 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> tuple[str | int, ...]:
         raise _bad_cursor(cursor)
     if not all(type(v) is kind for v, kind in zip(values, kinds, strict=True)):
         raise _bad_cursor(cursor)
+    if not all(_is_storable(v) for v in values):
+        # A forged key past the database's integers (or with a NUL) overflowed the driver.
+        raise _bad_cursor(cursor)
     return tuple(values)
+
+
+def _is_storable(value: object) -> bool:
+    if isinstance(value, int):
+        return -LARGEST_ID - 1 <= value <= LARGEST_ID
+    return not isinstance(value, str) or is_storable_text(value)
 
 
 def time_key(at: datetime) -> str:

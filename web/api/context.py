@@ -7,8 +7,8 @@ time they choose, as `--now` does for the CLI.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+from typing import TypeGuard
 from typing import cast
 
 from flask import current_app
@@ -17,6 +17,8 @@ from flask import request
 
 from engine.clock import Clock
 from engine.errors import Invalid
+from engine.inputs import LARGEST_ID
+from engine.inputs import parse_json_object
 from engine.services.runtime import Runtime
 from engine.services.tokens import ApiIdentity
 from web import context as page_context
@@ -56,19 +58,7 @@ def json_object() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise Invalid(
-            f"Begärans innehåll är inte giltig JSON: {error}. / "
-            f"The request body is not valid JSON: {error}."
-        ) from error
-    if not isinstance(body, dict):
-        raise Invalid(
-            "Begärans innehåll måste vara ett JSON-objekt. / "
-            "The request body must be a JSON object."
-        )
-    return body
+    return parse_json_object(raw, "Begärans innehåll", "The request body")
 
 
 def form_fields(body: dict[str, Any]) -> dict[str, Any]:
@@ -106,11 +96,16 @@ def page_limit() -> int | None:
     text = request.args.get("limit")
     if text is None or text == "":
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise Invalid(
             f"'limit' ska vara ett heltal, inte '{text}'. / 'limit' must be a whole number."
         )
     return int(text)
+
+
+def is_database_id(value: object) -> TypeGuard[int]:
+    """A JSON whole number (not a boolean) a database row could have as its id."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= LARGEST_ID
 
 
 def page_cursor() -> str | None:

@@ -1,5 +1,9 @@
 """Refusals and HTTP errors as JSON: `{"rule", "message"}` with 401/403/404/409/422.
 
+Every error under /api/ is JSON, the HTTP ones too (404, 405, 413, 431, 500): this
+blueprint's handlers answer what happens in its views, and web/errors.py hands over to
+`http_error_response` and `domain_error_response` what is raised before a route matched.
+
 Services raise, this adapter maps (cosmicpython's flask_app). Every DomainError class is
 listed in `STATUS_BY_ERROR` on purpose, so that a new one makes
 tests/api/test_errors.py fail until someone decides its status; at run time an unlisted
@@ -56,6 +60,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     ProcessDefinitionError: 422,
 }
 AUTHENTICATE_HEADER = 'Bearer realm="sithsflow"'
+API_PREFIX = "/api"
 INTERNAL_FAULT_MESSAGE = "Internt fel; försök igen eller kontakta förvaltningen. / Internal fault."
 
 
@@ -86,29 +91,52 @@ def domain_error_response(error: DomainError) -> Response:
     return response
 
 
+# Werkzeug's own descriptions are English only; these say it as every refusal does.
+HTTP_MESSAGES = {
+    400: "Begäran kunde inte läsas. / The request could not be read.",
+    404: "Det finns ingen sådan adress eller post i API:t. / "
+    "There is no such address or record in the API.",
+    405: "Adressen tar inte emot den metoden; se Allow. / "
+    "The address does not take that method; see Allow.",
+    413: "Begäran är för stor (högst 256 KB). / The request is too large (at most 256 KB).",
+    415: "Begärans innehållstyp stöds inte. / The request's content type is not supported.",
+}
+
+
 def http_error_response(error: HTTPException) -> Response:
-    """Flask's and Werkzeug's own errors (405, 404, 500 …) in the same JSON shape."""
-    response = jsonify({"rule": None, "message": error.description})
-    response.status_code = error.code or 500
+    """Flask's and Werkzeug's own errors (404, 405, 413, 431, 500 …) in the same JSON shape."""
+    status = error.code or 500
+    if status >= 500:
+        return internal_error_response(error)
+    description = error.description or ""
+    # A description of our own (431 from web.request_guards) is already bilingual.
+    message = description if " / " in description else HTTP_MESSAGES.get(status, description)
+    response = jsonify({"rule": None, "message": message})
+    response.status_code = status
     allowed = getattr(error, "valid_methods", None)
     if allowed:
         response.headers["Allow"] = ", ".join(sorted(allowed))
     return response
 
 
-def internal_error_response(error: InternalServerError) -> Response:
+def internal_error_response(error: HTTPException) -> Response:
     # The fault is logged with its traceback; the caller gets a sentence, not the trace.
-    logger.error("API fault", exc_info=error.original_exception or error)
+    original = getattr(error, "original_exception", None)
+    logger.error("API fault", exc_info=original or error)
     response = jsonify({"rule": None, "message": INTERNAL_FAULT_MESSAGE})
     response.status_code = 500
     return response
 
 
+def is_api_request(prefix: str = API_PREFIX) -> bool:
+    """Whether the request is under the API, whether or not a route matched it."""
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
 def _routing_fallback(prefix: str) -> Callable[[], Response | None]:
     def answer_routing_failure() -> Response | None:
         failure = request.routing_exception
-        under_prefix = request.path == prefix or request.path.startswith(prefix + "/")
-        if under_prefix and isinstance(failure, RouteNotFound | MethodNotAllowed):
+        if is_api_request(prefix) and isinstance(failure, RouteNotFound | MethodNotAllowed):
             return http_error_response(failure)
         return None
 

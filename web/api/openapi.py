@@ -14,6 +14,7 @@ from engine.model.cases import CASE_STATES
 from engine.services.paging import DEFAULT_PAGE_SIZE
 from engine.services.paging import MAX_PAGE_SIZE
 from engine.services.queries import DEFAULT_CASE_PAGE_SIZE
+from web.api.schemas import ROW_NUMBER
 from web.api.schemas import Schema
 from web.api.schemas import component_schemas
 from web.api.schemas import ref
@@ -30,6 +31,12 @@ _REFUSALS = {
     "409": "The task or case is no longer in the state the caller saw.",
     "422": "Malformed input: the body, a field, a date.",
 }
+# Any request may be refused for its size before a view reads it (web/request_guards.py
+# and MAX_CONTENT_LENGTH), with the same JSON as every other error.
+_LIMITS = {
+    "413": "The body is larger than the API accepts (256 KB).",
+    "431": "A header, or all headers together, are longer than the API accepts.",
+}
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -38,6 +45,7 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 
 def _errors(*codes: str) -> dict[str, Any]:
     answers = {code: _json(ref("Error"), _REFUSALS[code]) for code in ("401", "429", *codes)}
+    answers |= {code: _json(ref("Error"), text) for code, text in _LIMITS.items()}
     if "422" in codes:
         answers["422"] = _json(
             ref("FormError"), _REFUSALS["422"] + " A refused form lists each field in `fields`."
@@ -94,7 +102,9 @@ def _path_param(name: str, schema: Schema, description: str) -> dict[str, Any]:
     }
 
 
-TASK_ID = _path_param("task_id", {"type": "string"}, "A task's id, from `GET /tasks`.")
+# A path segment is never empty: `/tasks//claim` is another address (404).
+PATH_TEXT: Schema = {"type": "string", "minLength": 1}
+TASK_ID = _path_param("task_id", PATH_TEXT, "A task's id, from `GET /tasks`.")
 
 
 def _operation(
@@ -151,8 +161,9 @@ def _paths() -> dict[str, Any]:
                         "name": "state",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string", "enum": list(CASE_STATES)},
-                        "description": "Only cases in this state.",
+                        # Empty is what a search form sends for "any state".
+                        "schema": {"type": "string", "enum": ["", *CASE_STATES]},
+                        "description": "Only cases in this state; empty or left out: any state.",
                     },
                     *_page_params(DEFAULT_CASE_PAGE_SIZE),
                 ],
@@ -222,7 +233,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(ref("Migration"), "Movable, blocked (with why) and moved cases.")},
                 errors=("403", "404", "422"),
                 body="MigrateRequest",
-                parameters=[_path_param("process_id", {"type": "string"}, "A process id.")],
+                parameters=[_path_param("process_id", PATH_TEXT, "A process id.")],
             )
         },
         "/cards/{number}": {
@@ -231,7 +242,7 @@ def _paths() -> dict[str, Any]:
                 "One reserve card and its certificates.",
                 {"200": _json(_keyed("card", ref("Card")), "The card.")},
                 errors=("404",),
-                parameters=[_path_param("number", {"type": "string"}, "e.g. RK000001.")],
+                parameters=[_path_param("number", PATH_TEXT, "e.g. RK000001.")],
             )
         },
         "/me": {
@@ -247,7 +258,10 @@ def _paths() -> dict[str, Any]:
                 "operationId": "openapiDocument",
                 "summary": "This document.",
                 "security": [],
-                "responses": {"200": {"description": "The OpenAPI document."}},
+                "responses": {
+                    "200": _json({"type": "object"}, "The OpenAPI document."),
+                    **{code: _json(ref("Error"), text) for code, text in _LIMITS.items()},
+                },
             }
         },
     }
@@ -255,7 +269,7 @@ def _paths() -> dict[str, Any]:
 
 def _process_paths() -> dict[str, Any]:
     """/processes: the process owner's levers (S1), as `sithsflow process …`."""
-    process_id = _path_param("process_id", {"type": "string"}, "e.g. loa3-reserve.")
+    process_id = _path_param("process_id", PATH_TEXT, "e.g. loa3-reserve.")
     model_refused = _json(
         ref("ModelError"), "The bundle would not run or would break a rule: every problem."
     )
@@ -334,7 +348,7 @@ def _process_paths() -> dict[str, Any]:
                             "name": name,
                             "in": "query",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": ROW_NUMBER,
                             "description": description,
                         }
                         for name, description in (

@@ -17,6 +17,7 @@ from engine.services.deploy import deploy_contents
 from engine.services.deploy import versions
 from web.api.context import clock
 from web.api.context import identity
+from web.api.context import is_database_id
 from web.api.context import json_object
 from web.api.context import refuse_unknown_keys
 from web.api.context import runtime
@@ -104,8 +105,10 @@ def activate(process_id: str) -> Json:
     body = json_object()
     refuse_unknown_keys(body, "version")
     version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise Invalid("'version' ska vara ett heltal. / 'version' must be an integer.")
+    if not is_database_id(version):
+        raise Invalid(
+            "'version' ska vara ett versionsnummer. / 'version' must be a version number."
+        )
     state = versions.activate(runtime(), clock(), process_id, version, identity().username)
     return _state(state)
 
@@ -129,13 +132,12 @@ def resume(process_id: str) -> Json:
 @api_blueprint.get("/processes/<process_id>/diff")
 def diff(process_id: str) -> Json:
     """`?from=A&to=B`: tasks, forms, timers and rules that differ."""
-    try:
-        from_version = int(request.args["from"])
-        to_version = int(request.args["to"])
-    except (KeyError, ValueError) as error:
+    versions_given = [request.args.get("from", ""), request.args.get("to", "")]
+    if not all(_is_number(text) and is_database_id(int(text)) for text in versions_given):
         raise Invalid(
             "Ange ?from=A&to=B med versionsnummer. / Give ?from=A&to=B as version numbers."
-        ) from error
+        )
+    from_version, to_version = (int(text) for text in versions_given)
     found = versions.diff(runtime(), process_id, from_version, to_version)
     return {
         "diff": {
@@ -145,3 +147,8 @@ def diff(process_id: str) -> Json:
             **found.changes.to_dict(),
         }
     }
+
+
+def _is_number(text: str) -> bool:
+    # isdigit() alone also takes digits int() refuses, such as '²'.
+    return text.isascii() and text.isdigit()

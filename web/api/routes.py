@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
-from typing import TypeGuard
 
 from flask import Blueprint
 from flask import Response
@@ -30,6 +29,7 @@ from web.api.auth import install_authentication
 from web.api.context import clock
 from web.api.context import form_fields
 from web.api.context import identity
+from web.api.context import is_database_id
 from web.api.context import json_object
 from web.api.context import page_cursor
 from web.api.context import page_limit
@@ -129,23 +129,19 @@ def migrate(process_id: str) -> Json:
     refuse_unknown_keys(body, "to", "cases", "dry_run")
     cases_given = body.get("cases", [])
     dry_run = body.get("dry_run", False)
-    if not isinstance(cases_given, list) or not all(_is_int(c) for c in cases_given):
+    if not isinstance(cases_given, list) or not all(is_database_id(c) for c in cases_given):
         raise Invalid(
             "'cases' ska vara en lista av ärende-id. / 'cases' must be a list of case ids."
         )
     if not isinstance(dry_run, bool):
         raise Invalid("'dry_run' ska vara true eller false. / 'dry_run' must be true or false.")
     to = body.get("to")
-    if not _is_int(to):
+    if not is_database_id(to):
         raise Invalid("'to' ska vara ett versionsnummer. / 'to' must be a version number.")
     report = migrate_cases(
         runtime(), clock(), process_id, to, identity().username, cases_given, dry_run=dry_run
     )
     return report.as_json()
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @api_blueprint.get("/cards/<number>")

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.forms import START_FORM_ID
 from engine.forms import Form
+from engine.inputs import LARGEST_ID
 from engine.model.cases import CASE_STATES
 
 Schema = dict[str, Any]
@@ -21,6 +22,9 @@ TEXT: Schema = {"type": "string"}
 OPTIONAL_TEXT: Schema = {"type": ["string", "null"]}
 TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
 INTEGER: Schema = {"type": "integer"}
+# An id or version a request names: the range a row can have (engine.inputs.LARGEST_ID);
+# the API refuses a number outside it with 422 before it reaches the database.
+ROW_NUMBER: Schema = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 
 
 def ref(name: str) -> Schema:
@@ -182,14 +186,15 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                 "claimed_by": OPTIONAL_TEXT,
             }
         ),
-        "CancelCaseRequest": _obj({"reason": {"type": "string", "minLength": 1}})
+        # A reason of spaces only is no reason: the server strips it and refuses (422).
+        "CancelCaseRequest": _obj({"reason": {"type": "string", "pattern": "\\S"}})
         | {"additionalProperties": False},
         "MigrateRequest": _obj(
             {
-                "to": {"type": "integer", "description": "The target version."},
+                "to": ROW_NUMBER | {"description": "The target version."},
                 "cases": {
                     "type": "array",
-                    "items": INTEGER,
+                    "items": ROW_NUMBER,
                     "description": "Only these cases; default every open case on another version.",
                 },
                 "dry_run": {"type": "boolean", "description": "Move nothing; say what would."},
@@ -312,7 +317,7 @@ def _process_schemas() -> dict[str, Schema]:
             {"id": TEXT, "active_version": INTEGER, "suspended": {"type": "boolean"}}
         ),
         "ActivateRequest": {
-            **_obj({"version": INTEGER}),
+            **_obj({"version": ROW_NUMBER}),
             "additionalProperties": False,
         },
         "DeployRequest": {
@@ -356,9 +361,12 @@ def _process_schemas() -> dict[str, Schema]:
                                 {"file": TEXT, "element": OPTIONAL_TEXT, "message": TEXT}
                             ),
                         }
-                    }
+                    },
+                    required=(),
                 ),
             ],
-            "description": "A refused bundle: every problem with its file and element.",
+            "description": "A refused bundle: every problem with its file and element. A "
+            "request refused before any file was read (no files, a malformed body) has no "
+            "`problems`.",
         },
     }

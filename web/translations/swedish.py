@@ -296,6 +296,8 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Download %(name)s": "Ladda ner %(name)s",
     "Refresh to see how far it has got": "Ladda om sidan för att se hur långt den har kommit",
     "Asked for %(when)s. Only you can download this report.": "Beställd %(when)s. Bara du kan ladda ner den här rapporten.",
+    # --- faults ---
+    "Write a date from %(first)s to %(last)s.": "Skriv ett datum från %(first)s till %(last)s.",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -52,7 +52,8 @@ def queues() -> str:
     chosen = QueueFilter(
         process=request.args.get("process") or None,
         station=request.args.get("station") or None,
-        due_within_days=int(due) if due.isdigit() else None,
+        # A number no select offers (or past the calendar's end) filters nothing (issue 10).
+        due_within_days=int(due) if due.isascii() and due.isdigit() and len(due) <= 4 else None,
     )
     # Each queue pages on its own: `cursor.<queue>` carries that queue's next_cursor.
     cursors = {

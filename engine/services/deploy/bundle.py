@@ -93,6 +93,10 @@ def _expand(path: Path) -> list[Path]:
         )
     if not path.exists():
         raise NotFound(f"Filen {path} finns inte. / No file {path}.")
+    if not path.is_file():
+        # A device or a pipe (or a link to one, such as /dev/zero) never ends: reading it
+        # hung the command or ran out of memory (issue 10).
+        raise Invalid(f"{path} är ingen vanlig fil. / {path} is not a regular file.")
     return [path]
 
 
