@@ -28,6 +28,7 @@ from typing import Any
 
 import click
 
+from cli.invocation import check_database_url
 from engine.services.runtime import bootstrap
 from engine.settings import Settings
 from worker.scheduler import job_context
@@ -51,7 +52,10 @@ LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
 
 
 def _settings(inv: Invocation) -> Settings:
-    """The environment's settings with the global options (`--db`, `--now`) applied."""
+    """The environment's settings with the global options (`--db`, `--now`) applied; a
+    `--db` the other commands would refuse (a missing SQLite file, another dialect) is
+    refused here too, before any process starts."""
+    check_database_url(inv.database_url, may_create=False)
     settings = Settings.from_env()
     changed: dict[str, Any] = {"database_url": inv.database_url}
     if inv.now is not None:
@@ -89,6 +93,10 @@ def serve(inv: Invocation, workers: int | None, bind: str | None) -> None:
         # Gunicorn's control socket has one default path per user: two servers on one
         # machine would fight over it, and nothing here uses it.
         "control_socket_disable": True,
+        # Headers up to gunicorn's hard maximum reach the app, which answers over-long ones
+        # itself (JSON under /api/, web/request_guards.py) instead of gunicorn's HTML page.
+        "limit_request_field_size": 65536,
+        "limit_request_fields": 32768,
     }
 
     class WebServer(BaseApplication):  # type: ignore[misc]

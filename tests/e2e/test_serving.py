@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -134,8 +135,22 @@ def test_r7_a_worker_under_a_clock_offset_lapses_a_case_by_itself(
     assert fires_per_case(runtime) == Counter([case])
 
 
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_serve_and_worker_refuse_a_missing_sqlite_file_and_create_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "typo" / "sithsflow.db"
+    env = environment(f"sqlite:///{missing}", tmp_path)
+    done = subprocess.run([*SITHSFLOW, command], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "db init" in done.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_a_worker_refuses_a_database_without_the_current_schema(tmp_path: Path) -> None:
-    env = environment(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()  # a database, but no tables
+    env = environment(f"sqlite:///{empty}", tmp_path)
     done = subprocess.run([*SITHSFLOW, "worker"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 2
     assert "sithsflow db init" in done.stderr
@@ -175,6 +190,12 @@ def test_serve_with_four_web_processes_and_two_workers_runs_loa3_and_fires_each_
             status, body = http("GET", f"{base}/readyz")
             assert status == 503 and [r["check"] for r in body["reasons"]] == ["worker"]
             assert http("GET", f"{base}/healthz?q=19121212-1212")[0] == 200
+            # An over-long header reaches the app past gunicorn: a JSON 431 under /api/.
+            long_header = urllib.request.Request(f"{base}/api/me", headers={"X-Long": "a" * 9000})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(long_header, timeout=10)
+            assert refused.value.code == 431
+            assert "too large" in json.loads(refused.value.read())["message"]
 
             # LoA3 through the API, served by whichever web processes answer (R6: two admins).
             clock = FixedClock(datetime.fromisoformat(AFTER_DEADLINES))
