@@ -15,6 +15,7 @@ from engine.model.cases import DecisionVersion
 from engine.model.cases import ProcessDefinition
 from engine.model.cases import ProcessVersion
 from engine.model.cases import Timer
+from engine.model.drafts import ProcessDraft
 from engine.model.organisation import CardStation
 from engine.model.organisation import ClosingDay
 from engine.model.organisation import OpeningHours
@@ -43,6 +44,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessVersion",
     "ReserveCard",
     "Timer",
