@@ -13,6 +13,7 @@ def register_views(app: Flask) -> None:
     from web.views import home
     from web.views import reports
     from web.views import tasks
+    from web.views import workspace
 
     for blueprint in (
         home.blueprint,
@@ -22,5 +23,6 @@ def register_views(app: Flask) -> None:
         cards.blueprint,
         reports.blueprint,
         admin.blueprint,
+        workspace.blueprint,
     ):
         app.register_blueprint(blueprint)
