@@ -164,6 +164,22 @@ def test_broken_condition_is_marked_on_its_gateway_and_fixed(watched: Page, serv
     )
 
 
+def test_dmn_table_opens_in_dmn_js_and_forms_as_json(watched: Page, server: Server) -> None:
+    page = watched
+    login(page, server, "petra")
+    open_modeler(page, server, LOA3)
+    page.locator("#file-choice").select_option("renewal-reminder.dmn")
+    page.wait_for_selector("#dmn-canvas .tjs-table")
+    assert page.locator("#bpmn-canvas").is_hidden()
+    shot(page, "workspace-dmn")
+    page.locator("#file-choice").select_option(f"{LOA3}.start.json")
+    assert '"properties"' in page.locator("#form-json").input_value()
+    page.locator("#form-json").fill("{ not json")
+    page.locator("#file-choice").select_option(f"{LOA3}.bpmn")
+    page.wait_for_selector("#workspace-status:has-text('inte giltig JSON')")
+    assert page.locator("#file-choice").input_value() == f"{LOA3}.start.json"
+
+
 def test_workspace_works_from_the_keyboard_with_labelled_controls(
     watched: Page, server: Server
 ) -> None:
