@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# `npm ci` installs exactly package-lock.json (Node 20 and npm from the distribution).
+# `npm ci` installs exactly package-lock.json (Node 20 and npm from the distribution);
+# no package runs an install script (esbuild finds its binary package without one).
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm not found; apt-get install nodejs npm" >&2; exit 1; }
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch node_modules/.package-lock.json
 
 $(FRONTEND_STAMP): node_modules/.package-lock.json $(FRONTEND_SOURCES)
