@@ -152,3 +152,15 @@ def test_s5_migration_from_the_page_is_a_dry_run_until_confirmed(
     moved = browser.post(f"/workspace/{LOA3}/migrate", {"version": "2", "move": "yes"})
     assert moved.status_code == 200 and f"({case})" in text(moved)
     assert [v.open_cases for v in versions.list_versions(runtime, LOA3)] == [0, 1]
+
+
+def test_discarded_draft_gives_the_active_version_again(browser: Browser) -> None:
+    browser.login("petra")
+    files = browser.get(f"/workspace/{LOA3}/draft").get_json()["files"]
+    files[BPMN] = files[BPMN].replace('"P5D"', '"P7D"')
+    _json_post(browser, f"/workspace/{LOA3}/draft", {"files": files}, method="PUT")
+    assert "Kasta utkastet" in text(browser.get("/workspace"))
+
+    assert browser.post(f"/workspace/{LOA3}/discard").status_code == 302
+    draft = browser.get(f"/workspace/{LOA3}/draft").get_json()
+    assert draft["saved_at"] is None and '"P5D"' in draft["files"][BPMN]

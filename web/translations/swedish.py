@@ -306,6 +306,9 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Version %(version)s of %(process)s is active.": "Version %(version)s av %(process)s är aktiv.",
     "%(process)s is suspended: no new cases start.": "%(process)s är pausad: inga nya ärenden startar.",
     "%(process)s is resumed.": "%(process)s är återupptagen.",
+    "Your draft of %(process)s is discarded.": "Ditt utkast av %(process)s är kastat.",
+    "Discard your draft of %(process)s": "Kasta ditt utkast av %(process)s",
+    "Discard draft": "Kasta utkastet",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -151,6 +151,17 @@ def deploy(process_id: str) -> Json:
     }
 
 
+@blueprint.post("/<process_id>/discard")
+@requires(*OWNERS)
+def discard(process_id: str) -> Response:
+    return _lever(
+        lambda: drafts.discard_draft(
+            context.runtime(), context.clock(), process_id, current_username()
+        ),
+        gettext("Your draft of %(process)s is discarded.", process=process_id),
+    )
+
+
 @blueprint.post("/<process_id>/activate")
 @requires(*OWNERS)
 def activate(process_id: str) -> Response:
