@@ -80,4 +80,13 @@ def modeler_strings() -> dict[str, str]:
         "changed": gettext("changed"),
         "invalidJson": gettext("The form is not valid JSON."),
         "problemOn": gettext("Problem on this element"),
+        "invalidScenario": gettext("The scenario data is not a JSON object."),
+        "simulating": gettext("Simulating…"),
+        "simulated": gettext("Simulated: the case reached an end."),
+        "simulatedStuck": gettext("Simulated: the case reached no end."),
+        "step_start": gettext("started"),
+        "step_task": gettext("task completed"),
+        "step_timer": gettext("timer fired"),
+        "step_end": gettext("end reached"),
+        "step_stuck": gettext("waits for a person"),
     }

@@ -80,7 +80,7 @@ def versions_row(page: Page, process: str, version: int) -> dict[str, str]:
     return {"open_cases": cells[3].strip(), "state": cells[4].strip()}
 
 
-def test_s1_petra_changes_the_r7_timer_and_a_label_deploys_and_rolls_back(
+def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_back(
     watched: Page, server: Server, open_loa3_case: int
 ) -> None:
     page = watched
@@ -121,6 +121,21 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_deploys_and_rolls_back(
     assert page.locator(".has-problem").count() == 0
     changes = page.locator("#changes").inner_text()
     assert "deadline" in changes and "second_verification" in changes
+
+    # A julafton start for ivan where nobody acts: the draft's 7 days run out.
+    page.locator("#sim-start").fill("2026-12-24T10:00")
+    page.locator("#sim-act").uncheck()
+    page.locator("#sim-data").fill('{"holder": "ivan"}')
+    page.locator("#simulate-draft").click()
+    page.wait_for_selector("#simulation li[data-kind=end]")
+    path = page.locator("#simulation li").all_inner_texts()
+    assert path == [
+        "2026-12-24 10:00 · startat · start",
+        "2026-12-31 10:00 · timer utlöst · deadline",
+        "2026-12-31 10:00 · slut nått · lapsed",
+    ]
+    assert page.locator("#bpmn-canvas .djs-element.simulated[data-element-id='lapsed']").count()
+    shot(page, "workspace-simulation")
 
     page.locator("#deploy-draft").click()
     page.wait_for_selector("#workspace-status:has-text('version 2')")

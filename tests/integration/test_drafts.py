@@ -14,9 +14,12 @@ from engine.errors import Invalid
 from engine.errors import NotPermitted
 from engine.model import ProcessDraft
 from engine.model import ProcessVersion
+from engine.problems import ModelRejected
 from engine.services import drafts
+from engine.services import simulation
 from engine.services.deploy import versions
 from tests.support.flows import Flows
+from tests.support.flows import local
 
 LOA3 = "loa3-reserve"
 BPMN = f"{LOA3}.bpmn"
@@ -104,3 +107,66 @@ def test_draft_with_a_file_of_another_kind_or_process_is_refused(flows: Flows, n
     with pytest.raises(Invalid):
         drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)
     assert drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").saved_at is None
+
+
+def test_r7_simulated_julafton_start_lapses_after_the_drafts_timer_if_nobody_acts(
+    flows: Flows,
+) -> None:
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").files
+    files[BPMN] = files[BPMN].replace(R7_TIMER, '<bpmn:timeDuration>"P7D"</bpmn:timeDuration>')
+    drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)
+
+    run = simulation.simulate_draft(
+        flows.runtime,
+        flows.clock,
+        LOA3,
+        "petra",
+        start_at=local("2026-12-24 10:00"),
+        workers_act=False,
+        data={"holder": "ivan"},
+    )
+    assert [(s.kind, s.element, s.at) for s in run.steps] == [
+        ("start", "start", local("2026-12-24 10:00")),
+        ("timer", "deadline", local("2026-12-31 10:00")),  # the draft's P7D, not P5D
+        ("end", "lapsed", local("2026-12-31 10:00")),
+    ]
+    assert run.ended
+
+
+def test_simulated_start_where_workers_act_issues_and_a_broken_draft_is_refused(
+    flows: Flows,
+) -> None:
+    run = simulation.simulate_draft(
+        flows.runtime,
+        flows.clock,
+        LOA3,
+        "petra",
+        start_at=local("2026-12-24 10:00"),
+        workers_act=True,
+    )
+    assert [(s.kind, s.element) for s in run.steps] == [
+        ("start", "start"),
+        ("task", "second_verification"),
+        ("end", "issued"),
+    ]
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").files
+    files[BPMN] = files[BPMN].replace(R7_TIMER, "<bpmn:timeDuration>P5D (</bpmn:timeDuration>")
+    drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)
+    with pytest.raises(ModelRejected):
+        simulation.simulate_draft(
+            flows.runtime,
+            flows.clock,
+            LOA3,
+            "petra",
+            start_at=local("2026-12-24 10:00"),
+            workers_act=True,
+        )
+    with pytest.raises(NotPermitted):
+        simulation.simulate_draft(
+            flows.runtime,
+            flows.clock,
+            LOA3,
+            "anna",
+            start_at=local("2026-12-24 10:00"),
+            workers_act=True,
+        )

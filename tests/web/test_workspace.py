@@ -164,3 +164,19 @@ def test_discarded_draft_gives_the_active_version_again(browser: Browser) -> Non
     assert browser.post(f"/workspace/{LOA3}/discard").status_code == 302
     draft = browser.get(f"/workspace/{LOA3}/draft").get_json()
     assert draft["saved_at"] is None and '"P5D"' in draft["files"][BPMN]
+
+
+def test_r7_simulation_route_runs_the_saved_draft_and_refuses_bad_input(browser: Browser) -> None:
+    browser.login("petra")
+    browser.get(f"/workspace/{LOA3}/model")
+    url = f"/workspace/{LOA3}/simulate"
+    body = {"start": "2026-12-24T10:00", "workers_act": False, "data": {"holder": "ivan"}}
+    run = _json_post(browser, url, body).get_json()  # type: ignore[attr-defined]
+    assert run["ended"] is True
+    assert [(s["kind"], s["element"], s["at"]) for s in run["steps"]] == [
+        ("start", "start", "2026-12-24 10:00"),
+        ("timer", "deadline", "2026-12-29 10:00"),
+        ("end", "lapsed", "2026-12-29 10:00"),
+    ]
+    for bad in ({**body, "start": "julafton"}, {**body, "data": [1]}):
+        assert _json_post(browser, url, bad).status_code == 422  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ import spiffworkflow from "./spiffworkflow.json";
 import { PropertiesPanel } from "./properties.js";
 
 const PROBLEM_MARKER = "has-problem";
+const VISITED_MARKER = "simulated";
 
 function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
@@ -62,11 +63,17 @@ class Workspace {
     document.getElementById("save-draft").addEventListener("click", () => this.run(() => this.save()));
     document.getElementById("check-draft").addEventListener("click", () => this.run(() => this.check()));
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
+    document.getElementById("simulate-draft").addEventListener("click", () => this.run(() => this.simulate()));
+    this.visited = [];
   }
 
   async start() {
     await this.bpmn.importXML(this.files[this.bpmnFile]);
-    this.bpmn.get("canvas").zoom("fit-viewport");
+    // Fit, then leave room on the left for the palette that floats over the canvas.
+    const canvas = this.bpmn.get("canvas");
+    canvas.zoom("fit-viewport", "auto");
+    canvas.zoom(canvas.zoom() * 0.85, "auto");
+    canvas.scroll({ dx: 40, dy: 0 });
     this.current = this.bpmnFile;
     this.listElements();
     this.panel.show(null);
@@ -184,6 +191,50 @@ class Workspace {
       this.say(this.t.deployed.replace("{version}", process.version), "success");
     } else {
       this.say(this.t.unchanged, "info");
+    }
+  }
+
+  async simulate() {
+    let data;
+    try {
+      data = JSON.parse(document.getElementById("sim-data").value || "{}");
+    } catch (error) {
+      this.say(this.t.invalidScenario, "error");
+      return;
+    }
+    if (!(await this.save())) return;
+    this.say(this.t.simulating);
+    const { ok, answer } = await this.request(this.config.simulateUrl, "POST", {
+      start: document.getElementById("sim-start").value,
+      workers_act: document.getElementById("sim-act").checked,
+      data,
+    });
+    if (!ok) {
+      this.showProblems(answer.problems || []);
+      this.say(`${this.t.failed}: ${answer.message}`, "error");
+      return;
+    }
+    this.showPath(answer.steps);
+    this.say(answer.ended ? this.t.simulated : this.t.simulatedStuck, answer.ended ? "success" : "error");
+  }
+
+  showPath(steps) {
+    const canvas = this.bpmn.get("canvas");
+    const registry = this.bpmn.get("elementRegistry");
+    for (const id of this.visited) canvas.removeMarker(id, VISITED_MARKER);
+    this.visited = [];
+    const list = document.getElementById("simulation");
+    list.replaceChildren();
+    for (const step of steps) {
+      const item = document.createElement("li");
+      item.dataset.kind = step.kind;
+      item.dataset.element = step.element;
+      item.textContent = `${step.at} · ${this.t[`step_${step.kind}`]} · ${step.element}`;
+      list.append(item);
+      if (registry.get(step.element) && !this.visited.includes(step.element)) {
+        canvas.addMarker(step.element, VISITED_MARKER);
+        this.visited.push(step.element);
+      }
     }
   }
 

@@ -309,6 +309,21 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Your draft of %(process)s is discarded.": "Ditt utkast av %(process)s är kastat.",
     "Discard your draft of %(process)s": "Kasta ditt utkast av %(process)s",
     "Discard draft": "Kasta utkastet",
+    "The scenario data is not a JSON object.": "Scenariots data är inte ett JSON-objekt.",
+    "Simulating…": "Simulerar…",
+    "Simulated: the case reached an end.": "Simulerat: ärendet nådde ett slut.",
+    "Simulated: the case reached no end.": "Simulerat: ärendet nådde inget slut.",
+    "started": "startat",
+    "task completed": "uppgift utförd",
+    "timer fired": "timer utlöst",
+    "end reached": "slut nått",
+    "waits for a person": "väntar på en person",
+    "Simulate the draft": "Simulera utkastet",
+    "One case on a simulated clock, in memory: nothing is stored and no mail is sent.": "Ett ärende på en simulerad klocka, i minnet: inget sparas och ingen e-post skickas.",
+    "Start (Stockholm time)": "Start (svensk tid)",
+    "Workers complete each task at once (else the timers run out)": "Handläggarna utför varje uppgift direkt (annars löper tidsfristerna ut)",
+    "Scenario data (JSON, optional)": "Scenariodata (JSON, valfritt)",
+    "Simulate": "Simulera",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

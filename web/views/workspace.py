@@ -10,6 +10,7 @@ answer a refusal as `{"rule", "message", "problems"}` with the status of web.err
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from typing import ParamSpec
@@ -26,9 +27,12 @@ from werkzeug.wrappers import Response
 
 from engine.errors import DomainError
 from engine.errors import Invalid
+from engine.policy.timekeeping import STOCKHOLM
+from engine.policy.timekeeping import to_local
 from engine.problems import ModelRejected
 from engine.services import drafts
 from engine.services import migration
+from engine.services import simulation
 from engine.services.deploy import versions
 from engine.services.deploy.summary import CATEGORIES
 from engine.services.deploy.summary import Changes
@@ -86,6 +90,7 @@ def model(process_id: str) -> Response:
         "draftUrl": url_for("workspace.draft", process_id=process_id),
         "checkUrl": url_for("workspace.check", process_id=process_id),
         "deployUrl": url_for("workspace.deploy", process_id=process_id),
+        "simulateUrl": url_for("workspace.simulate", process_id=process_id),
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
         "strings": modeler_strings(),
@@ -93,6 +98,7 @@ def model(process_id: str) -> Response:
     page = render_template(
         "workspace/model.html",
         draft=draft,
+        now=to_local(context.clock().now()).strftime("%Y-%m-%dT%H:%M"),
         process_id=process_id,
         config=config,
     )
@@ -149,6 +155,54 @@ def deploy(process_id: str) -> Json:
         "changes": _changes(done.changes),
         "workspace": url_for("workspace.index"),
     }
+
+
+@blueprint.post("/<process_id>/simulate")
+@requires(*OWNERS)
+@answers_json
+def simulate(process_id: str) -> Json:
+    """One scenario of the saved draft on a simulated clock: `{"start": "2026-12-24T10:00"
+    (Stockholm), "workers_act": bool, "data": {...}}`; nothing is stored."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {}
+    data = body.get("data") or {}
+    workers_act = body.get("workers_act", True)
+    if not isinstance(data, dict) or not isinstance(workers_act, bool):
+        raise Invalid(
+            "Scenariots data ska vara ett JSON-objekt. / The scenario data must be a JSON object."
+        )
+    run = simulation.simulate_draft(
+        context.runtime(),
+        context.clock(),
+        process_id,
+        current_username(),
+        start_at=_local_instant(str(body.get("start", ""))),
+        workers_act=workers_act,
+        data=data,
+    )
+    return {
+        "ended": run.ended,
+        "steps": [
+            {
+                "kind": step.kind,
+                "element": step.element,
+                "at": to_local(step.at).strftime("%Y-%m-%d %H:%M"),
+            }
+            for step in run.steps
+        ],
+    }
+
+
+def _local_instant(text: str) -> datetime:
+    """A local wall time from the page (`2026-12-24T10:00`), in Stockholm."""
+    try:
+        wall = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise Invalid(
+            "Ange starttiden som ÅÅÅÅ-MM-DDTTT:MM. / Give the start time as YYYY-MM-DDTHH:MM."
+        ) from error
+    return wall.replace(tzinfo=STOCKHOLM) if wall.tzinfo is None else wall
 
 
 @blueprint.post("/<process_id>/discard")
