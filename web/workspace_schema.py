@@ -80,6 +80,7 @@ def modeler_strings() -> dict[str, str]:
         "changed": gettext("changed"),
         "invalidJson": gettext("The form is not valid JSON."),
         "problemOn": gettext("Problem on this element"),
+        "selectTask": gettext("Select a user task or the start event first."),
         "invalidScenario": gettext("The scenario data is not a JSON object."),
         "simulating": gettext("Simulating…"),
         "simulated": gettext("Simulated: the case reached an end."),

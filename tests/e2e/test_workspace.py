@@ -251,3 +251,28 @@ def tab_to(page: Page, wanted: Callable[[dict[str, str]], bool], backwards: bool
         if wanted(page.evaluate(_FOCUS)):
             return
     raise AssertionError("the control was not reached with the keyboard")
+
+
+def test_a_new_user_task_gets_a_form_from_the_template_and_the_draft_checks_it(
+    watched: Page, server: Server
+) -> None:
+    page = watched
+    login(page, server, "petra")
+    open_modeler(page, server, LOA3)
+    select_element(page, "second_verification")
+    page.locator(".djs-context-pad [data-action='append.append-task']").click()
+    page.locator(".djs-context-pad [data-action='replace']").click()
+    page.locator(".djs-popup [data-id='replace-with-user-task']").dispatch_event("click")
+    task_id = page.locator("#element-choice").input_value()
+    assert task_id and task_id != "second_verification"
+    page.locator("#add-form").click()
+    form_file = f"{LOA3}.{task_id}.json"
+    assert page.locator("#file-choice").input_value() == form_file
+    assert '"additionalProperties": false' in page.locator("#form-json").input_value()
+    page.locator("#check-draft").click()
+    page.wait_for_selector("#problems li")
+    # The template is a valid form: what remains is the model's own (the new task ends
+    # nowhere and sits in the lane by position only), never a missing or invalid form.
+    problems = page.locator("#problems").inner_text()
+    assert form_file not in problems
+    assert "Formulär saknas" not in problems

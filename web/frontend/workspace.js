@@ -63,6 +63,7 @@ class Workspace {
     document.getElementById("save-draft").addEventListener("click", () => this.run(() => this.save()));
     document.getElementById("check-draft").addEventListener("click", () => this.run(() => this.check()));
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
+    document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
     document.getElementById("simulate-draft").addEventListener("click", () => this.run(() => this.simulate()));
     this.visited = [];
   }
@@ -192,6 +193,45 @@ class Workspace {
     } else {
       this.say(this.t.unchanged, "info");
     }
+  }
+
+  // The form of the selected user task or start event: opened, or made from a template
+  // that meets the form conventions (engine/forms.py) for the owner to fill in.
+  async formOfSelection() {
+    const [element] = this.bpmn.get("selection").get();
+    const kind = element ? element.type : "";
+    if (kind !== "bpmn:UserTask" && kind !== "bpmn:StartEvent") {
+      this.say(this.t.selectTask, "error");
+      return;
+    }
+    const formId = kind === "bpmn:StartEvent" ? "start" : element.id;
+    const name = `${this.config.process}.${formId}.json`;
+    if (!(name in this.files)) {
+      const title = element.businessObject.name || element.id;
+      const schema = {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        title,
+        "x-title-en": title,
+        "x-rules": [],
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          note: {
+            type: "string",
+            title: "Anteckning",
+            "x-title-en": "Note",
+            "x-help-sv": "Skriv vad du gjorde.",
+            "x-help-en": "Write what you did.",
+          },
+        },
+        required: [],
+      };
+      this.files[name] = JSON.stringify(schema, null, 2);
+      this.fileChoice.append(new Option(name, name));
+    }
+    this.fileChoice.value = name;
+    await this.open(name);
+    document.getElementById("form-json").focus();
   }
 
   async simulate() {

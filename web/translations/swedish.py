@@ -324,6 +324,8 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Workers complete each task at once (else the timers run out)": "Handläggarna utför varje uppgift direkt (annars löper tidsfristerna ut)",
     "Scenario data (JSON, optional)": "Scenariodata (JSON, valfritt)",
     "Simulate": "Simulera",
+    "Select a user task or the start event first.": "Markera först en användaruppgift eller starthändelsen.",
+    "Form of the selected task": "Formulär för markerad uppgift",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
