@@ -77,7 +77,7 @@ def set_field(page: Page, selector: str, value: str) -> None:
 def versions_row(page: Page, process: str, version: int) -> dict[str, str]:
     row = page.locator(f"section[aria-labelledby='process-{process}'] tr[data-version='{version}']")
     cells = row.locator("td").all_inner_texts()
-    return {"open_cases": cells[3].strip(), "state": cells[4].strip()}
+    return {"open_cases": cells[3].strip(), "state": cells[6].strip()}
 
 
 def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_back(
@@ -145,6 +145,12 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     assert versions_row(page, LOA3, 1)["state"] == "—"
     assert versions_row(page, LOA3, 1)["open_cases"] == "1"
     assert versions_row(page, LOA3, 2)["open_cases"] == "0"
+    page.goto(f"{server.url}/workspace/{LOA3}/model")
+    page.wait_for_selector("body[data-workspace=ready]")
+    page.locator("#show-waiting").click()
+    badge = page.locator(".waiting-badge[data-element='second_verification']")
+    assert badge.inner_text() == "1 · 0 h"
+    page.goto(f"{server.url}/workspace")
     shot(page, "workspace-versions")
 
     # Rollback: version 1 is active again.

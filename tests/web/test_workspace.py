@@ -16,7 +16,13 @@ from tests.web.conftest import text
 
 LOA3 = "loa3-reserve"
 BPMN = f"{LOA3}.bpmn"
-WORKSPACE_GETS = ["/workspace", f"/workspace/{LOA3}/model", "/workspace/properties.json"]
+WORKSPACE_GETS = [
+    "/workspace",
+    f"/workspace/{LOA3}/model",
+    "/workspace/properties.json",
+    f"/workspace/{LOA3}/draft",
+    f"/workspace/{LOA3}/waiting",
+]
 
 
 def _json_post(browser: Browser, url: str, body: object, method: str = "POST") -> object:
@@ -180,3 +186,16 @@ def test_r7_simulation_route_runs_the_saved_draft_and_refuses_bad_input(browser:
     ]
     for bad in ({**body, "start": "julafton"}, {**body, "data": [1]}):
         assert _json_post(browser, url, bad).status_code == 422  # type: ignore[attr-defined]
+
+
+def test_heat_map_and_lapse_rates_are_counts_without_personal_data(
+    browser: Browser, flows: Flows
+) -> None:
+    flows.start_loa3(holder="frida")
+    browser.login("petra")
+    waiting = browser.get(f"/workspace/{LOA3}/waiting").get_json()
+    assert waiting == {
+        "elements": [{"element": "second_verification", "cases": 1, "median_hours": 0.0}]
+    }
+    page = text(browser.get("/workspace"))
+    assert "Förfallna (R7)" in page and "frida" not in page.lower()

@@ -63,6 +63,8 @@ class Workspace {
     document.getElementById("save-draft").addEventListener("click", () => this.run(() => this.save()));
     document.getElementById("check-draft").addEventListener("click", () => this.run(() => this.check()));
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
+    document.getElementById("show-waiting").addEventListener("click", () => this.run(() => this.showWaiting()));
+    this.waitingOverlays = [];
     document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
     document.getElementById("simulate-draft").addEventListener("click", () => this.run(() => this.simulate()));
     this.visited = [];
@@ -232,6 +234,33 @@ class Workspace {
     this.fileChoice.value = name;
     await this.open(name);
     document.getElementById("form-json").focus();
+  }
+
+  // The heat map: per element, the open cases waiting there and their median wait.
+  async showWaiting() {
+    const overlays = this.bpmn.get("overlays");
+    const registry = this.bpmn.get("elementRegistry");
+    for (const id of this.waitingOverlays) overlays.remove(id);
+    this.waitingOverlays = [];
+    const response = await fetch(this.config.waitingUrl, { credentials: "same-origin" });
+    const answer = await response.json();
+    if (!response.ok) {
+      this.say(`${this.t.failed}: ${answer.message}`, "error");
+      return;
+    }
+    const most = Math.max(1, ...answer.elements.map((e) => e.cases));
+    for (const wait of answer.elements) {
+      if (!registry.get(wait.element)) continue;
+      const badge = document.createElement("span");
+      badge.className = `waiting-badge heat-${Math.ceil((wait.cases / most) * 3)}`;
+      badge.dataset.element = wait.element;
+      badge.textContent = `${wait.cases} · ${wait.median_hours} h`;
+      badge.title = this.t.waiting;
+      this.waitingOverlays.push(
+        overlays.add(wait.element, "waiting", { position: { bottom: 0, left: 0 }, html: badge }),
+      );
+    }
+    this.say(answer.elements.length ? this.t.waitingShown : this.t.noneWaiting, "info");
   }
 
   async simulate() {

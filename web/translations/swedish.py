@@ -326,6 +326,12 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Simulate": "Simulera",
     "Select a user task or the start event first.": "Markera först en användaruppgift eller starthändelsen.",
     "Form of the selected task": "Formulär för markerad uppgift",
+    "Open cases waiting here · median wait": "Öppna ärenden som väntar här · mediantid",
+    "Open cases per task: the count and the median wait.": "Öppna ärenden per uppgift: antal och mediantid i väntan.",
+    "No open case waits at a task.": "Inget öppet ärende väntar vid en uppgift.",
+    "Where open cases wait": "Var öppna ärenden väntar",
+    "Lapsed (R7)": "Förfallna (R7)",
+    "Expired": "Utgångna",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -31,6 +31,7 @@ from engine.policy.timekeeping import STOCKHOLM
 from engine.policy.timekeeping import to_local
 from engine.problems import ModelRejected
 from engine.services import drafts
+from engine.services import flow_watch
 from engine.services import migration
 from engine.services import simulation
 from engine.services.deploy import versions
@@ -77,8 +78,13 @@ def answers_json(view: Callable[P, Json]) -> Callable[P, Response | tuple[Respon
 @blueprint.get("")
 @requires(*OWNERS)
 def index() -> str:
-    processes = drafts.overview(context.runtime(), context.clock(), current_username())
-    return render_template("workspace/index.html", processes=processes)
+    runtime, clock, user = context.runtime(), context.clock(), current_username()
+    processes = drafts.overview(runtime, clock, user)
+    outcomes = {
+        p.id: {o.version: o for o in flow_watch.outcomes_by_version(runtime, clock, p.id, user)}
+        for p in processes
+    }
+    return render_template("workspace/index.html", processes=processes, outcomes=outcomes)
 
 
 @blueprint.get("/<process_id>/model")
@@ -91,6 +97,7 @@ def model(process_id: str) -> Response:
         "checkUrl": url_for("workspace.check", process_id=process_id),
         "deployUrl": url_for("workspace.deploy", process_id=process_id),
         "simulateUrl": url_for("workspace.simulate", process_id=process_id),
+        "waitingUrl": url_for("workspace.waiting", process_id=process_id),
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
         "strings": modeler_strings(),
@@ -154,6 +161,21 @@ def deploy(process_id: str) -> Json:
         ],
         "changes": _changes(done.changes),
         "workspace": url_for("workspace.index"),
+    }
+
+
+@blueprint.get("/<process_id>/waiting")
+@requires(*OWNERS)
+@answers_json
+def waiting(process_id: str) -> Json:
+    """Where the open cases wait (a count and the median hours per element)."""
+    found = flow_watch.waiting_by_element(
+        context.runtime(), context.clock(), process_id, current_username()
+    )
+    return {
+        "elements": [
+            {"element": w.element, "cases": w.cases, "median_hours": w.median_hours} for w in found
+        ]
     }
 
 
