@@ -16,6 +16,7 @@ from engine.model.cases import ProcessDefinition
 from engine.model.cases import ProcessVersion
 from engine.model.cases import Timer
 from engine.model.drafts import ProcessDraft
+from engine.model.drafts import ProcessScenario
 from engine.model.organisation import CardStation
 from engine.model.organisation import ClosingDay
 from engine.model.organisation import OpeningHours
@@ -45,6 +46,7 @@ __all__ = [
     "Person",
     "ProcessDefinition",
     "ProcessDraft",
+    "ProcessScenario",
     "ProcessVersion",
     "ReserveCard",
     "Timer",

@@ -32,3 +32,20 @@ class ProcessDraft(Base):
     based_on_version: Mapped[int]
     files_json: Mapped[str] = mapped_column(Text)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessScenario(Base):
+    """A simulation scenario an owner keeps for a process, to rerun after each change:
+    when the case starts, whether the workers act, and the case data it starts with."""
+
+    __tablename__ = "process_scenarios"
+    __table_args__ = (UniqueConstraint("process_id", "owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    workers_act: Mapped[bool]
+    data_json: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)

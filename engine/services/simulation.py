@@ -19,21 +19,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.errors import Invalid
 from engine.forms import START_FORM_ID
+from engine.model import ProcessScenario
 from engine.problems import ModelRejected
 from engine.runner import CaseRunner
 from engine.services.deploy.bundle import read_contents
 from engine.services.deploy.checks import validate_bundle
 from engine.services.deploy.smoke import _action_data
 from engine.services.deploy.smoke import _form_data
+from engine.services.deploy.versions import definition_of
 from engine.services.deploy.versions import require_owner
 from engine.services.drafts import open_draft
 from engine.services.runtime import Runtime
 
 MAX_STEPS = 60
+MAX_SCENARIO_NAME = 100
 
 START = "start"
 TASK = "task"
@@ -49,6 +54,16 @@ class SimulatedStep:
     kind: str  # start, task, timer, end, stuck
     element: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What an owner keeps to rerun: "julafton 10:00, nobody acts, for ivan"."""
+
+    name: str
+    start_at: datetime
+    workers_act: bool
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -143,3 +158,51 @@ def _record_ends(
         if end.name not in ended:
             ended.add(end.name)
             steps.append(SimulatedStep(END, end.name, at))
+
+
+def keep_scenario(
+    runtime: Runtime, clock: Clock, process_id: str, username: str, scenario: Scenario
+) -> None:
+    """S1: keep (or replace, by name) a scenario of the owner's for `process_id`; it stays
+    across drafts and deploys, to be rerun after the next change."""
+    name = scenario.name.strip()
+    if not name or len(name) > MAX_SCENARIO_NAME:
+        raise Invalid(
+            f"Ge scenariot ett namn på 1–{MAX_SCENARIO_NAME} tecken. / "
+            f"Give the scenario a name of 1–{MAX_SCENARIO_NAME} characters."
+        )
+    with runtime.unit_of_work(clock) as uow:
+        session = uow.session
+        owner = require_owner(session, clock, username)
+        definition_of(session, process_id)
+        row = session.scalars(
+            select(ProcessScenario).where(
+                ProcessScenario.process_id == process_id,
+                ProcessScenario.owner_id == owner.id,
+                ProcessScenario.name == name,
+            )
+        ).first()
+        if row is None:
+            row = ProcessScenario(process_id=process_id, owner_id=owner.id, name=name)
+            session.add(row)
+        row.start_at = scenario.start_at
+        row.workers_act = scenario.workers_act
+        row.data_json = json.dumps(scenario.data, ensure_ascii=False, sort_keys=True)
+        row.saved_at = clock.now()
+        uow.commit()
+
+
+def kept_scenarios(
+    runtime: Runtime, clock: Clock, process_id: str, username: str
+) -> tuple[Scenario, ...]:
+    """S1: the owner's scenarios for `process_id`, by name."""
+    with runtime.database.sessions() as session:
+        owner = require_owner(session, clock, username)
+        rows = session.scalars(
+            select(ProcessScenario)
+            .where(ProcessScenario.process_id == process_id, ProcessScenario.owner_id == owner.id)
+            .order_by(ProcessScenario.name)
+        )
+        return tuple(
+            Scenario(r.name, r.start_at, r.workers_act, json.loads(r.data_json)) for r in rows
+        )

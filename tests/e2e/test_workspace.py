@@ -126,6 +126,7 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     page.locator("#sim-start").fill("2026-12-24T10:00")
     page.locator("#sim-act").uncheck()
     page.locator("#sim-data").fill('{"holder": "ivan"}')
+    page.locator("#sim-name").fill("julafton utan handläggare")
     page.locator("#simulate-draft").click()
     page.wait_for_selector("#simulation li[data-kind=end]")
     path = page.locator("#simulation li").all_inner_texts()
@@ -136,6 +137,12 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     ]
     assert page.locator("#bpmn-canvas .djs-element.simulated[data-element-id='lapsed']").count()
     shot(page, "workspace-simulation")
+    # The scenario is kept: rerun after the page is opened again, with one button.
+    page.reload()
+    page.wait_for_selector("body[data-workspace=ready]")
+    page.get_by_role("button", name="Kör igen: julafton utan handläggare").click()
+    page.wait_for_selector("#simulation li[data-kind=end]")
+    assert page.locator("#simulation li").all_inner_texts() == path
 
     page.locator("#deploy-draft").click()
     page.wait_for_selector("#workspace-status:has-text('version 2')")

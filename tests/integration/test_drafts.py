@@ -170,3 +170,34 @@ def test_simulated_start_where_workers_act_issues_and_a_broken_draft_is_refused(
             start_at=local("2026-12-24 10:00"),
             workers_act=True,
         )
+
+
+def test_kept_scenario_survives_a_deploy_to_rerun_after_the_next_change(flows: Flows) -> None:
+    julafton = simulation.Scenario("julafton", local("2026-12-24 10:00"), False, {"holder": "ivan"})
+    simulation.keep_scenario(flows.runtime, flows.clock, LOA3, "petra", julafton)
+    simulation.keep_scenario(
+        flows.runtime,
+        flows.clock,
+        LOA3,
+        "petra",
+        simulation.Scenario("julafton", local("2026-12-24 11:00"), False, {"holder": "ivan"}),
+    )
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").files
+    files[BPMN] = files[BPMN].replace(R7_TIMER, '<bpmn:timeDuration>"P7D"</bpmn:timeDuration>')
+    drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)
+    drafts.deploy_draft(flows.runtime, flows.clock, LOA3, "petra")
+
+    kept = simulation.kept_scenarios(flows.runtime, flows.clock, LOA3, "petra")
+    assert kept == (
+        simulation.Scenario("julafton", local("2026-12-24 11:00"), False, {"holder": "ivan"}),
+    )
+    with pytest.raises(Invalid):
+        simulation.keep_scenario(
+            flows.runtime,
+            flows.clock,
+            LOA3,
+            "petra",
+            simulation.Scenario(" ", julafton.start_at, False, {}),
+        )
+    with pytest.raises(NotPermitted):
+        simulation.kept_scenarios(flows.runtime, flows.clock, LOA3, "anna")

@@ -68,6 +68,7 @@ class Workspace {
     document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
     document.getElementById("simulate-draft").addEventListener("click", () => this.run(() => this.simulate()));
     this.visited = [];
+    this.showScenarios(config.scenarios);
   }
 
   async start() {
@@ -277,6 +278,7 @@ class Workspace {
       start: document.getElementById("sim-start").value,
       workers_act: document.getElementById("sim-act").checked,
       data,
+      name: document.getElementById("sim-name").value.trim() || undefined,
     });
     if (!ok) {
       this.showProblems(answer.problems || []);
@@ -284,7 +286,31 @@ class Workspace {
       return;
     }
     this.showPath(answer.steps);
+    this.showScenarios(answer.scenarios);
     this.say(answer.ended ? this.t.simulated : this.t.simulatedStuck, answer.ended ? "success" : "error");
+  }
+
+  // Kept scenarios, each rerun with one button after the next change.
+  showScenarios(scenarios) {
+    const list = document.getElementById("scenarios");
+    list.replaceChildren();
+    for (const scenario of scenarios) {
+      const item = document.createElement("li");
+      const rerun = document.createElement("button");
+      rerun.type = "button";
+      rerun.textContent = `${this.t.rerun}: ${scenario.name}`;
+      rerun.addEventListener("click", () => {
+        document.getElementById("sim-start").value = scenario.start;
+        document.getElementById("sim-act").checked = scenario.workers_act;
+        document.getElementById("sim-data").value = JSON.stringify(scenario.data);
+        document.getElementById("sim-name").value = scenario.name;
+        this.run(() => this.simulate());
+      });
+      const text = document.createElement("span");
+      text.textContent = ` ${scenario.start.replace("T", " ")} · ${JSON.stringify(scenario.data)}`;
+      item.append(rerun, text);
+      list.append(item);
+    }
   }
 
   showPath(steps) {

@@ -332,6 +332,9 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Where open cases wait": "Var öppna ärenden väntar",
     "Lapsed (R7)": "Förfallna (R7)",
     "Expired": "Utgångna",
+    "Run again": "Kör igen",
+    "Keep as scenario (name, optional)": "Spara som scenario (namn, valfritt)",
+    "Kept scenarios": "Sparade scenarier",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

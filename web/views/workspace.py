@@ -98,6 +98,12 @@ def model(process_id: str) -> Response:
         "deployUrl": url_for("workspace.deploy", process_id=process_id),
         "simulateUrl": url_for("workspace.simulate", process_id=process_id),
         "waitingUrl": url_for("workspace.waiting", process_id=process_id),
+        "scenarios": [
+            _scenario(s)
+            for s in simulation.kept_scenarios(
+                context.runtime(), context.clock(), process_id, current_username()
+            )
+        ],
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
         "strings": modeler_strings(),
@@ -194,16 +200,19 @@ def simulate(process_id: str) -> Json:
         raise Invalid(
             "Scenariots data ska vara ett JSON-objekt. / The scenario data must be a JSON object."
         )
+    start_at = _local_instant(str(body.get("start", "")))
+    runtime, clock, user = context.runtime(), context.clock(), current_username()
+    name = body.get("name")
+    if name:
+        scenario = simulation.Scenario(str(name), start_at, workers_act, data)
+        simulation.keep_scenario(runtime, clock, process_id, user, scenario)
     run = simulation.simulate_draft(
-        context.runtime(),
-        context.clock(),
-        process_id,
-        current_username(),
-        start_at=_local_instant(str(body.get("start", ""))),
-        workers_act=workers_act,
-        data=data,
+        runtime, clock, process_id, user, start_at=start_at, workers_act=workers_act, data=data
     )
     return {
+        "scenarios": [
+            _scenario(s) for s in simulation.kept_scenarios(runtime, clock, process_id, user)
+        ],
         "ended": run.ended,
         "steps": [
             {
@@ -213,6 +222,15 @@ def simulate(process_id: str) -> Json:
             }
             for step in run.steps
         ],
+    }
+
+
+def _scenario(scenario: simulation.Scenario) -> Json:
+    return {
+        "name": scenario.name,
+        "start": to_local(scenario.start_at).strftime("%Y-%m-%dT%H:%M"),
+        "workers_act": scenario.workers_act,
+        "data": scenario.data,
     }
 
 
