@@ -18,9 +18,9 @@ import DmnModeler from "dmn-js/lib/Modeler";
 
 import spiffworkflow from "./spiffworkflow.json";
 import { PropertiesPanel } from "./properties.js";
+import { Watching } from "./watching.js";
 
 const PROBLEM_MARKER = "has-problem";
-const VISITED_MARKER = "simulated";
 
 function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
@@ -63,12 +63,8 @@ class Workspace {
     document.getElementById("save-draft").addEventListener("click", () => this.run(() => this.save()));
     document.getElementById("check-draft").addEventListener("click", () => this.run(() => this.check()));
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
-    document.getElementById("show-waiting").addEventListener("click", () => this.run(() => this.showWaiting()));
-    this.waitingOverlays = [];
     document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
-    document.getElementById("simulate-draft").addEventListener("click", () => this.run(() => this.simulate()));
-    this.visited = [];
-    this.showScenarios(config.scenarios);
+    this.watching = new Watching(this, config.scenarios);
   }
 
   async start() {
@@ -235,102 +231,6 @@ class Workspace {
     this.fileChoice.value = name;
     await this.open(name);
     document.getElementById("form-json").focus();
-  }
-
-  // The heat map: per element, the open cases waiting there and their median wait.
-  async showWaiting() {
-    const overlays = this.bpmn.get("overlays");
-    const registry = this.bpmn.get("elementRegistry");
-    for (const id of this.waitingOverlays) overlays.remove(id);
-    this.waitingOverlays = [];
-    const response = await fetch(this.config.waitingUrl, { credentials: "same-origin" });
-    const answer = await response.json();
-    if (!response.ok) {
-      this.say(`${this.t.failed}: ${answer.message}`, "error");
-      return;
-    }
-    const most = Math.max(1, ...answer.elements.map((e) => e.cases));
-    for (const wait of answer.elements) {
-      if (!registry.get(wait.element)) continue;
-      const badge = document.createElement("span");
-      badge.className = `waiting-badge heat-${Math.ceil((wait.cases / most) * 3)}`;
-      badge.dataset.element = wait.element;
-      badge.textContent = `${wait.cases} · ${wait.median_hours} h`;
-      badge.title = this.t.waiting;
-      this.waitingOverlays.push(
-        overlays.add(wait.element, "waiting", { position: { bottom: 0, left: 0 }, html: badge }),
-      );
-    }
-    this.say(answer.elements.length ? this.t.waitingShown : this.t.noneWaiting, "info");
-  }
-
-  async simulate() {
-    let data;
-    try {
-      data = JSON.parse(document.getElementById("sim-data").value || "{}");
-    } catch (error) {
-      this.say(this.t.invalidScenario, "error");
-      return;
-    }
-    if (!(await this.save())) return;
-    this.say(this.t.simulating);
-    const { ok, answer } = await this.request(this.config.simulateUrl, "POST", {
-      start: document.getElementById("sim-start").value,
-      workers_act: document.getElementById("sim-act").checked,
-      data,
-      name: document.getElementById("sim-name").value.trim() || undefined,
-    });
-    if (!ok) {
-      this.showProblems(answer.problems || []);
-      this.say(`${this.t.failed}: ${answer.message}`, "error");
-      return;
-    }
-    this.showPath(answer.steps);
-    this.showScenarios(answer.scenarios);
-    this.say(answer.ended ? this.t.simulated : this.t.simulatedStuck, answer.ended ? "success" : "error");
-  }
-
-  // Kept scenarios, each rerun with one button after the next change.
-  showScenarios(scenarios) {
-    const list = document.getElementById("scenarios");
-    list.replaceChildren();
-    for (const scenario of scenarios) {
-      const item = document.createElement("li");
-      const rerun = document.createElement("button");
-      rerun.type = "button";
-      rerun.textContent = `${this.t.rerun}: ${scenario.name}`;
-      rerun.addEventListener("click", () => {
-        document.getElementById("sim-start").value = scenario.start;
-        document.getElementById("sim-act").checked = scenario.workers_act;
-        document.getElementById("sim-data").value = JSON.stringify(scenario.data);
-        document.getElementById("sim-name").value = scenario.name;
-        this.run(() => this.simulate());
-      });
-      const text = document.createElement("span");
-      text.textContent = ` ${scenario.start.replace("T", " ")} · ${JSON.stringify(scenario.data)}`;
-      item.append(rerun, text);
-      list.append(item);
-    }
-  }
-
-  showPath(steps) {
-    const canvas = this.bpmn.get("canvas");
-    const registry = this.bpmn.get("elementRegistry");
-    for (const id of this.visited) canvas.removeMarker(id, VISITED_MARKER);
-    this.visited = [];
-    const list = document.getElementById("simulation");
-    list.replaceChildren();
-    for (const step of steps) {
-      const item = document.createElement("li");
-      item.dataset.kind = step.kind;
-      item.dataset.element = step.element;
-      item.textContent = `${step.at} · ${this.t[`step_${step.kind}`]} · ${step.element}`;
-      list.append(item);
-      if (registry.get(step.element) && !this.visited.includes(step.element)) {
-        canvas.addMarker(step.element, VISITED_MARKER);
-        this.visited.push(step.element);
-      }
-    }
   }
 
   clearProblems() {
