@@ -84,6 +84,7 @@ def modeler_strings() -> dict[str, str]:
         "waitingShown": gettext("Open cases per task: the count and the median wait."),
         "noneWaiting": gettext("No open case waits at a task."),
         "rerun": gettext("Run again"),
+        "form": gettext("form"),
         "selectTask": gettext("Select a user task or the start event first."),
         "invalidScenario": gettext("The scenario data is not a JSON object."),
         "simulating": gettext("Simulating…"),

@@ -54,6 +54,9 @@ class SimulatedStep:
     kind: str  # start, task, timer, end, stuck
     element: str
     at: datetime
+    # The form the worker fills in at this step (start or task), in Swedish and English.
+    form_sv: str | None = None
+    form_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def _run(
         **json.loads(json.dumps(data or {})),  # a copy the run may change freely
     }
     runner = CaseRunner.start(spec_json, values, simulated)
-    steps = [SimulatedStep(START, start_id, start_at)]
+    steps = [SimulatedStep(START, start_id, start_at, *_form_titles(forms, START_FORM_ID))]
     ended: set[str] = set()
     for _ in range(MAX_STEPS):
         _record_ends(runner, steps, ended, simulated.now())
@@ -138,7 +141,7 @@ def _run(
                     **_action_data(task.properties.get("action"), task.properties, now),
                 },
             )
-            steps.append(SimulatedStep(TASK, task.name, now))
+            steps.append(SimulatedStep(TASK, task.name, now, *_form_titles(forms, task.name)))
         elif timers:
             timer = timers[0]
             simulated.set(max(timer.due_at, now))
@@ -149,6 +152,14 @@ def _run(
             break
     _record_ends(runner, steps, ended, simulated.now())
     return Simulation(process_id, tuple(steps), bool(ended))
+
+
+def _form_titles(forms: Mapping[str, Any], form_id: str) -> tuple[str | None, str | None]:
+    schema = forms.get(form_id)
+    if not isinstance(schema, dict):
+        return None, None
+    title = str(schema.get("title", form_id))
+    return title, str(schema.get("x-title-en", title))
 
 
 def _record_ends(

@@ -131,7 +131,8 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     page.wait_for_selector("#simulation li[data-kind=end]")
     path = page.locator("#simulation li").all_inner_texts()
     assert path == [
-        "2026-12-24 10:00 · startat · start",
+        "2026-12-24 10:00 · startat · start · formulär: Första identitetskontrollen, "
+        "reservkort LoA3",
         "2026-12-31 10:00 · timer utlöst · deadline",
         "2026-12-31 10:00 · slut nått · lapsed",
     ]

@@ -149,6 +149,7 @@ def test_simulated_start_where_workers_act_issues_and_a_broken_draft_is_refused(
         ("task", "second_verification"),
         ("end", "issued"),
     ]
+    assert run.steps[1].form_en == "Second identity verification and issuance, LoA3 reserve card"
     files = drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").files
     files[BPMN] = files[BPMN].replace(R7_TIMER, "<bpmn:timeDuration>P5D (</bpmn:timeDuration>")
     drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)

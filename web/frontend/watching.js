@@ -100,7 +100,8 @@ export class Watching {
       const item = document.createElement("li");
       item.dataset.kind = step.kind;
       item.dataset.element = step.element;
-      item.textContent = `${step.at} · ${this.ws.t[`step_${step.kind}`]} · ${step.element}`;
+      const form = step.form ? ` · ${this.ws.t.form}: ${step.form}` : "";
+      item.textContent = `${step.at} · ${this.ws.t[`step_${step.kind}`]} · ${step.element}${form}`;
       list.append(item);
       if (registry.get(step.element) && !this.visited.includes(step.element)) {
         canvas.addMarker(step.element, VISITED_MARKER);

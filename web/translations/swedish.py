@@ -333,6 +333,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Lapsed (R7)": "Förfallna (R7)",
     "Expired": "Utgångna",
     "Run again": "Kör igen",
+    "form": "formulär",
     "Keep as scenario (name, optional)": "Spara som scenario (namn, valfritt)",
     "Kept scenarios": "Sparade scenarier",
 }

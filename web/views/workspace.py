@@ -39,6 +39,7 @@ from engine.services.deploy.summary import CATEGORIES
 from engine.services.deploy.summary import Changes
 from web import context
 from web.errors import status_of
+from web.i18n import language
 from web.i18n import localized
 from web.security import current_username
 from web.security import requires
@@ -219,6 +220,7 @@ def simulate(process_id: str) -> Json:
                 "kind": step.kind,
                 "element": step.element,
                 "at": to_local(step.at).strftime("%Y-%m-%d %H:%M"),
+                "form": step.form_en if language() == "en" else step.form_sv,
             }
             for step in run.steps
         ],
