@@ -112,6 +112,10 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     )
     assert page.locator(".problem-badge[data-element='deadline']").count() == 1
     shot(page, "workspace-problem")
+    page.locator("#deploy-draft").click()  # a broken draft offers no deploy
+    page.wait_for_selector("#deploy-draft:enabled")
+    assert "Problem hittades" in page.locator("#workspace-status").inner_text()
+    assert page.locator("#confirm-deploy").is_hidden()
 
     # Fixed: no problems, and the diff names the timer and the task.
     set_field(page, "#prop-timer", '"P7D"')
@@ -145,7 +149,9 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     page.wait_for_selector("#simulation li[data-kind=end]")
     assert page.locator("#simulation li").all_inner_texts() == path
 
+    # Deploy shows the diff first; only the confirmation deploys.
     page.locator("#deploy-draft").click()
+    page.locator("#confirm-deploy").click()
     page.wait_for_selector("#workspace-status:has-text('version 2')")
 
     page.goto(f"{server.url}/workspace")

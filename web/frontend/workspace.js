@@ -65,6 +65,8 @@ class Workspace {
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
     document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
     this.watching = new Watching(this, config.scenarios);
+    this.confirmDeploy = document.getElementById("confirm-deploy");
+    this.confirmDeploy.addEventListener("click", () => this.run(() => this.confirmedDeploy()));
   }
 
   async start() {
@@ -145,6 +147,7 @@ class Workspace {
   }
 
   async save() {
+    this.confirmDeploy.hidden = true;
     this.say(this.t.saving);
     try {
       await this.keepCurrent();
@@ -162,21 +165,31 @@ class Workspace {
   }
 
   async check() {
-    if (!(await this.save())) return;
+    this.confirmDeploy.hidden = true;
+    if (!(await this.save())) return false;
     this.say(this.t.checking);
     const { ok, answer } = await this.request(this.config.checkUrl, "POST", {});
     if (!ok) {
       this.say(`${this.t.failed}: ${answer.message}`, "error");
-      return;
+      return false;
     }
     this.showProblems(answer.problems);
     this.showChanges(answer.changes);
     if (answer.problems.length === 0) this.say(this.t.noProblems, "success");
     else this.say(`${this.t.problems}: ${answer.problems.length}`, "error");
+    return answer.problems.length === 0;
   }
 
+  // Deploy: the saved draft is checked and its diff against the active version shown
+  // first; only the confirmation deploys, and it deploys exactly what was checked.
   async deploy() {
-    if (!(await this.save())) return;
+    if (!(await this.check())) return;
+    this.confirmDeploy.hidden = false;
+    this.confirmDeploy.focus();
+  }
+
+  async confirmedDeploy() {
+    this.confirmDeploy.hidden = true;
     this.say(this.t.deploying);
     const { ok, answer } = await this.request(this.config.deployUrl, "POST", {});
     if (!ok) {

@@ -334,6 +334,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Expired": "Utgångna",
     "Run again": "Kör igen",
     "form": "formulär",
+    "Deploy these changes as the active version": "Driftsätt ändringarna som aktiv version",
     "Keep as scenario (name, optional)": "Spara som scenario (namn, valfritt)",
     "Kept scenarios": "Sparade scenarier",
 }
