@@ -3,10 +3,13 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The process owner's workspace (bpmn-js, dmn-js) from npm, bundled into web/static/build/.
+FRONTEND_STAMP := web/static/build/.built-stamp
+FRONTEND_SOURCES := $(wildcard web/frontend/*.js web/frontend/*.mjs web/frontend/*.css web/frontend/*.json)
 
 .PHONY: install run test lint bench bench-scale bench-timers clean
 
-install: $(STAMP)
+install: $(STAMP) $(FRONTEND_STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=..." >&2; exit 1; }
@@ -14,6 +17,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# `npm ci` installs exactly package-lock.json (Node 20 and npm from the distribution);
+# no package runs an install script (esbuild finds its binary package without one).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found; apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch node_modules/.package-lock.json
+
+$(FRONTEND_STAMP): node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	npm run --silent build
+	touch $(FRONTEND_STAMP)
 
 # Prepares the SQLite database with the demo region, then runs the web app (gunicorn,
 # `sithsflow serve`) and the worker (`sithsflow worker`: timers, e-mail, daily checks)
@@ -23,7 +37,7 @@ run: install
 	$(BIN)/sithsflow db init
 	$(BIN)/sithsflow demo load
 	@cat docs/walkthrough.txt
-	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof elin, password: demo)"
+	@echo "Web: http://127.0.0.1:$${SITHSFLOW_PORT:-5000}/  (demo logins: anna bertil cecilia david sara petra maria olof, password: demo)"
 	$(BIN)/sithsflow run
 
 lint: install
@@ -47,4 +61,4 @@ bench-timers: install
 	$(BIN)/python bench/timers.py --timers $${TIMERS:-100000}
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules web/static/build instance .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,7 @@ from worker.scheduler import start_background
 from worker.scheduler import worker_name
 
 HOST = "127.0.0.1"
-DEMO_USERS = "anna bertil cecilia david sara petra maria olof elin"
+DEMO_USERS = "anna bertil cecilia david sara petra maria olof"
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from engine.model.cases import DecisionVersion
 from engine.model.cases import ProcessDefinition
 from engine.model.cases import ProcessVersion
 from engine.model.cases import Timer
+from engine.model.drafts import ProcessDraft
+from engine.model.drafts import ProcessScenario
 from engine.model.operations import WorkerHeartbeat
 from engine.model.organisation import CardStation
 from engine.model.organisation import ClosingDay
@@ -50,6 +52,8 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessScenario",
     "ProcessVersion",
     "ReportJob",
     "ReserveCard",

@@ -42,6 +42,7 @@ from tests.conftest import TEMPLATE_DATABASE
 from tests.support.flows import Flows
 from tests.support.flows import local
 from tests.support.postgres_cluster import PostgresCluster
+from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
 
@@ -246,6 +247,61 @@ def test_serve_with_four_web_processes_and_two_workers_runs_loa3_and_fires_each_
         access_log = (tmp_path / "serve.log").read_text()
         assert "GET /healthz HTTP/1.1" in access_log
         assert "19121212" not in access_log  # no query strings (personnummer) in the log
+    finally:
+        runtime.database.dispose()
+
+
+@pytest.mark.postgres
+def test_r15_loa2_ordered_through_serve_and_its_reminder_sent_once_by_two_workers_over_smtp(
+    postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    url = postgres_cluster.create_database(f"t_{uuid.uuid4().hex[:16]}", template=TEMPLATE_DATABASE)
+    runtime = bootstrap(url)
+    ordered_at = "2026-11-23T15:01:00+01:00"  # outside office hours (R12)
+    try:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        serve = [*SITHSFLOW, "serve", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        env = environment(url, tmp_path, SITHSFLOW_NOW=ordered_at)
+        with process(serve, env, tmp_path / "serve.log"):
+            wait_for("/healthz answers", lambda: http("GET", f"{base}/healthz")[0] == 200)
+            clock = FixedClock(datetime.fromisoformat(ordered_at))
+            david = issue_token(runtime, clock, "david", "serving").token
+            sara = issue_token(runtime, clock, "sara", "serving").token
+            fields = {"holder": "erik", "reason": "Glömt kort, nattskift"}
+            status, body = http(
+                "POST",
+                f"{base}/api/cases",
+                {"process": "loa2-remote-order", "fields": fields},
+                david,
+            )
+            assert status == 201, body
+            case = body["case"]["id"]
+            issued = {"card_number": "RK000002", "valid_until": "2026-12-07"}
+            task = ready_task(base, case, sara)
+            status, body = http(
+                "POST", f"{base}/api/tasks/{task}/complete", {"fields": issued}, sara
+            )
+            assert (status, body["case"]["state"]) == (200, "open"), body
+
+        # Days later two workers share the sweep and the outbox: one reminder, once (R15).
+        with smtp_server() as (mailbox, smtp_port):
+            later = environment(
+                url,
+                tmp_path,
+                SITHSFLOW_NOW="2026-12-04T15:01:00+01:00",
+                SITHSFLOW_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+            )
+            worker = [*SITHSFLOW, "worker", "--sweep-seconds", "1"]
+            with (
+                process(worker, later, tmp_path / "w1.log"),
+                process(worker, later, tmp_path / "w2.log"),
+            ):
+                wait_for("the reminder arrives", lambda: bool(mailbox.received()), seconds=60)
+                time.sleep(3)  # more sweeps and delivery passes of both: nothing more is sent
+            [mail] = mailbox.received()
+        assert mail["To"] == "david@region-demo.example"
+        assert "Påminnelse" in str(mail["Subject"])
     finally:
         runtime.database.dispose()
 

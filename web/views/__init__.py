@@ -15,6 +15,7 @@ def register_views(app: Flask) -> None:
     from web.views import incidents
     from web.views import reports
     from web.views import tasks
+    from web.views import workspace
 
     for blueprint in (
         home.blueprint,
@@ -26,5 +27,6 @@ def register_views(app: Flask) -> None:
         reports.blueprint,
         admin.blueprint,
         incidents.blueprint,
+        workspace.blueprint,
     ):
         app.register_blueprint(blueprint)
