@@ -13,6 +13,7 @@ def register_views(app: Flask) -> None:
     from web.views import health
     from web.views import home
     from web.views import incidents
+    from web.views import registers
     from web.views import reports
     from web.views import tasks
 
@@ -26,5 +27,6 @@ def register_views(app: Flask) -> None:
         reports.blueprint,
         admin.blueprint,
         incidents.blueprint,
+        registers.blueprint,
     ):
         app.register_blueprint(blueprint)
