@@ -36,8 +36,10 @@ class AdminRoster(Base):
     station: Mapped[CardStation] = relationship()
 
 
-# R8 planning reads the shifts that end after a day, per station; a person's own shifts
-# are read when a new one is checked for overlap.
+# R8 planning reads the shifts that end after its start (rosters grow into the past, so
+# this reads the window and the future, never the history); the staffing report and the
+# roster page read one station's; a person's own are read to refuse an overlap.
+Index("ix_admin_rosters_ends", AdminRoster.ends_at)
 Index("ix_admin_rosters_station_ends", AdminRoster.station_id, AdminRoster.ends_at)
 Index("ix_admin_rosters_person_ends", AdminRoster.person_id, AdminRoster.ends_at)
 

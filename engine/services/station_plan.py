@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from engine.clock import Clock
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.model import AdminRight
 from engine.model import AdminRoster
 from engine.model import CardStation
 from engine.model import Case
@@ -166,23 +167,28 @@ def _visits(
     exclude: set[int],
 ) -> list[Visit]:
     """Every open, staffed window in [start, end) with a LoA3 admin for `organisations`."""
-    shifts = session.execute(
-        select(AdminRoster, CardStation)
-        .join(CardStation, CardStation.id == AdminRoster.station_id)
-        .where(AdminRoster.starts_at < end, AdminRoster.ends_at > start)
-        .order_by(AdminRoster.starts_at, AdminRoster.id)
-        .options(
-            selectinload(AdminRoster.person).selectinload(Person.rights),
-            selectinload(CardStation.opening_hours),
-        )
-    ).all()
+    shifts = [
+        _Duty(shift.person, station, shift.starts_at, shift.ends_at)
+        for shift, station in session.execute(
+            select(AdminRoster, CardStation)
+            .join(CardStation, CardStation.id == AdminRoster.station_id)
+            .where(AdminRoster.ends_at > start, AdminRoster.starts_at < end)
+            .order_by(AdminRoster.starts_at, AdminRoster.id)
+            .options(
+                selectinload(AdminRoster.person).selectinload(Person.rights),
+                selectinload(CardStation.opening_hours),
+            )
+        ).all()
+    ]
+    shifts += _unrostered_duty(session, start, end)
     if not shifts:
         return []
     closed = _closing_days(session, to_local(start).date(), to_local(end).date())
     calendar = PolicyReader(session).calendar
     visits: list[Visit] = []
-    for shift, station in shifts:
-        if shift.person_id in exclude:
+    for shift in shifts:
+        station = shift.station
+        if shift.person.id in exclude:
             continue
         lineage = {o.id for o in station.organisation.lineage()}
         for day in _local_days(max(shift.starts_at, start), min(shift.ends_at, end)):
@@ -210,6 +216,37 @@ def _visits(
                     )
     visits.sort(key=lambda v: (v.starts_at, v.station, v.admin))
     return visits
+
+
+@dataclass(frozen=True)
+class _Duty:
+    person: Person
+    station: CardStation
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _unrostered_duty(session: Session, start: datetime, end: datetime) -> list[_Duty]:
+    """A station that has never kept a roster (as the demo region's): its LoA3 admins, by
+    the station their right names, count as on duty whenever it is open, as the staffing
+    report counts them. A station with a roster is judged by its roster only."""
+    rostered = select(AdminRoster.id).where(AdminRoster.station_id == CardStation.id).exists()
+    stations = session.scalars(
+        select(CardStation).where(~rostered).options(selectinload(CardStation.opening_hours))
+    ).all()
+    if not stations:
+        return []
+    rights = session.scalars(
+        select(AdminRight)
+        .where(AdminRight.station_id.in_([s.id for s in stations]))
+        .options(selectinload(AdminRight.person).selectinload(Person.rights))
+    ).all()
+    by_id = {s.id: s for s in stations}
+    people = {(r.person_id, r.station_id): r.person for r in rights if r.station_id is not None}
+    return [
+        _Duty(person, by_id[station_id], start, end)
+        for (_, station_id), person in sorted(people.items())
+    ]
 
 
 def _pairs(visits: Sequence[Visit], days: int, limit: int) -> list[VisitPair]:

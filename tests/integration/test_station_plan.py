@@ -4,6 +4,7 @@ at open stations, the second within the R7 days the process model gives (R6, R7,
 from __future__ import annotations
 
 from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.support.bundles import with_r7_deadline
 from tests.support.bundles import write
 from tests.support.flows import Flows
 from tests.support.flows import local
+from tests.support.statements import counting_statements
 
 
 def roster_week(flows: Flows) -> None:
@@ -142,8 +144,24 @@ def test_r5_an_admin_without_loa3_rights_is_never_proposed(flows: Flows) -> None
         local("2026-11-30 08:00"),
         local("2026-11-30 16:00"),
     )
+    # kungsbacka keeps a roster too, with bertil only later: nobody else counts there.
+    rosters.add_shift(
+        flows.runtime, flows.clock, "maria", "bertil", "kungsbacka",
+        local("2027-03-02 09:00"), local("2027-03-02 12:00"),
+    )  # fmt: skip
     plan = plan_visits(flows.runtime, flows.clock, "frida", local("2026-11-30 00:00"))
     assert plan.pairs == ()
+
+
+def test_r8_stations_without_a_roster_count_their_loa3_admins_while_open(flows: Flows) -> None:
+    """The demo region keeps no roster: anna (halmstad) and bertil (kungsbacka) count as on
+    duty whenever their station is open; cecilia (LoA2 only) never does."""
+    flows.at("2026-11-23 10:00")
+    plan = plan_visits(flows.runtime, flows.clock, "frida", local("2026-11-30 00:00"), limit=2)
+    first = plan.pairs[0]
+    assert (first.first.admin, first.first.starts_at) == ("anna", local("2026-11-30 08:00"))
+    assert (first.second.admin, first.second.starts_at) == ("bertil", local("2026-12-01 09:00"))
+    assert all("cecilia" not in (p.first.admin, p.second.admin) for p in plan.pairs)
 
 
 def test_r8_after_the_first_verification_the_case_shows_second_visits_before_the_deadline(
@@ -167,3 +185,18 @@ def test_r3_no_plan_for_someone_not_in_the_directory(flows: Flows, holder: str) 
 
     with pytest.raises(NotPermitted):
         plan_visits(flows.runtime, flows.clock, holder, local("2026-11-30 00:00"))
+
+
+def test_r8_a_plan_costs_the_same_statements_whatever_the_roster_history(flows: Flows) -> None:
+    roster_week(flows)
+    start = local("2026-11-30 00:00")
+    with counting_statements(flows.runtime) as before:
+        plan_visits(flows.runtime, flows.clock, "frida", start)
+    for n in range(1, 41):
+        rosters.add_shift(
+            flows.runtime, flows.clock, "maria", "anna", "halmstad",
+            start - timedelta(days=n, hours=-8), start - timedelta(days=n, hours=-16),
+        )  # fmt: skip
+    with counting_statements(flows.runtime) as after:
+        plan = plan_visits(flows.runtime, flows.clock, "frida", start)
+    assert len(after) == len(before) and plan.pairs

@@ -82,9 +82,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_admin_rosters_station_ends", "admin_rosters", ["station_id", "ends_at"])
     op.create_index("ix_admin_rosters_person_ends", "admin_rosters", ["person_id", "ends_at"])
+    op.create_index("ix_admin_rosters_ends", "admin_rosters", ["ends_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_admin_rosters_ends", table_name="admin_rosters")
     op.drop_index("ix_admin_rosters_person_ends", table_name="admin_rosters")
     op.drop_index("ix_admin_rosters_station_ends", table_name="admin_rosters")
     op.drop_table("admin_rosters")
