@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import Conflict
+from engine.errors import DomainError
 from engine.errors import Invalid
 from engine.errors import NotPermitted
 from engine.model import AuditEvent
@@ -302,3 +303,24 @@ def test_r8_rosters_take_id_admins_only_and_never_two_shifts_at_once(flows: Flow
     assert [s.id for s in listed] == [shift.id]
     rosters.remove_shift(flows.runtime, flows.clock, "maria", shift.id)
     assert actions(flows)[-1] == "shift_removed"
+
+
+def test_r14_s6_a_dated_end_of_loa2_acceptance_judges_issues_from_its_date_only(
+    flows: Flows,
+) -> None:
+    flows.at("2026-11-23 10:00")
+    organisation_settings.set_setting(
+        flows.runtime, flows.clock, "petra", "hemtjanst-demo",
+        "accepts_loa2_after_national_end", False, date(2026, 12, 1),
+    )  # fmt: skip
+    before = flows.at("2026-11-30 15:01").order_loa2("david", holder="erik")
+    issued = flows.complete(
+        before.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-12-10"
+    )
+    assert issued.state == "open"
+    after = flows.at("2026-12-01 15:01").order_loa2("david", holder="erik")
+    with pytest.raises(DomainError) as refused:
+        flows.complete(
+            after.id, "issue_loa2", "sara", card_number="RK000002", valid_until="2026-12-10"
+        )
+    assert refused.value.rule == "R14"
