@@ -326,7 +326,6 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Import": "Importera",
     "Add an employment": "Lägg till en anställning",
     "Card user (user name or personal number)": "Kortanvändare (användarnamn eller personnummer)",
-    "Organisation code": "Organisationskod",
     "End": "Avsluta",
     "Last day": "Sista dag",
     "Next page": "Nästa sida",

@@ -91,7 +91,9 @@ def stock_page() -> Page:
             state=request.args.get("state") or None,
             cursor=request.args.get("cursor") or None,
         )
-        return render_template("registers/stock.html", page=page, posted=form)
+        return render_template(
+            "registers/stock.html", page=page, posted=form, choices=administration_choices()
+        )
 
     return _handle(act, draw, "registers.stock_page")
 
@@ -147,7 +149,11 @@ def employments_page() -> Page:
             runtime, clock, actor, cursor=request.args.get("cursor") or None
         )
         return render_template(
-            "registers/employments.html", page=page, posted=form, preview=preview
+            "registers/employments.html",
+            page=page,
+            posted=form,
+            preview=preview,
+            choices=administration_choices(),
         )
 
     # A dry run shows its list on the same page instead of redirecting.
