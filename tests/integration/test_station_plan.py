@@ -200,3 +200,15 @@ def test_r8_a_plan_costs_the_same_statements_whatever_the_roster_history(flows: 
     with counting_statements(flows.runtime) as after:
         plan = plan_visits(flows.runtime, flows.clock, "frida", start)
     assert len(after) == len(before) and plan.pairs
+
+
+def test_r8_an_organisation_closing_day_closes_its_stations_but_not_office_hours(
+    flows: Flows,
+) -> None:
+    roster_week(flows)
+    closing_days.add_closing_day(
+        flows.runtime, flows.clock, "petra", date(2026, 11, 30), "Personaldag",
+        organisation="region-demo",
+    )  # fmt: skip
+    pair = first_pair(flows)
+    assert pair[:2] == ("halmstad anna", "2026-12-01T08:00:00+01:00")
