@@ -8,6 +8,8 @@ import click
 
 from cli.register_output import instant
 from cli.register_output import plain
+from cli.work_commands import READ_AS_HELP
+from cli.work_commands import reader_of
 from engine.services import station_plan
 
 if TYPE_CHECKING:
@@ -25,10 +27,20 @@ def stations() -> None:
 @click.option(
     "--limit", type=int, default=station_plan.DEFAULT_PAIRS, show_default=True, help="Pairs."
 )
+@click.option("--as", "username", help=READ_AS_HELP)
 @click.pass_obj
-def stations_plan(inv: Invocation, holder: str, start: str, limit: int) -> None:
+def stations_plan(
+    inv: Invocation, holder: str, start: str, limit: int, username: str | None
+) -> None:
     """The earliest pairs of visits to two LoA3 admins within R7's days (R8)."""
-    plan = station_plan.plan_visits(inv.runtime, inv.clock, holder, instant(start), limit)
+    plan = station_plan.plan_visits(
+        inv.runtime,
+        inv.clock,
+        holder,
+        instant(start),
+        limit,
+        reader=reader_of(inv, username),
+    )
     shown = plain(plan)
     inv.emit(
         shown,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from engine.clock import Clock
 from engine.errors import Invalid
 from engine.errors import NotFound
+from engine.errors import NotPermitted
 from engine.model import AdminRight
 from engine.model import AdminRoster
 from engine.model import CardStation
@@ -43,8 +44,13 @@ from engine.policy.timekeeping import to_local
 from engine.rights import has_role
 from engine.services.deadlines import newest_second_verification_days
 from engine.services.deadlines import second_verification_days
+from engine.services.directory import find_user
 from engine.services.directory import resolve_holder
 from engine.services.policy import PolicyReader
+from engine.services.read_scope import PERSON_CLAUSE
+from engine.services.read_scope import Reader
+from engine.services.read_scope import not_found
+from engine.services.read_scope import read_scope
 from engine.services.runtime import Runtime
 
 LOA3_PROCESS = "loa3-reserve"
@@ -94,16 +100,25 @@ class SecondVisits:
 
 
 def plan_visits(
-    runtime: Runtime, clock: Clock, holder: str, start: datetime, limit: int = DEFAULT_PAIRS
+    runtime: Runtime,
+    clock: Clock,
+    holder: str,
+    start: datetime,
+    limit: int = DEFAULT_PAIRS,
+    *,
+    reader: Reader | None = None,
 ) -> StationPlan:
-    """R8: the earliest pairs of visits from `start` for a new LoA3 case of `holder`."""
+    """R8: the earliest pairs of visits from `start` for a new LoA3 case of `holder`.
+
+    With a `reader` (S2), a holder outside the reader's scope, or not in the directory at
+    all, is the same "not found", so the plan does not tell who exists."""
     if not 1 <= limit <= MAX_PAIRS:
         raise Invalid(
             f"Antalet förslag ska vara 1–{MAX_PAIRS}. / The number of proposals must be "
             f"1–{MAX_PAIRS}."
         )
     with runtime.database.sessions() as session:
-        person = resolve_holder(session, holder, to_local(clock.now()).date())
+        person = _holder(session, holder, to_local(clock.now()).date(), reader)
         days = _r7_days(newest_second_verification_days(session, LOA3_PROCESS))
         organisations = _employers(person, to_local(start).date())
         end = add_local_days(start, SEARCH_DAYS + days)
@@ -136,6 +151,23 @@ def second_visits(runtime: Runtime, clock: Clock, case_id: int) -> SecondVisits 
             exclude={case.started_by_id, case.holder.id},
         )
         return SecondVisits(days, deadline, tuple(visits))
+
+
+def _holder(session: Session, text: str, on: date, reader: Reader | None) -> Person:
+    if reader is None:
+        return resolve_holder(session, text, on)
+    missing = not_found(f"Ingen person '{text}'", f"No person '{text}'")
+    try:
+        person = resolve_holder(session, text, on)
+    except (NotPermitted, Invalid):
+        raise missing from None
+    scope = read_scope(session, find_user(session, reader.username), reader.now)
+    visible = session.scalar(
+        select(Person.id).where(Person.id == person.id, PERSON_CLAUSE), scope.parameters()
+    )
+    if visible is None:
+        raise missing
+    return person
 
 
 def _r7_days(days: int | None) -> int:

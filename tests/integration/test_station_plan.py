@@ -212,3 +212,19 @@ def test_r8_an_organisation_closing_day_closes_its_stations_but_not_office_hours
     )  # fmt: skip
     pair = first_pair(flows)
     assert pair[:2] == ("halmstad anna", "2026-12-01T08:00:00+01:00")
+
+
+def test_s2_a_reader_plans_only_for_holders_in_scope_and_learns_nothing_else(
+    flows: Flows,
+) -> None:
+    from engine.errors import NotFound
+    from engine.services.read_scope import Reader
+
+    roster_week(flows)
+    reader = Reader("david", flows.clock.now())
+    start = local("2026-11-30 00:00")
+    assert plan_visits(flows.runtime, flows.clock, "erik", start, reader=reader).pairs
+    for holder in ("frida", "gustav"):
+        with pytest.raises(NotFound) as refused:
+            plan_visits(flows.runtime, flows.clock, holder, start, reader=reader)
+        assert refused.value.rule == "S2"
