@@ -43,6 +43,20 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "right_changed": ("Behörighet ändrad", "Right changed"),
     "station_created": ("Kortstation tillagd", "Card station added"),
     "station_changed": ("Kortstation ändrad", "Card station changed"),
+    # operator registers (engine/services/registers)
+    "stock_received": ("Kort mottagna i lager", "Cards received into stock"),
+    "card_scrapped": ("Kort kasserat", "Card scrapped"),
+    "employment_added": ("Anställning registrerad", "Employment added"),
+    "employment_ended": ("Anställning avslutad", "Employment ended"),
+    "employments_imported": ("Anställningar importerade", "Employments imported"),
+    "closing_day_added": ("Stängd dag tillagd", "Closing day added"),
+    "closing_day_removed": ("Stängd dag borttagen", "Closing day removed"),
+    "organisation_setting_changed": (
+        "Organisationsinställning ändrad",
+        "Organisation setting changed",
+    ),
+    "shift_added": ("Pass schemalagt", "Shift rostered"),
+    "shift_removed": ("Pass borttaget", "Shift removed"),
 }
 
 # What was attempted when an action was refused ("refused:complete").

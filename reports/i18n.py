@@ -179,6 +179,12 @@ SV: dict[str, str] = {
     "refusals": "Nekanden",
     "events": "Händelser",
     "whole_history": "hela historiken",
+    # --- registers: admin rosters in the staffing report ---
+    "rosters": "Schemalagda ID-administratörer",
+    "rosters_none": "Inga pass är schemalagda under perioden.",
+    "roster_admin": "Administratör",
+    "roster_shifts": "Pass",
+    "roster_hours": "Timmar",
 }
 
 EN: dict[str, str] = {
@@ -330,6 +336,12 @@ EN: dict[str, str] = {
     "refusals": "Refusals",
     "events": "Events",
     "whole_history": "the whole history",
+    # --- registers: admin rosters in the staffing report ---
+    "rosters": "Rostered ID administrators",
+    "rosters_none": "No shifts are rostered in the period.",
+    "roster_admin": "Administrator",
+    "roster_shifts": "Shifts",
+    "roster_hours": "Hours",
 }
 
 _TABLES = {"sv": SV, "en": EN}

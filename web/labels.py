@@ -61,6 +61,7 @@ CARD_STATES: _Table = {
     "in_stock": lazy_pgettext("card state", "In stock"),
     "issued": lazy_pgettext("card state", "Issued"),
     "revoked": lazy_pgettext("card state", "Revoked"),
+    "scrapped": lazy_pgettext("card state", "Scrapped"),
 }
 
 CERTIFICATE_KINDS: _Table = {
@@ -115,6 +116,17 @@ ACTIONS: _Table = {
     "right_changed": lazy_pgettext("audit action", "Right changed"),
     "station_created": lazy_pgettext("audit action", "Card station added"),
     "station_changed": lazy_pgettext("audit action", "Card station changed"),
+    # operator registers (engine/services/registers)
+    "stock_received": lazy_pgettext("audit action", "Cards received into stock"),
+    "card_scrapped": lazy_pgettext("audit action", "Card scrapped"),
+    "employment_added": lazy_pgettext("audit action", "Employment added"),
+    "employment_ended": lazy_pgettext("audit action", "Employment ended"),
+    "employments_imported": lazy_pgettext("audit action", "Employments imported"),
+    "closing_day_added": lazy_pgettext("audit action", "Closing day added"),
+    "closing_day_removed": lazy_pgettext("audit action", "Closing day removed"),
+    "organisation_setting_changed": lazy_pgettext("audit action", "Organisation setting changed"),
+    "shift_added": lazy_pgettext("audit action", "Shift rostered"),
+    "shift_removed": lazy_pgettext("audit action", "Shift removed"),
 }
 
 # What was attempted when an action was refused: "refused:complete" reads "Refused: complete".

@@ -31,10 +31,13 @@ from engine.model.records import AuditChainHead
 from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
+from engine.model.registers import AdminRoster
+from engine.model.registers import OrganisationSetting
 from engine.model.report_jobs import ReportJob
 
 __all__ = [
     "AdminRight",
+    "AdminRoster",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
@@ -49,6 +52,7 @@ __all__ = [
     "Incident",
     "OpeningHours",
     "Organisation",
+    "OrganisationSetting",
     "OutboxMessage",
     "Person",
     "ProcessDefinition",

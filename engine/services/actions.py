@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
 
 from engine.clock import Clock
 from engine.errors import Conflict
@@ -57,6 +58,7 @@ from engine.services.directory import resolve_holder
 from engine.services.live_cards import CaseWarning
 from engine.services.live_cards import live_loa2_warnings
 from engine.services.policy import PolicyReader
+from engine.services.registers.organisation_settings import setting_in_force
 
 
 @dataclass(frozen=True)
@@ -357,9 +359,17 @@ def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyD
     ]
 
 
-def _accepts_loa2(organisation: Organisation) -> bool:
-    """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30."""
-    return any(org.accepts_loa2_after_national_end for org in organisation.lineage())
+def _accepts_loa2(organisation: Organisation, now: datetime) -> bool:
+    """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30,
+    by the setting in force on the event's day (S6: a dated change never judges earlier)."""
+    session = object_session(organisation)
+    day = to_local(now).date()
+    return any(
+        org.accepts_loa2_after_national_end
+        if session is None
+        else setting_in_force(session, org, "accepts_loa2_after_national_end", day)
+        for org in organisation.lineage()
+    )
 
 
 def holder_ceiling(
@@ -376,7 +386,7 @@ def holder_ceiling(
         loa=loa,
         issued_at=now,
         limit=limit,
-        accepts_loa2_after_national_end=_accepts_loa2(organisation),
+        accepts_loa2_after_national_end=_accepts_loa2(organisation, now),
         employment_end=employment_end,
     )
 

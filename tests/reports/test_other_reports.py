@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import NotFound
+from engine.services.registers import rosters
 from tests.reports.conftest import Render
 from tests.reports.scenario import Scenario
+from tests.support.flows import Flows
+from tests.support.flows import local
 
 
 def test_expiring_lists_the_newest_certificates_with_who_must_act(
@@ -79,3 +82,17 @@ def test_r10_audit_extract_of_a_holder_shows_the_dispensation(
 def test_audit_extract_of_an_unknown_case_is_refused(scenario: Scenario, render: Render) -> None:
     with pytest.raises(NotFound):
         render("audit", case_id=999)
+
+
+def test_r8_staffing_lists_the_rostered_admins_with_their_shifts_and_hours(
+    scenario: Scenario, render: Render, flows: Flows
+) -> None:
+    flows.at("2025-12-20 10:00")
+    for day in ("2025-12-29", "2025-12-30"):
+        rosters.add_shift(
+            flows.runtime, flows.clock, "maria", "anna", "halmstad",
+            local(f"{day} 08:00"), local(f"{day} 16:00"),
+        )  # fmt: skip
+    text = render("staffing", first="2025-12-29", last="2026-01-09", lang="en")
+    assert "Rostered ID administrators" in text
+    assert "Kortstation Halmstad anna 2 16.0" in text

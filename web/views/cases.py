@@ -21,6 +21,7 @@ from engine.services.deploy.versions import version_forms
 from engine.services.live_cards import order_warnings
 from engine.services.lookup import case_position
 from engine.services.model_values import model_values
+from engine.services.station_plan import second_visits
 from engine.services.worklist import office_hours_status
 from web import context
 from web.access import LOA2_ORDERERS
@@ -97,6 +98,11 @@ def show(case_id: int) -> str:
         names=model.names,
         timers=timers,
         now=context.clock().now(),
+        second_visits=(
+            second_visits(runtime, context.clock(), case_id)
+            if case["process"] == LOA3_PROCESS
+            else None
+        ),
     )
 
 
