@@ -16,6 +16,7 @@ from engine.model.base import Base
 from engine.model.base import UTCDateTime
 from engine.model.organisation import Organisation
 from engine.model.people import Person
+from engine.policy.validity import card_end_of_life
 
 CARD_IN_STOCK = "in_stock"
 CARD_ISSUED = "issued"
@@ -43,6 +44,12 @@ class ReserveCard(Base):
     )
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def end_of_life(self) -> date:
+        """R2: the card's last valid day, 10 years from production; no certificate on it
+        runs past this day (engine.policy.validity)."""
+        return card_end_of_life(self.produced_on)
 
 
 class Certificate(Base):
