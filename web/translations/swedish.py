@@ -296,6 +296,11 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Download %(name)s": "Ladda ner %(name)s",
     "Refresh to see how far it has got": "Ladda om sidan för att se hur långt den har kommit",
     "Asked for %(when)s. Only you can download this report.": "Beställd %(when)s. Bara du kan ladda ner den här rapporten.",
+    # --- onsite ---
+    "Issue LoA2 at the station": "Utfärda LoA2 på stationen",
+    "Renew LoA3": "Förläng LoA3",
+    "You check the card user's identity document in person and issue LoA2 at once, only outside office hours (R5, R12).": "Du kontrollerar kortanvändarens ID-handling på plats och utfärdar LoA2 direkt, bara utanför kontorstid (R5, R12).",
+    "The service desk renews on holiday-free weekdays 07:30–16:00; outside them the case waits for the next opening (R9).": "TjänsteID förlänger helgfria vardagar 07:30–16:00; utanför dem väntar ärendet till nästa öppning (R9).",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -394,4 +399,13 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("timer kind", "Certificate expiry"): "Certifikatet går ut",
     ("timer kind", "Certificate expiry before renewal"): "Certifikatet går ut före förlängning",
     ("rule", "identity rules: personal number and age"): "identitetsregler: personnummer och ålder",
+    # --- onsite ---
+    (
+        "audit action",
+        "Reminder 30 days before expiry (R18)",
+    ): "Påminnelse 30 dagar före utgång (R18)",
+    (
+        "timer kind",
+        "Waiting for the service desk to open (R9)",
+    ): "Väntar på att TjänsteID öppnar (R9)",
 }
