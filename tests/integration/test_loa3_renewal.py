@@ -7,12 +7,16 @@ weekdays 07:30–16:00 only. 2026-11-28 is a Saturday, 2026-12-24 julafton (a ho
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.model import ReserveCard
 from engine.services import queries
 from engine.services.cases import CaseSummary
+from engine.services.model_values import model_values
 from engine.services.timers import fire_due_timers
 from tests.support.flows import Flows
 
@@ -135,3 +139,18 @@ def test_r5_a_loa3_admin_or_the_service_desk_asks_for_a_loa3_renewal(
     with pytest.raises(NotPermitted) as refused:
         renewal(flows, "2026-11-30 10:00", user=user)
     assert refused.value.rule == "R5"
+
+
+def test_r2_the_renewal_form_offers_no_date_past_the_cards_end_of_life(flows: Flows) -> None:
+    with flows.runtime.database.sessions() as session:
+        card = session.get(ReserveCard, "RK000020")
+        assert card is not None
+        card.produced_on = date(2017, 3, 1)  # its life ends 2027-02-28
+        session.commit()
+    loa3_card(flows, until="2027-02-01")
+    case = renewal(flows, "2026-11-30 10:00")
+    shown = model_values(flows.runtime, flows.clock, "loa3-renewal", case.id)
+    assert shown.latest_valid_until == date(2027, 2, 28)
+    with pytest.raises(NotPermitted) as refused:
+        flows.complete(case.id, "renew_loa3", "sara", valid_until="2027-03-01")
+    assert refused.value.rule == "R2"
