@@ -71,4 +71,12 @@ def test_r9_a_loa3_renewal_waits_visibly_for_the_service_desk_to_open(
     case_page = text(browser.get(f"/cases/{renewal_id}"))
     assert "Väntar på TjänsteIDs nästa öppning" in case_page
     assert "2026-11-30 07:30" in case_page
-    assert "Förläng LoA3-certifikat" not in text(browser.get("/tasks"))
+    queue = text(browser.get("/tasks"))
+    assert "Förläng LoA3-certifikat" not in queue
+    waiting = queue[queue.index('id="waiting-for-opening"') :]
+    assert "Väntar på att TjänsteID öppnar (R9)" in waiting
+    assert f'href="/cases/{renewal_id}"' in waiting and "RK000021" in waiting
+    assert "2026-11-30 07:30" in waiting
+    browser.logout()
+    browser.login("cecilia")  # no service-desk right: the list is not hers (S2)
+    assert 'id="waiting-for-opening"' not in text(browser.get("/tasks"))
