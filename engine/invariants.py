@@ -136,6 +136,16 @@ def require_may_issue(
     raise NotPermitted(_lacks(actor, roles, organisation, f"LoA{loa}", renewal=renewal), rule="R5")
 
 
+def require_station_admin(actor: Person, organisation: Organisation, day: date) -> str:
+    """R5: LoA2 issued on site needs an ID administrator's right (LoA2 or higher) at a card
+    station, whatever the start event's lane says (S3); returns the station's code. The
+    service desk and remote reserve-card administrators never verify identity in person."""
+    for right in rights_granting(actor, LOA2_ROLE, day, organisation):
+        if right.station is not None:
+            return right.station.code
+    raise NotPermitted(_lacks(actor, (LOA2_ROLE,), organisation, "LoA2"), rule="R5")
+
+
 def first_verification_of(session: Session, case: Case) -> FirstVerification | None:
     """The first verification of a LoA3 case as the audit trail recorded it, if any."""
     for actor, at in _first_verifications(session, case):

@@ -27,11 +27,13 @@ RULE_ID = re.compile(r"(R([1-9]|1[0-9]|2[0-3])|S[1-6])")
 ACTION_ELEMENTS: dict[str, str] = {
     "first_verification": START,
     "order_loa2": START,
+    "issue_at_station": START,
+    "select_card_for_renewal": START,
     "issue_reserve_card": USER_TASK,
     "renew_certificate": USER_TASK,
 }
 # Actions that issue or renew a certificate: they need `loa` (R1: 2 or 3, never a default).
-ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate"})
+ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate", "issue_at_station"})
 LOAS = ("2", "3")  # R1: SITHS has only LoA2 and LoA3
 FOUR_EYES_START = "start"
 CASE_STATES = ("completed", "lapsed", "expired")
@@ -73,7 +75,7 @@ PROPERTIES: dict[str, PropertySpec] = {
         ),
         PropertySpec(
             "loa",
-            (USER_TASK,),
+            (START, USER_TASK),
             LOAS,
             "Tillitsnivån som utfärdas eller förlängs: 2 eller 3 (R1). Krävs av "
             "issue_reserve_card och renew_certificate.",
@@ -234,8 +236,10 @@ def _check_combinations(kind: str, properties: Mapping[str, str]) -> list[Proper
     if "loa" in properties and action not in ISSUING_ACTIONS:
         problems.append(
             PropertyProblem(
-                "Egenskapen loa gäller bara issue_reserve_card och renew_certificate.",
-                "The property loa applies only to issue_reserve_card and renew_certificate.",
+                "Egenskapen loa gäller bara issue_reserve_card, renew_certificate och "
+                "issue_at_station.",
+                "The property loa applies only to issue_reserve_card, renew_certificate and "
+                "issue_at_station.",
             )
         )
     if "continue_as_new" in properties and "case_state" in properties:

@@ -48,6 +48,8 @@ ROLE_GRANTED_BY: dict[str, frozenset[str]] = {
     "manager": frozenset({MANAGER}),
     "auditor": frozenset({AUDITOR}),
     "system_admin": frozenset({SYSTEM_ADMIN}),
+    # R9: who asks for a LoA3 renewal (the loa3-renewal start lane): either kind of staff.
+    "loa3_renewer": frozenset({ID_ADMIN_FULL, RESERVE_LOA3, SERVICE_DESK}),
 }
 RIGHTS_NEEDING_TRAINING = frozenset({ID_ADMIN_FULL, RESERVE_LOA3})
 
@@ -60,6 +62,10 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "manager": ("chef", "manager"),
     "auditor": ("granskare", "auditor"),
     "system_admin": ("systemadministratör", "system administrator"),
+    "loa3_renewer": (
+        "ID-administratör med LoA3-behörighet eller TjänsteID",
+        "LoA3 ID administrator or service desk",
+    ),
 }
 
 

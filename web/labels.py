@@ -91,6 +91,8 @@ ACTIONS: _Table = {
     "timer_fired": lazy_pgettext("audit action", "Timer fired"),
     "timer_skipped": lazy_pgettext("audit action", "Timer skipped"),
     "timer_failed": lazy_pgettext("audit action", "Timer failed"),
+    # R18 (engine/services/expiry_reminders.py)
+    "expiry_reminder": lazy_pgettext("audit action", "Reminder 30 days before expiry (R18)"),
     # e-mail delivery and incidents (delivery.py, incident_actions.py)
     "mail_sent": lazy_pgettext("audit action", "E-mail sent"),
     "mail_failed": lazy_pgettext("audit action", "E-mail delivery failed"),
@@ -174,6 +176,7 @@ TIMER_KINDS: _Table = {
     "reminder": lazy_pgettext("timer kind", "Renewal reminder"),
     "expiry": lazy_pgettext("timer kind", "Certificate expiry"),
     "renewal_expiry": lazy_pgettext("timer kind", "Certificate expiry before renewal"),
+    "wait_for_opening": lazy_pgettext("timer kind", "Waiting for the service desk to open (R9)"),
 }
 
 # Rule IDs that are no R or S number of the rule book (those read as they are: "R7").

@@ -16,6 +16,7 @@ from engine.model.base import Base
 from engine.model.base import UTCDateTime
 from engine.model.organisation import Organisation
 from engine.model.people import Person
+from engine.policy.validity import card_end_of_life
 
 CARD_IN_STOCK = "in_stock"
 CARD_ISSUED = "issued"
@@ -44,6 +45,12 @@ class ReserveCard(Base):
 
     __mapper_args__ = {"version_id_col": version_id}
 
+    @property
+    def end_of_life(self) -> date:
+        """R2: the card's last valid day, 10 years from production; no certificate on it
+        runs past this day (engine.policy.validity)."""
+        return card_end_of_life(self.produced_on)
+
 
 class Certificate(Base):
     """One validity period on a card: the first issue or a renewal at the same LoA (R4)."""
@@ -65,6 +72,8 @@ class Certificate(Base):
     valid_for_national_systems: Mapped[bool] = mapped_column(default=True)
     ceiling_rule: Mapped[str] = mapped_column(String(16), default="")
     policy_version: Mapped[str] = mapped_column(String(200), default="")
+    # R18: when the holder was e-mailed that this certificate expires within 30 days.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[ReserveCard] = relationship(back_populates="certificates")
     holder: Mapped[Person] = relationship(foreign_keys=[holder_id])

@@ -24,6 +24,7 @@ from engine.errors import Invalid
 from engine.errors import NotPermitted
 from engine.invariants import FIRST_VERIFICATION_MARK
 from engine.invariants import SECOND_VERIFICATION_MARK
+from engine.invariants import SERVICE_DESK_ROLE
 from engine.invariants import card_from_stock
 from engine.invariants import certificate_loa
 from engine.invariants import require_case_loa
@@ -40,6 +41,7 @@ from engine.model.cards import CARD_ISSUED
 from engine.policy.identity import check_age_for_loa
 from engine.policy.identity import check_loa3_identity
 from engine.policy.office_hours import check_loa2_issue_time
+from engine.policy.service_hours import check_service_desk_hours
 from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
@@ -96,6 +98,12 @@ class ActionResult:
     card_number: str | None = None
     dispensation: str | None = None
     warnings: list[CaseWarning] = field(default_factory=list)
+    # Certificates a start action issued before its case existed: the case service links
+    # them to the new case once it has an id (loa2-onsite issues at the start).
+    certificates: list[Certificate] = field(default_factory=list)
+    # The case's organisation when the start action names a narrower one than the actor's
+    # right (loa2-onsite: the card user's unit, whose R14 setting the certificate follows).
+    organisation: Organisation | None = None
 
 
 Action = Callable[[ActionContext], ActionResult]
@@ -206,7 +214,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / Outside office hours"))
     card = card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, card=card)
     decisions.extend(more)
     card.state = CARD_ISSUED
     card.holder = holder
@@ -236,7 +244,11 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     now = ctx.clock.now()
     holder = case.holder
     assert holder is not None  # _case_with_holder refuses a case without one
-    require_may_issue(ctx.actor, ctx.organisation, ctx.loa, to_local(now).date(), renewal=True)
+    role = require_may_issue(
+        ctx.actor, ctx.organisation, ctx.loa, to_local(now).date(), renewal=True
+    )
+    if ctx.loa == 3 and role == SERVICE_DESK_ROLE:
+        check_service_desk_hours(now, ctx.policy.calendar)  # R9, whatever the model waits for
     card = ctx.session.get(ReserveCard, str(ctx.case_data.get("card_number")))
     if card is None or card.state != CARD_ISSUED or card.holder_id != holder.id:
         raise Conflict(
@@ -256,7 +268,7 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     # keeps its end instead of drifting with the renewal's own instant.
     current = ctx.case_data.get("certificate_valid_until")
     current_until = parse_instant(str(current)) if current else None
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until)
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until, card=card)
     decisions.extend(more)
     ctx.session.add(_certificate(ctx, card, holder, "renewal", now, valid_until, ceiling_rule))
     data = {**_validity_data(ctx, valid_until), "renewed_by": ctx.actor.username}
@@ -268,7 +280,18 @@ ACTIONS: dict[str, Action] = {
     "order_loa2": order_loa2,
     "issue_reserve_card": issue_reserve_card,
     "renew_certificate": renew_certificate,
+    "issue_at_station": lambda ctx: _station_action("issue_at_station", ctx),
+    "select_card_for_renewal": lambda ctx: _station_action("select_card_for_renewal", ctx),
 }
+
+
+def _station_action(name: str, ctx: ActionContext) -> ActionResult:
+    """loa2-onsite and loa3-renewal's start actions live in engine.services.station_actions,
+    which builds on the helpers here; imported when first run so the modules do not import
+    each other while loading."""
+    from engine.services import station_actions
+
+    return station_actions.ACTIONS[name](ctx)
 
 
 def _case_with_holder(ctx: ActionContext) -> Case:
@@ -293,14 +316,21 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
 
 
 def _validity(
-    ctx: ActionContext, holder: Person, now: datetime, current_until: datetime | None = None
+    ctx: ActionContext,
+    holder: Person,
+    now: datetime,
+    current_until: datetime | None = None,
+    *,
+    card: ReserveCard,
 ) -> tuple[datetime, str, list[PolicyDecision]]:
     day = to_local(now).date()
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
     limit = _table_limit(ctx, now)
-    ceiling = holder_ceiling(ctx.loa, now, limit, ctx.organisation, employment.end_date)
+    ceiling = holder_ceiling(
+        ctx.loa, now, limit, ctx.organisation, employment.end_date, card.end_of_life
+    )
     valid_until = resolve_valid_until(
         parse_date_or_instant(str(ctx.fields["valid_until"])),
         issued_at=now,
@@ -378,16 +408,19 @@ def holder_ceiling(
     limit: ValidityLimit,
     organisation: Organisation,
     employment_end: date | None,
+    card_end_of_life: date | None = None,
 ) -> Ceiling:
     """The latest end a certificate issued or renewed `now` may have: the table's `limit`
-    capped by R9/R11, R13, R14 for `organisation` and R3 (`employment_end`). The action
-    judges by it and the form shows its last day (engine.services.model_values)."""
+    capped by R9/R11, R13, R14 for `organisation`, R3 (`employment_end`) and R2 (the
+    card's end of life, when the card is known). The action judges by it and the form
+    shows its last day (engine.services.model_values)."""
     return validity_ceiling(
         loa=loa,
         issued_at=now,
         limit=limit,
         accepts_loa2_after_national_end=_accepts_loa2(organisation, now),
         employment_end=employment_end,
+        card_end_of_life=card_end_of_life,
     )
 
 
@@ -426,3 +459,11 @@ def _validity_data(ctx: ActionContext, valid_until: datetime) -> dict[str, Any]:
         "reminder_at": add_local_days(valid_until, -lead_days).isoformat(),
         "valid_for_national_systems": is_valid_for_national_systems(ctx.loa, valid_until),
     }
+
+
+# The helpers engine.services.station_actions builds on, under public names.
+holder_fields = _holder_fields
+refuse_self_verification = _refuse_self_verification
+validity_of = _validity
+validity_data = _validity_data
+certificate_for = _certificate

@@ -113,6 +113,7 @@ def start_case(
             )
             result = _run_action(properties, context)
             _note_result(audit, result, policy)
+            organisation = result.organisation or organisation
             runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
             # R7: the deadline the version's timer just set, as the audit tells it.
             result.decisions.extend(deadline_decisions(runner.waiting_timers(), set()))
@@ -133,6 +134,8 @@ def start_case(
             session.add(case)
             uow.flush()
             audit.case_id = case.id
+            for certificate in result.certificates:  # issued at the start (loa2-onsite)
+                certificate.case_id = case.id
             details: dict[str, Any] = {"fields": fields}
             if result.warnings:
                 details["warnings"] = [warning.as_json() for warning in result.warnings]

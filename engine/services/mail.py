@@ -25,7 +25,12 @@ from engine.rights import people_with_role
 
 SEND_EMAIL = "send_email"
 SERVICE_OPERATIONS = (SEND_EMAIL,)
-RECIPIENTS = ("holder", "remote_admins_of_holder_organisation", "case_starter")
+RECIPIENTS = (
+    "holder",
+    "remote_admins_of_holder_organisation",
+    "case_starter",
+    "loa2_admins_of_case_organisation",  # loa2-onsite's renewal loop (R5, R11)
+)
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "renewal_reminder": (
@@ -63,7 +68,8 @@ def _recipients(session: Session, clock: Clock, case: Case, to: str) -> list[Per
         return [case.started_by]
     people = session.scalars(select(Person).where(Person.username.is_not(None))).all()
     day = to_local(clock.now()).date()
-    return people_with_role(people, "remote_admin", day, case.organisation)
+    role = "loa2_admin" if to == "loa2_admins_of_case_organisation" else "remote_admin"
+    return people_with_role(people, role, day, case.organisation)
 
 
 def queue_email(

@@ -37,6 +37,15 @@ CONTRACT_FORMS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ),
     ("loa2-remote-order", "request_renewal"): ({"comment"}, set()),
     ("loa2-remote-order", "renew_loa2"): ({"valid_until"}, {"valid_until"}),
+    # --- onsite (issue 12) ---
+    ("loa2-onsite", "start"): (
+        {"holder", "id_document", "card_number", "valid_until"},
+        {"holder", "id_document", "card_number", "valid_until"},
+    ),
+    ("loa2-onsite", "request_renewal"): ({"comment"}, set()),
+    ("loa2-onsite", "renew_loa2"): ({"valid_until"}, {"valid_until"}),
+    ("loa3-renewal", "start"): ({"card_number"}, {"card_number"}),
+    ("loa3-renewal", "renew_loa3"): ({"valid_until"}, {"valid_until"}),
 }
 CONTRACT_USER_TASKS = [key for key in CONTRACT_FORMS if key[1] != "start"]
 
@@ -204,7 +213,9 @@ def test_each_contract_user_task_is_a_bpmn_user_task_with_a_form(
     assert registry.get(process_id, task_id) is not None
 
 
-@pytest.mark.parametrize("process_id", ["loa3-reserve", "loa2-remote-order"])
+@pytest.mark.parametrize(
+    "process_id", ["loa3-reserve", "loa2-remote-order", "loa2-onsite", "loa3-renewal"]
+)
 def test_each_contract_process_has_a_start_form(registry: FormRegistry, process_id: str) -> None:
     assert registry.get(process_id, "start") is not None
 

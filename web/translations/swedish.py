@@ -479,6 +479,13 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Setting saved.": "Inställningen är sparad.",
     "Shift %(id)d removed.": "Pass %(id)d borttaget.",
     "Shift %(id)d added.": "Pass %(id)d tillagt.",
+    # --- onsite ---
+    "Issue LoA2 at the station": "Utfärda LoA2 på stationen",
+    "Renew LoA3": "Förläng LoA3",
+    "You check the card user's identity document in person and issue LoA2 at once, only outside office hours (R5, R12).": "Du kontrollerar kortanvändarens ID-handling på plats och utfärdar LoA2 direkt, bara utanför kontorstid (R5, R12).",
+    "The service desk renews on holiday-free weekdays 07:30–16:00; outside them the case waits for the next opening (R9).": "TjänsteID förlänger helgfria vardagar 07:30–16:00; utanför dem väntar ärendet till nästa öppning (R9).",
+    "Waiting for the service desk to open (R9)": "Väntar på att TjänsteID öppnar (R9)",
+    "Offered from": "Erbjuds från",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -589,4 +596,13 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("audit action", "Organisation setting changed"): "Organisationsinställning ändrad",
     ("audit action", "Shift rostered"): "Pass schemalagt",
     ("audit action", "Shift removed"): "Pass borttaget",
+    # --- onsite ---
+    (
+        "audit action",
+        "Reminder 30 days before expiry (R18)",
+    ): "Påminnelse 30 dagar före utgång (R18)",
+    (
+        "timer kind",
+        "Waiting for the service desk to open (R9)",
+    ): "Väntar på att TjänsteID öppnar (R9)",
 }

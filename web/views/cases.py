@@ -1,4 +1,5 @@
-"""Starting cases (LoA3 first verification, LoA2 remote order) and the case page."""
+"""Starting cases (LoA3 first verification, LoA2 remote order, LoA2 on site, LoA3 renewal)
+and the case page."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from engine.services.station_plan import second_visits
 from engine.services.worklist import office_hours_status
 from web import context
 from web.access import LOA2_ORDERERS
+from web.access import LOA2_STATION_ADMINS
+from web.access import LOA3_RENEWERS
 from web.access import LOA3_STARTERS
 from web.access import READERS
 from web.case_data import case_facts
@@ -45,6 +48,8 @@ blueprint = Blueprint("cases", __name__)
 
 LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
+LOA2_ONSITE_PROCESS = "loa2-onsite"
+LOA3_RENEWAL_PROCESS = "loa3-renewal"
 # Posted with the order once the administrator has read its warnings.
 CONFIRMED = "confirmed"
 
@@ -120,11 +125,26 @@ def start_loa2() -> Response | str | tuple[str, int]:
     return _start(LOA2_PROCESS, "start_loa2")
 
 
+@blueprint.route("/start/loa2-onsite", methods=["GET", "POST"])
+@requires(*LOA2_STATION_ADMINS)
+def start_loa2_onsite() -> Response | str | tuple[str, int]:
+    """An ID administrator at a card station issues LoA2 at once (R5, R12)."""
+    return _start(LOA2_ONSITE_PROCESS, "start_loa2_onsite")
+
+
+@blueprint.route("/start/loa3-renewal", methods=["GET", "POST"])
+@requires(*LOA3_RENEWERS)
+def start_loa3_renewal() -> Response | str | tuple[str, int]:
+    """A LoA3 ID administrator or the service desk asks for a LoA3 renewal (R9)."""
+    return _start(LOA3_RENEWAL_PROCESS, "start_loa3_renewal")
+
+
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
     runtime, clock = context.runtime(), context.clock()
     # The start form of the version a new case would get (the active one).
     form = version_forms(runtime, process).get(process, START_FORM_ID)
-    hours = office_hours_status(runtime, clock) if process == LOA2_PROCESS else None
+    loa2 = process in (LOA2_PROCESS, LOA2_ONSITE_PROCESS)
+    hours = office_hours_status(runtime, clock) if loa2 else None
     # R7 and the validity limits a new case gets: the version it starts on, the tables in force.
     shown = model_values(runtime, clock, process)
     r7_days = shown.placeholders(language())["r7_days"]

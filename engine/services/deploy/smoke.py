@@ -194,8 +194,10 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
         }
     if action == "order_loa2":
         return {"holder": "smoke", "loa": 2, "ordered_by": "smoke", "cycle": 1}
+    if action == "select_card_for_renewal":
+        loa = 3
     valid_until = add_local_days(at, SIMULATED_VALIDITY_DAYS)
-    return {
+    data: dict[str, Any] = {
         "loa": loa,
         "card_number": "RK000001",
         "valid_until": to_local(valid_until).isoformat(),
@@ -203,3 +205,10 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
         "reminder_at": add_local_days(valid_until, -SIMULATED_REMINDER_LEAD_DAYS).isoformat(),
         "valid_for_national_systems": loa == 3,
     }
+    if action == "issue_at_station":
+        data.update(holder="smoke", cycle=1)
+    if action == "select_card_for_renewal":
+        # R9: the service desk is closed; the case waits a day for its next opening.
+        opens = add_local_days(at, 1).isoformat()
+        data.update(holder="smoke", in_service_hours=False, service_opens_at=opens)
+    return data
