@@ -43,6 +43,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "right_changed": ("Behörighet ändrad", "Right changed"),
     "station_created": ("Kortstation tillagd", "Card station added"),
     "station_changed": ("Kortstation ändrad", "Card station changed"),
+    "mail_sent": ("E-post skickad", "E-mail sent"),
+    "mail_failed": ("E-postutskick misslyckades", "E-mail delivery failed"),
+    "mail_dead": ("E-postutskick gavs upp", "E-mail given up"),
+    "mail_resent": ("E-post köad igen", "E-mail queued again"),
+    "incident_retried": ("Incident omförsökt", "Incident retried"),
 }
 
 # What was attempted when an action was refused ("refused:complete").
