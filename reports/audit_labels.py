@@ -63,6 +63,8 @@ ATTEMPTS: dict[str, tuple[str, str]] = {
     "token_issue": ("skapa API-nyckel", "issue an API token"),
     "token_revoke": ("återkalla API-nyckel", "revoke an API token"),
     "authenticate": ("logga in med API-nyckel", "sign in with an API token"),
+    "incident_retry": ("försöka om en incident", "retry an incident"),
+    "outbox_resend": ("skicka e-post igen", "send an e-mail again"),
 }
 
 # Roles in the audit trail that are no BPMN lane (those are in engine.rights).
