@@ -57,6 +57,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
     "shift_added": ("Pass schemalagt", "Shift rostered"),
     "shift_removed": ("Pass borttaget", "Shift removed"),
+    "mail_sent": ("E-post skickad", "E-mail sent"),
+    "mail_failed": ("E-postutskick misslyckades", "E-mail delivery failed"),
+    "mail_dead": ("E-postutskick gavs upp", "E-mail given up"),
+    "mail_resent": ("E-post köad igen", "E-mail queued again"),
+    "incident_retried": ("Incident omförsökt", "Incident retried"),
 }
 
 # What was attempted when an action was refused ("refused:complete").
@@ -72,6 +77,8 @@ ATTEMPTS: dict[str, tuple[str, str]] = {
     "token_issue": ("skapa API-nyckel", "issue an API token"),
     "token_revoke": ("återkalla API-nyckel", "revoke an API token"),
     "authenticate": ("logga in med API-nyckel", "sign in with an API token"),
+    "incident_retry": ("försöka om en incident", "retry an incident"),
+    "outbox_resend": ("skicka e-post igen", "send an e-mail again"),
 }
 
 # Roles in the audit trail that are no BPMN lane (those are in engine.rights).

@@ -134,11 +134,12 @@ def test_s1_petra_changes_the_r7_timer_and_a_label_simulates_deploys_and_rolls_b
     page.locator("#simulate-draft").click()
     page.wait_for_selector("#simulation li[data-kind=end]")
     path = page.locator("#simulation li").all_inner_texts()
+    # Each step by its element's name, never its BPMN id (issue 11).
     assert path == [
-        "2026-12-24 10:00 · startat · start · formulär: Första identitetskontrollen, "
-        "reservkort LoA3",
-        "2026-12-31 10:00 · timer utlöst · deadline",
-        "2026-12-31 10:00 · slut nått · lapsed",
+        "2026-12-24 10:00 · startat · Första ID-administratören styrker identiteten · "
+        "formulär: Första identitetskontrollen, reservkort LoA3",
+        "2026-12-31 10:00 · timer utlöst · Tidsfristen gick ut (R7)",
+        "2026-12-31 10:00 · slut som nåtts · Ärendet förföll (R7)",
     ]
     assert page.locator("#bpmn-canvas .djs-element.simulated[data-element-id='lapsed']").count()
     shot(page, "workspace-simulation")

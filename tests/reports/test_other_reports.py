@@ -76,7 +76,7 @@ def test_r10_audit_extract_of_a_holder_shows_the_dispensation(
 ) -> None:
     text = render("audit", holder="ivan")
     assert "R10-dispensation-until-2026-03-30" in text
-    assert "lapsed" in text
+    assert "Ärendet förföll (R7)" in text  # the lapse, by its label (issue 11)
 
 
 def test_audit_extract_of_an_unknown_case_is_refused(scenario: Scenario, render: Render) -> None:

@@ -13,10 +13,23 @@ function schemaFor(properties, kind) {
   return properties.filter((p) => p.elements.includes("*") || p.elements.includes(kind));
 }
 
-function extensionProperties(bo) {
+export function extensionProperties(bo) {
   const ext = bo.extensionElements;
   const holder = ext && (ext.values || []).find((v) => v.$type === SPIFF);
   return { ext, holder, list: holder ? holder.properties || [] : [] };
+}
+
+// An element as the page's reader reads it: its English name (`name_en`) on an English
+// page, else its name; the id only for an element without a name.
+export function elementName(registry, id) {
+  const element = registry.get(id);
+  const bo = element && element.businessObject;
+  if (!bo) return id;
+  if (document.documentElement.lang === "en") {
+    const english = extensionProperties(bo).list.find((p) => p.name === "name_en");
+    if (english && english.value) return english.value;
+  }
+  return bo.name || id;
 }
 
 function timerDefinition(bo) {

@@ -1,6 +1,8 @@
 // Watching and simulating (issue 13): the heat map of where open cases wait, and one
 // scenario of the draft run on the server's simulated clock with its path marked on the
 // diagram; kept scenarios are rerun with one button. The server computes; this shows.
+import { elementName } from "./properties.js";
+
 const VISITED_MARKER = "simulated";
 
 export class Watching {
@@ -101,7 +103,7 @@ export class Watching {
       item.dataset.kind = step.kind;
       item.dataset.element = step.element;
       const form = step.form ? ` · ${this.ws.t.form}: ${step.form}` : "";
-      item.textContent = `${step.at} · ${this.ws.t[`step_${step.kind}`]} · ${step.element}${form}`;
+      item.textContent = `${step.at} · ${this.ws.t[`step_${step.kind}`]} · ${elementName(registry, step.element)}${form}`;
       list.append(item);
       if (registry.get(step.element) && !this.visited.includes(step.element)) {
         canvas.addMarker(step.element, VISITED_MARKER);
