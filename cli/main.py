@@ -21,6 +21,7 @@ from cli.mail_commands import outbox
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
 from cli.report_command import report
+from cli.revoke_command import card_revoke
 from cli.serve_commands import run_both
 from cli.serve_commands import serve
 from cli.serve_commands import worker
@@ -117,6 +118,7 @@ def card_show(inv: Invocation, number: str, username: str | None) -> None:
 
 
 process.add_command(process_migrate, "migrate")
+card.add_command(card_revoke)
 cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)

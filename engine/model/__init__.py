@@ -30,6 +30,7 @@ from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
 from engine.model.report_jobs import ReportJob
+from engine.model.revocations import CardRevocation
 
 __all__ = [
     "AdminRight",
@@ -37,6 +38,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CardRevocation",
     "CardStation",
     "Case",
     "CaseTask",

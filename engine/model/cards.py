@@ -65,6 +65,8 @@ class Certificate(Base):
     valid_for_national_systems: Mapped[bool] = mapped_column(default=True)
     ceiling_rule: Mapped[str] = mapped_column(String(16), default="")
     policy_version: Mapped[str] = mapped_column(String(200), default="")
+    # R19: set when the card is revoked; the certificate ends then, whatever valid_until says.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[ReserveCard] = relationship(back_populates="certificates")
     holder: Mapped[Person] = relationship(foreign_keys=[holder_id])

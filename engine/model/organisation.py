@@ -31,6 +31,8 @@ class Organisation(Base):
     loa2_routing: Mapped[str] = mapped_column(String(64), default="service_desk")
     # R22: card photos may be reused for door access only where users were told.
     photo_reuse_for_door_access: Mapped[bool] = mapped_column(default=False)
+    # R20: whether card users may get a temporary reserve card with two attesters.
+    allows_forgotten_card: Mapped[bool] = mapped_column(default=False)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
 
