@@ -115,6 +115,9 @@ ACTIONS: _Table = {
     "right_changed": lazy_pgettext("audit action", "Right changed"),
     "station_created": lazy_pgettext("audit action", "Card station added"),
     "station_changed": lazy_pgettext("audit action", "Card station changed"),
+    # revocation (revoke.py, R19)
+    "revoke": lazy_pgettext("audit action", "Card revoked"),
+    "ended_by_revocation": lazy_pgettext("audit action", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused: "refused:complete" reads "Refused: complete".
@@ -133,6 +136,7 @@ ATTEMPTS: _Table = {
     "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
     "incident_retry": lazy_pgettext("refused attempt", "retry an incident"),
     "outbox_resend": lazy_pgettext("refused attempt", "send an e-mail again"),
+    "revoke": lazy_pgettext("refused attempt", "revoke a card"),
 }
 
 # Administrator rights (engine/rights.py RIGHTS).
@@ -169,6 +173,15 @@ RULES: _Table = {
     "C-IDENTITY": lazy_pgettext("rule", "identity rules: personal number and age"),
 }
 
+# R19: why a card was revoked (engine.model.revocations.REVOCATION_REASONS).
+REVOCATION_REASONS: _Table = {
+    "lost": lazy_pgettext("revocation reason", "Lost"),
+    "stolen": lazy_pgettext("revocation reason", "Stolen"),
+    "damaged": lazy_pgettext("revocation reason", "Damaged"),
+    "name_change": lazy_pgettext("revocation reason", "Name change"),
+    "employment_end": lazy_pgettext("revocation reason", "Employment ended"),
+}
+
 TABLES: dict[str, _Table] = {
     "case": CASE_STATES,
     "task": TASK_STATES,
@@ -180,6 +193,7 @@ TABLES: dict[str, _Table] = {
     "role": ROLES,
     "timer_kind": TIMER_KINDS,
     "rule": RULES,
+    "revocation reason": REVOCATION_REASONS,
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from engine.forms import START_FORM_ID
 from engine.forms import Form
 from engine.model.cases import CASE_STATES
+from engine.model.revocations import REVOCATION_REASONS
 
 Schema = dict[str, Any]
 
@@ -184,6 +185,33 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
         ),
         "CancelCaseRequest": _obj({"reason": {"type": "string", "minLength": 1}})
         | {"additionalProperties": False},
+        "RevokeCardRequest": _obj(
+            {
+                "reason": {
+                    "type": "string",
+                    "enum": list(REVOCATION_REASONS),
+                    "description": "Why the card is revoked (R19).",
+                },
+                "via": {
+                    "type": "string",
+                    "enum": ["national-support-line"],
+                    "description": "Recorded afterwards as done by the national support line.",
+                },
+            },
+            required=["reason"],
+        )
+        | {"additionalProperties": False},
+        "RevokedCard": _obj(
+            {
+                "number": TEXT,
+                "state": {"type": "string", "enum": ["revoked"]},
+                "reason": TEXT,
+                "via": TEXT,
+                "revoked_at": TIME,
+                "add_ons_to_end": {"type": "array", "items": TEXT},
+                "ended_cases": {"type": "array", "items": INTEGER},
+            }
+        ),
         "MigrateRequest": _obj(
             {
                 "to": {"type": "integer", "description": "The target version."},

@@ -296,6 +296,12 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Download %(name)s": "Ladda ner %(name)s",
     "Refresh to see how far it has got": "Ladda om sidan för att se hur långt den har kommit",
     "Asked for %(when)s. Only you can download this report.": "Beställd %(when)s. Bara du kan ladda ner den här rapporten.",
+    # --- revoke ---
+    "Card %(number)s revoked.": "Kort %(number)s är spärrat.",
+    "Revoke the card": "Spärra kortet",
+    "The card and its certificates are revoked for good (R2); door access is flagged to end and open cases on the card end.": "Kortet och dess certifikat spärras för gott (R2); dörråtkomsten markeras för avslut och öppna ärenden på kortet avslutas.",
+    "Already revoked by the national support line outside office hours; record it": "Redan spärrat av nationella supportlinjen utanför kontorstid; registrera det",
+    "Revoke": "Spärra",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -394,4 +400,13 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("timer kind", "Certificate expiry"): "Certifikatet går ut",
     ("timer kind", "Certificate expiry before renewal"): "Certifikatet går ut före förlängning",
     ("rule", "identity rules: personal number and age"): "identitetsregler: personnummer och ålder",
+    # --- revoke ---
+    ("audit action", "Card revoked"): "Kort spärrat",
+    ("audit action", "Case ended: card revoked"): "Ärendet avslutat: kortet spärrat",
+    ("refused attempt", "revoke a card"): "spärra ett kort",
+    ("revocation reason", "Lost"): "Förlorat",
+    ("revocation reason", "Stolen"): "Stulet",
+    ("revocation reason", "Damaged"): "Skadat",
+    ("revocation reason", "Name change"): "Namnbyte",
+    ("revocation reason", "Employment ended"): "Anställningen upphörde",
 }
