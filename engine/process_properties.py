@@ -29,6 +29,8 @@ ACTION_ELEMENTS: dict[str, str] = {
     "order_loa2": START,
     "issue_reserve_card": USER_TASK,
     "renew_certificate": USER_TASK,
+    # R19 (engine.services.employment_end)
+    "end_employment": START,
 }
 # Actions that issue or renew a certificate: they need `loa` (R1: 2 or 3, never a default).
 ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate"})

@@ -21,6 +21,10 @@ REVOCATION_REASONS = ("lost", "stolen", "damaged", "name_change", "employment_en
 # service desk records it afterwards.
 VIA_SERVICE_DESK = "service_desk"
 VIA_NATIONAL_SUPPORT_LINE = "national_support_line"
+# R19: revoked by the employment-end process at the end date, with no one acting.
+VIA_EMPLOYMENT_END = "employment_end"
+# The BPMN service operation that revokes a holder's cards at an employment's end (R19).
+REVOKE_EMPLOYMENT_CARDS = "revoke_employment_cards"
 # R19: add-on services that end with the card.
 DOOR_ACCESS = "door_access"
 

@@ -46,6 +46,7 @@ from engine.services.audit import record_refusal
 from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
+from engine.services.lifecycle_actions import LIFECYCLE_ACTIONS
 from engine.services.live_cards import CaseWarning
 from engine.services.may_work import lacks_role_message
 from engine.services.may_work import task_not_ready
@@ -306,7 +307,7 @@ def _run_action(properties: dict[str, str], context: ActionContext) -> ActionRes
     name = properties.get("action")
     if name is None:
         return ActionResult({})
-    action = ACTIONS.get(name)
+    action = ACTIONS.get(name) or LIFECYCLE_ACTIONS.get(name)
     if action is None:
         raise NotFound(f"Okänd åtgärd '{name}' i processen. / Unknown action '{name}'.")
     return action(context)

@@ -19,12 +19,14 @@ from engine.errors import Invalid
 from engine.model import Case
 from engine.model import OutboxMessage
 from engine.model import Person
+from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import to_local
 from engine.rights import people_with_role
 
 SEND_EMAIL = "send_email"
-SERVICE_OPERATIONS = (SEND_EMAIL,)
+# R19: revoke_employment_cards (engine.services.employment_end) revokes at an employment end.
+SERVICE_OPERATIONS = (SEND_EMAIL, REVOKE_EMPLOYMENT_CARDS)
 RECIPIENTS = ("holder", "remote_admins_of_holder_organisation", "case_starter")
 
 TEMPLATES: dict[str, tuple[str, str]] = {

@@ -31,6 +31,7 @@ from engine.model.cases import TASK_CANCELLED
 from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_CANCELLED
 from engine.model.cases import TIMER_WAITING
+from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
 from engine.runner import CaseRunner
 from engine.runner import TimerView
 from engine.services.audit import AuditContext
@@ -186,6 +187,11 @@ def _carry_out_effects(session: Session, clock: Clock, case: Case, runner: CaseR
     for effect in runner.effects:
         if effect.operation == SEND_EMAIL:
             queue_email(session, clock, case, effect.params, data)
+        elif effect.operation == REVOKE_EMPLOYMENT_CARDS:
+            # Imported here: revocation ends cases through this module (R19).
+            from engine.services.employment_end import revoke_employment_cards
+
+            revoke_employment_cards(session, clock, case, data)
     runner.effects.clear()
 
 

@@ -146,6 +146,7 @@ def revoke_in_session(
     *,
     case_id: int | None = None,
     details: dict[str, object] | None = None,
+    audit_actor: str | None = None,
 ) -> CardRevocation:
     """Revoke an issued `card` in the caller's unit of work (also the employment-end timer's)."""
     if card.state != CARD_ISSUED:
@@ -167,7 +168,8 @@ def revoke_in_session(
         .values(revoked_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    ended = end_cases_on_card(session, clock, card, actor.username or actor.label, reason)
+    actor_name = audit_actor or actor.username or actor.label
+    ended = end_cases_on_card(session, clock, card, actor_name, reason)
     revocation = CardRevocation(
         card_number=card.number,
         holder_id=card.holder_id,
@@ -184,7 +186,7 @@ def revoke_in_session(
     )
     session.add(revocation)
     audit = AuditContext(
-        actor=actor.username or actor.label,
+        actor=actor_name,
         role=role,
         case_id=case_id,
         holder=card.holder.label if card.holder else None,

@@ -192,6 +192,8 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
             "first_verified_at": at.isoformat(),
             "deadline_at": add_local_days(at, SIMULATED_DEADLINE_DAYS).isoformat(),
         }
+    if action == "end_employment":
+        return {"holder": "smoke", "organisation": "smoke", "revoke_at": at.isoformat()}
     if action == "order_loa2":
         return {"holder": "smoke", "loa": 2, "ordered_by": "smoke", "cycle": 1}
     valid_until = add_local_days(at, SIMULATED_VALIDITY_DAYS)

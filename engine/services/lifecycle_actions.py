@@ -1,0 +1,14 @@
+"""The domain actions of the card-life processes (R16, R19, R20), beside engine.services.actions.
+
+They build on its ActionContext and ActionResult, so they live in their own modules and are
+looked up here, after the issuing actions, by engine.services.cases.
+"""
+
+from __future__ import annotations
+
+from engine.services.actions import Action
+from engine.services.employment_end import end_employment
+
+LIFECYCLE_ACTIONS: dict[str, Action] = {
+    "end_employment": end_employment,
+}
