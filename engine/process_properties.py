@@ -31,6 +31,10 @@ ACTION_ELEMENTS: dict[str, str] = {
     "renew_certificate": USER_TASK,
     # R19 (engine.services.employment_end)
     "end_employment": START,
+    # R16 (engine.services.ordinary_card)
+    "order_ordinary_card": START,
+    "mail_ordinary_card": USER_TASK,
+    "activate_ordinary_card": USER_TASK,
 }
 # Actions that issue or renew a certificate: they need `loa` (R1: 2 or 3, never a default).
 ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate"})

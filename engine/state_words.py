@@ -26,6 +26,7 @@ CARD_STATE_WORDS: dict[str, tuple[str, str]] = {
     "in_stock": ("i lager", "in stock"),
     "issued": ("utlämnat", "issued"),
     "revoked": ("spärrat", "revoked"),
+    "mailed": ("skickat, ej aktiverat", "mailed, not activated"),
 }
 
 

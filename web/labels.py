@@ -61,6 +61,7 @@ CARD_STATES: _Table = {
     "in_stock": lazy_pgettext("card state", "In stock"),
     "issued": lazy_pgettext("card state", "Issued"),
     "revoked": lazy_pgettext("card state", "Revoked"),
+    "mailed": lazy_pgettext("card state", "Mailed, not activated"),
 }
 
 CERTIFICATE_KINDS: _Table = {

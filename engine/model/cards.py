@@ -20,6 +20,8 @@ from engine.model.people import Person
 CARD_IN_STOCK = "in_stock"
 CARD_ISSUED = "issued"
 CARD_REVOKED = "revoked"
+# R16: an ordinary card mailed to its holder, waiting for activation in person.
+CARD_MAILED = "mailed"
 
 
 class ReserveCard(Base):

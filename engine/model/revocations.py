@@ -25,6 +25,10 @@ VIA_NATIONAL_SUPPORT_LINE = "national_support_line"
 VIA_EMPLOYMENT_END = "employment_end"
 # The BPMN service operation that revokes a holder's cards at an employment's end (R19).
 REVOKE_EMPLOYMENT_CARDS = "revoke_employment_cards"
+# R16: an ordinary card not activated within 100 days of mailing is revoked by the process.
+VIA_R16_LAPSE = "not_activated_100_days"
+NOT_ACTIVATED = "not_activated"
+REVOKE_UNACTIVATED_CARD = "revoke_unactivated_card"
 # R19: add-on services that end with the card.
 DOOR_ACCESS = "door_access"
 

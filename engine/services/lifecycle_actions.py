@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from engine.services.actions import Action
 from engine.services.employment_end import end_employment
+from engine.services.ordinary_card import activate_ordinary_card
+from engine.services.ordinary_card import mail_ordinary_card
+from engine.services.ordinary_card import order_ordinary_card
 
 LIFECYCLE_ACTIONS: dict[str, Action] = {
     "end_employment": end_employment,
+    "order_ordinary_card": order_ordinary_card,
+    "mail_ordinary_card": mail_ordinary_card,
+    "activate_ordinary_card": activate_ordinary_card,
 }

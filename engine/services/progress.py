@@ -32,6 +32,7 @@ from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_CANCELLED
 from engine.model.cases import TIMER_WAITING
 from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
+from engine.model.revocations import REVOKE_UNACTIVATED_CARD
 from engine.runner import CaseRunner
 from engine.runner import TimerView
 from engine.services.audit import AuditContext
@@ -192,6 +193,10 @@ def _carry_out_effects(session: Session, clock: Clock, case: Case, runner: CaseR
             from engine.services.employment_end import revoke_employment_cards
 
             revoke_employment_cards(session, clock, case, data)
+        elif effect.operation == REVOKE_UNACTIVATED_CARD:
+            from engine.services.ordinary_card import revoke_unactivated_card
+
+            revoke_unactivated_card(session, clock, case, data)
     runner.effects.clear()
 
 

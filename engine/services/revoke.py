@@ -41,6 +41,7 @@ from engine.model import Person
 from engine.model import ReserveCard
 from engine.model import Timer
 from engine.model.cards import CARD_ISSUED
+from engine.model.cards import CARD_MAILED
 from engine.model.cards import CARD_REVOKED
 from engine.model.cases import CASE_CANCELLED
 from engine.model.cases import CASE_OPEN
@@ -149,7 +150,7 @@ def revoke_in_session(
     audit_actor: str | None = None,
 ) -> CardRevocation:
     """Revoke an issued `card` in the caller's unit of work (also the employment-end timer's)."""
-    if card.state != CARD_ISSUED:
+    if card.state not in (CARD_ISSUED, CARD_MAILED):
         raise Conflict(
             f"Kortet {card.number} är inte utfärdat (det är {card.state}) och kan inte spärras "
             f"(R19). / Card {card.number} is not issued (it is {card.state}) and cannot be "

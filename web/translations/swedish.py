@@ -409,4 +409,5 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("revocation reason", "Damaged"): "Skadat",
     ("revocation reason", "Name change"): "Namnbyte",
     ("revocation reason", "Employment ended"): "Anställningen upphörde",
+    ("card state", "Mailed, not activated"): "Skickat, ej aktiverat",
 }

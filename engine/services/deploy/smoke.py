@@ -194,6 +194,15 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
         }
     if action == "end_employment":
         return {"holder": "smoke", "organisation": "smoke", "revoke_at": at.isoformat()}
+    if action in ("order_ordinary_card", "activate_ordinary_card"):
+        return {"holder": "smoke", "loa": 3}
+    if action == "mail_ordinary_card":
+        lapse_at = add_local_days(at, 100)
+        return {
+            "card_number": "SK000001",
+            "lapse_at": lapse_at.isoformat(),
+            "activation_reminder_at": add_local_days(lapse_at, -14).isoformat(),
+        }
     if action == "order_loa2":
         return {"holder": "smoke", "loa": 2, "ordered_by": "smoke", "cycle": 1}
     valid_until = add_local_days(at, SIMULATED_VALIDITY_DAYS)
