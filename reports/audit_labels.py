@@ -43,6 +43,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "right_changed": ("Behörighet ändrad", "Right changed"),
     "station_created": ("Kortstation tillagd", "Card station added"),
     "station_changed": ("Kortstation ändrad", "Card station changed"),
+    # R19 (engine.services.revoke)
+    "revoke": ("Kort spärrat", "Card revoked"),
+    "ended_by_revocation": ("Ärendet avslutat: kortet spärrat", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused ("refused:complete").
@@ -58,6 +61,7 @@ ATTEMPTS: dict[str, tuple[str, str]] = {
     "token_issue": ("skapa API-nyckel", "issue an API token"),
     "token_revoke": ("återkalla API-nyckel", "revoke an API token"),
     "authenticate": ("logga in med API-nyckel", "sign in with an API token"),
+    "revoke": ("spärra ett kort", "revoke a card"),
 }
 
 # Roles in the audit trail that are no BPMN lane (those are in engine.rights).
@@ -80,6 +84,7 @@ CARD_STATES: dict[str, tuple[str, str]] = {
     "in_stock": ("I lager", "In stock"),
     "issued": ("Utlämnat", "Issued"),
     "revoked": ("Spärrat", "Revoked"),
+    "mailed": ("Skickat, ej aktiverat", "Mailed, not activated"),
 }
 
 REFUSED_PREFIX = "refused:"
