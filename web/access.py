@@ -15,6 +15,8 @@ WORKERS = ("loa3_admin", "loa2_admin", "remote_admin", "service_desk")
 READERS = (*WORKERS, "process_owner", "manager", "auditor")
 LOA3_STARTERS = ("loa3_admin",)
 LOA2_ORDERERS = ("remote_admin",)
+ORDINARY_CARD_ORDERERS = ("full_admin",)  # R5, R16
+EMPLOYMENT_END_STARTERS = ("service_desk",)  # R19
 ADMINS = ("system_admin",)
 
 # The printed reports (issue 4). Managers print every report for their region's meetings.

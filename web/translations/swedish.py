@@ -302,6 +302,10 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "The card and its certificates are revoked for good (R2); door access is flagged to end and open cases on the card end.": "Kortet och dess certifikat spärras för gott (R2); dörråtkomsten markeras för avslut och öppna ärenden på kortet avslutas.",
     "Already revoked by the national support line outside office hours; record it": "Redan spärrat av nationella supportlinjen utanför kontorstid; registrera det",
     "Revoke": "Spärra",
+    "Order an ordinary card": "Beställ ordinarie kort",
+    "Employment ends": "Anställning upphör",
+    "The service desk mails the card; it must be activated in person with valid ID within 100 days of mailing, or it is revoked automatically (R16).": "Servicecenter skickar kortet; det ska aktiveras personligen med giltig legitimation inom 100 dagar från utskicket, annars spärras det automatiskt (R16).",
+    "From the last day no certificate runs past the employment (R3). When the day is over the card user's cards in the organisation are revoked and the card is to come back cut through the chip (R19).": "Från sista dagen gäller inget certifikat längre än anställningen (R3). När dagen är slut spärras kortanvändarens kort i organisationen och kortet ska lämnas tillbaka klippt genom chipet (R19).",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -23,8 +23,10 @@ from engine.services.lookup import case_position
 from engine.services.model_values import model_values
 from engine.services.worklist import office_hours_status
 from web import context
+from web.access import EMPLOYMENT_END_STARTERS
 from web.access import LOA2_ORDERERS
 from web.access import LOA3_STARTERS
+from web.access import ORDINARY_CARD_ORDERERS
 from web.access import READERS
 from web.case_data import case_facts
 from web.case_data import entered_fields
@@ -44,6 +46,8 @@ blueprint = Blueprint("cases", __name__)
 
 LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
+ORDINARY_CARD_PROCESS = "ordinary-card"
+EMPLOYMENT_END_PROCESS = "employment-end"
 # Posted with the order once the administrator has read its warnings.
 CONFIRMED = "confirmed"
 
@@ -112,6 +116,20 @@ def start_loa3() -> Response | str | tuple[str, int]:
 def start_loa2() -> Response | str | tuple[str, int]:
     """A remote reserve-card administrator orders LoA2; the service desk issues (R15)."""
     return _start(LOA2_PROCESS, "start_loa2")
+
+
+@blueprint.route("/start/ordinary-card", methods=["GET", "POST"])
+@requires(*ORDINARY_CARD_ORDERERS)
+def start_ordinary_card() -> Response | str | tuple[str, int]:
+    """A full ID administrator orders an ordinary card (R5, R16)."""
+    return _start(ORDINARY_CARD_PROCESS, "start_ordinary_card")
+
+
+@blueprint.route("/start/employment-end", methods=["GET", "POST"])
+@requires(*EMPLOYMENT_END_STARTERS)
+def start_employment_end() -> Response | str | tuple[str, int]:
+    """The service desk registers an employment's end; the cards go at the date (R19)."""
+    return _start(EMPLOYMENT_END_PROCESS, "start_employment_end")
 
 
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
