@@ -50,6 +50,9 @@ ROLE_GRANTED_BY: dict[str, frozenset[str]] = {
     "manager": frozenset({MANAGER}),
     "auditor": frozenset({AUDITOR}),
     "system_admin": frozenset({SYSTEM_ADMIN}),
+    # R20: a card user acts for themself (by their employment) and attesters by name (a
+    # task's `assignee`), never through an administrator's right.
+    "card_user": frozenset(),
 }
 RIGHTS_NEEDING_TRAINING = frozenset({ID_ADMIN_FULL, RESERVE_LOA3})
 
@@ -63,6 +66,7 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "manager": ("chef", "manager"),
     "auditor": ("granskare", "auditor"),
     "system_admin": ("systemadministratör", "system administrator"),
+    "card_user": ("kortanvändare", "card user"),
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from engine.services.actions import Action
 from engine.services.employment_end import end_employment
+from engine.services.forgotten_card import attest_forgotten_card
+from engine.services.forgotten_card import start_forgotten_card
 from engine.services.ordinary_card import activate_ordinary_card
 from engine.services.ordinary_card import mail_ordinary_card
 from engine.services.ordinary_card import order_ordinary_card
@@ -17,4 +19,6 @@ LIFECYCLE_ACTIONS: dict[str, Action] = {
     "order_ordinary_card": order_ordinary_card,
     "mail_ordinary_card": mail_ordinary_card,
     "activate_ordinary_card": activate_ordinary_card,
+    "start_forgotten_card": start_forgotten_card,
+    "attest_forgotten_card": attest_forgotten_card,
 }

@@ -35,6 +35,7 @@ from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
 from engine.model.revocations import REVOKE_UNACTIVATED_CARD
 from engine.runner import CaseRunner
 from engine.runner import TimerView
+from engine.services.assignees import assignee_id
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.mail import SEND_EMAIL
@@ -233,6 +234,7 @@ def _project_tasks(
             "organisation_id": case.organisation_id,
             "excluded_person_id": excluded,
             "claimed_by_id": None,
+            "assignee_id": assignee_id(session, view.properties, runner.data),
             "completed_at": None,
             "completed_by_id": None,
         }

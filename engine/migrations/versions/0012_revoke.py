@@ -61,6 +61,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_card_revocations_revoked_at"), ["revoked_at"])
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revoked_at", sa.DateTime(), nullable=True))
+    # R20: an attester's task is theirs alone (engine.services.may_work).
+    with op.batch_alter_table("case_tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("assignee_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_case_tasks_assignee_id_people"), "people", ["assignee_id"], ["id"]
+        )
     # R20: no organisation allows forgotten-card temporary cards until it says so.
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.add_column(
@@ -73,6 +79,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.drop_column("allows_forgotten_card")
+    with op.batch_alter_table("case_tasks", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_case_tasks_assignee_id_people"), type_="foreignkey")
+        batch_op.drop_column("assignee_id")
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_column("revoked_at")
     with op.batch_alter_table("card_revocations", schema=None) as batch_op:

@@ -196,6 +196,10 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
         return {"holder": "smoke", "organisation": "smoke", "revoke_at": at.isoformat()}
     if action in ("order_ordinary_card", "activate_ordinary_card"):
         return {"holder": "smoke", "loa": 3}
+    if action == "start_forgotten_card":
+        return {"holder": "smoke", "loa": 2, "next_attester": "smoke", "attestations": 0}
+    if action == "attest_forgotten_card":
+        return {"attestations": 2, "next_attester": ""}
     if action == "mail_ordinary_card":
         lapse_at = add_local_days(at, 100)
         return {
