@@ -95,3 +95,22 @@ def test_r16_only_a_full_id_admin_orders_an_ordinary_card(flows: Flows) -> None:
     with pytest.raises(NotPermitted) as refused:
         flows.start("ordinary-card", "anna", holder="frida")
     assert refused.value.rule == "R5"
+
+
+def test_r16_an_activated_ordinary_card_is_in_the_issuance_register(
+    flows: Flows, full_admin: str
+) -> None:
+    from engine.reporting.common import StaffIndex
+    from engine.reporting.common import parse_period
+    from engine.reporting.issuance import IssuanceRegister
+
+    case_id = mailed(flows, full_admin)
+    flows.at("2026-12-10 10:00").complete(case_id, "activate", full_admin, id_document="passport")
+    with flows.runtime.database.sessions() as session:
+        register = IssuanceRegister(
+            session, StaffIndex.load(session), parse_period("2026-12-01", "2026-12-31")
+        )
+        rows = list(register.rows())
+    assert [(r.card_number, r.process, r.loa, r.kind) for r in rows] == [
+        ("SK000001", "ordinary-card", 3, "issue")
+    ]
