@@ -3,6 +3,8 @@ page draws the new process, and `register_return` lands in the service desk's qu
 
 from __future__ import annotations
 
+import re
+
 from engine.clock import FixedClock
 from engine.services.runtime import Runtime
 from engine.services.timers import fire_due_timers
@@ -33,6 +35,13 @@ def test_r19_sara_starts_an_employment_end_and_gets_register_return_in_her_queue
     fire_due_timers(runtime, clock)
     queue = text(browser.get("/tasks"))
     assert "Registrera återlämnat kort" in queue
+    found = re.search(r'href="(/tasks/[0-9a-f-]+)">Registrera återlämnat kort', queue)
+    assert found, queue
+    form = text(browser.get(found.group(1)))
+    assert "Mottaget, klippt genom chipet" in form
+    done = browser.post(found.group(1), {"returned": "cut"})
+    assert done.status_code == 302, text(done)
+    assert f'href="{found.group(1)}"' not in text(browser.get("/tasks"))
 
 
 def test_r16_the_ordinary_card_page_is_for_full_id_admins_only(browser: Browser) -> None:
