@@ -170,7 +170,8 @@ def revoke_in_session(
         .execution_options(synchronize_session="fetch")
     )
     actor_name = audit_actor or actor.username or actor.label
-    ended = end_cases_on_card(session, clock, card, actor_name, reason)
+    # The case that revokes (employment end, R16 lapse) ends by its own model, not here.
+    ended = end_cases_on_card(session, clock, card, actor_name, reason, except_case=case_id)
     revocation = CardRevocation(
         card_number=card.number,
         holder_id=card.holder_id,
@@ -217,7 +218,13 @@ def revoke_in_session(
 
 
 def end_cases_on_card(
-    session: Session, clock: Clock, card: ReserveCard, actor: str, reason: str
+    session: Session,
+    clock: Clock,
+    card: ReserveCard,
+    actor: str,
+    reason: str,
+    *,
+    except_case: int | None = None,
 ) -> list[int]:
     """R19: every open case on `card` ends: tasks and timers cancelled, state `cancelled`."""
     if card.holder_id is None:
@@ -229,6 +236,8 @@ def end_cases_on_card(
     ).all()
     ended: list[int] = []
     for case in candidates:
+        if case.id == except_case:
+            continue
         if json.loads(case.data_json).get("card_number") != card.number:
             continue
         runner = load_runner(case, clock)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine.errors import NotPermitted
 from engine.model import AdminRight
+from engine.model import AuditEvent
 from engine.model import CardRevocation
 from engine.model import CardStation
 from engine.model import Employment
@@ -89,6 +90,14 @@ def test_r16_a_card_not_activated_100_days_after_mailing_is_revoked_and_the_case
     with flows.runtime.database.sessions() as session:
         register = session.scalars(select(CardRevocation)).one()
         assert (register.reason, register.case_id) == ("not_activated", case_id)
+        # The lapsing case ends by its own model (lapsed), not as a case ended by revocation.
+        assert register.ended_cases == ""
+        ended = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.case_id == case_id, AuditEvent.action == "ended_by_revocation"
+            )
+        ).all()
+        assert ended == []
 
 
 def test_r16_only_a_full_id_admin_orders_an_ordinary_card(flows: Flows) -> None:
