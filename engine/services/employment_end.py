@@ -133,8 +133,8 @@ def _organisation(session: Session, text: str) -> Organisation:
     ).first()
     if found is None:
         raise Invalid(
-            f"Okänd organisation '{key}'; ange dess kod, t.ex. hemtjanst-demo. / "
-            f"Unknown organisation '{key}'; give its code, e.g. hemtjanst-demo."
+            f"Okänd organisation '{key}'; ange dess namn eller kod. / "
+            f"Unknown organisation '{key}'; give its name or code."
         )
     return found
 

@@ -69,3 +69,11 @@ def test_r19_an_employment_end_needs_an_employment_in_that_organisation(flows: F
             ends_on="2026-11-30",
         )  # fmt: skip
     assert refused.value.rule == "R3"
+
+
+def test_r19_the_organisation_is_given_by_its_name_or_its_code(flows: Flows) -> None:
+    by_name = flows.at("2026-11-24 10:00").start(
+        "employment-end", "sara", holder="erik", organisation="Hemtjänst Demo kommun",
+        ends_on="2026-11-30",
+    )  # fmt: skip
+    assert flows.case(by_name.id)["data"]["organisation"] == "hemtjanst-demo"
