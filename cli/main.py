@@ -26,6 +26,7 @@ from cli.register_commands import closing_day
 from cli.register_commands import organisation
 from cli.register_commands import roster
 from cli.report_command import report
+from cli.revoke_command import card_revoke
 from cli.serve_commands import run_both
 from cli.serve_commands import serve
 from cli.serve_commands import worker
@@ -132,6 +133,7 @@ def card_show(inv: Invocation, number: str, username: str | None) -> None:
 
 
 process.add_command(process_migrate, "migrate")
+card.add_command(card_revoke)
 cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)

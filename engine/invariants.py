@@ -37,6 +37,7 @@ from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cards import CARD_IN_STOCK
+from engine.model.cards import CARD_REVOKED
 from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
 from engine.rights import role_label
@@ -238,6 +239,8 @@ def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> 
         raise NotFound(
             f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
         )
+    if card.state == CARD_REVOKED:
+        raise NotPermitted(revoked_card_message(number), rule="R2")
     if card.holder_id is not None and card.holder_id != holder.id:
         raise NotPermitted(
             f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
@@ -258,6 +261,15 @@ def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> 
             f"Card {number} is not blank in stock (it is {card_state_words(card.state)[1]})."
         )
     return card
+
+
+def revoked_card_message(number: str) -> str:
+    """R2, R19: a revoked card is never issued nor renewed again."""
+    return (
+        f"Kortet {number} är spärrat och utfärdas eller förnyas aldrig igen; använd ett nytt "
+        f"reservkort (R2, R19). / Card {number} is revoked and is never issued or renewed "
+        f"again; use a new reserve card (R2, R19)."
+    )
 
 
 def _lacks(

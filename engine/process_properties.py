@@ -31,6 +31,15 @@ ACTION_ELEMENTS: dict[str, str] = {
     "select_card_for_renewal": START,
     "issue_reserve_card": USER_TASK,
     "renew_certificate": USER_TASK,
+    # R19 (engine.services.employment_end)
+    "end_employment": START,
+    # R16 (engine.services.ordinary_card)
+    "order_ordinary_card": START,
+    "mail_ordinary_card": USER_TASK,
+    "activate_ordinary_card": USER_TASK,
+    # R20 (engine.services.forgotten_card)
+    "start_forgotten_card": START,
+    "attest_forgotten_card": USER_TASK,
 }
 # Actions that issue or renew a certificate: they need `loa` (R1: 2 or 3, never a default).
 ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate", "issue_at_station"})
@@ -81,6 +90,16 @@ PROPERTIES: dict[str, PropertySpec] = {
             "issue_reserve_card och renew_certificate.",
             "The level of assurance issued or renewed: 2 or 3 (R1). Required by "
             "issue_reserve_card and renew_certificate.",
+        ),
+        PropertySpec(
+            "assignee",
+            (USER_TASK,),
+            None,
+            "Ett fält i ärendets data som håller ett användarnamn: bara den personen utför "
+            "uppgiften (R20, varje intygsgivare i sitt eget steg).",
+            "A field of the case data holding a user name: only that person works the task "
+            "(R20, each attester in their own step).",
+            pattern=re.compile(r"[a-z][a-z0-9_]*"),
         ),
         PropertySpec(
             "four_eyes",

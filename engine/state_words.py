@@ -27,6 +27,7 @@ CARD_STATE_WORDS: dict[str, tuple[str, str]] = {
     "issued": ("utlämnat", "issued"),
     "revoked": ("spärrat", "revoked"),
     "scrapped": ("kasserat", "scrapped"),
+    "mailed": ("skickat, ej aktiverat", "mailed, not activated"),
 }
 
 

@@ -62,6 +62,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "mail_dead": ("E-postutskick gavs upp", "E-mail given up"),
     "mail_resent": ("E-post köad igen", "E-mail queued again"),
     "incident_retried": ("Incident omförsökt", "Incident retried"),
+    # R19 (engine.services.revoke)
+    "revoke": ("Kort spärrat", "Card revoked"),
+    "ended_by_revocation": ("Ärendet avslutat: kortet spärrat", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused ("refused:complete").
@@ -79,6 +82,7 @@ ATTEMPTS: dict[str, tuple[str, str]] = {
     "authenticate": ("logga in med API-nyckel", "sign in with an API token"),
     "incident_retry": ("försöka om en incident", "retry an incident"),
     "outbox_resend": ("skicka e-post igen", "send an e-mail again"),
+    "revoke": ("spärra ett kort", "revoke a card"),
 }
 
 # Roles in the audit trail that are no BPMN lane (those are in engine.rights).
@@ -101,6 +105,7 @@ CARD_STATES: dict[str, tuple[str, str]] = {
     "in_stock": ("I lager", "In stock"),
     "issued": ("Utlämnat", "Issued"),
     "revoked": ("Spärrat", "Revoked"),
+    "mailed": ("Skickat, ej aktiverat", "Mailed, not activated"),
 }
 
 REFUSED_PREFIX = "refused:"

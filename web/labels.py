@@ -62,6 +62,7 @@ CARD_STATES: _Table = {
     "issued": lazy_pgettext("card state", "Issued"),
     "revoked": lazy_pgettext("card state", "Revoked"),
     "scrapped": lazy_pgettext("card state", "Scrapped"),
+    "mailed": lazy_pgettext("card state", "Mailed, not activated"),
 }
 
 CERTIFICATE_KINDS: _Table = {
@@ -129,6 +130,9 @@ ACTIONS: _Table = {
     "organisation_setting_changed": lazy_pgettext("audit action", "Organisation setting changed"),
     "shift_added": lazy_pgettext("audit action", "Shift rostered"),
     "shift_removed": lazy_pgettext("audit action", "Shift removed"),
+    # revocation (revoke.py, R19)
+    "revoke": lazy_pgettext("audit action", "Card revoked"),
+    "ended_by_revocation": lazy_pgettext("audit action", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused: "refused:complete" reads "Refused: complete".
@@ -147,6 +151,7 @@ ATTEMPTS: _Table = {
     "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
     "incident_retry": lazy_pgettext("refused attempt", "retry an incident"),
     "outbox_resend": lazy_pgettext("refused attempt", "send an e-mail again"),
+    "revoke": lazy_pgettext("refused attempt", "revoke a card"),
 }
 
 # Administrator rights (engine/rights.py RIGHTS).
@@ -184,6 +189,15 @@ RULES: _Table = {
     "C-IDENTITY": lazy_pgettext("rule", "identity rules: personal number and age"),
 }
 
+# R19: why a card was revoked (engine.model.revocations.REVOCATION_REASONS).
+REVOCATION_REASONS: _Table = {
+    "lost": lazy_pgettext("revocation reason", "Lost"),
+    "stolen": lazy_pgettext("revocation reason", "Stolen"),
+    "damaged": lazy_pgettext("revocation reason", "Damaged"),
+    "name_change": lazy_pgettext("revocation reason", "Name change"),
+    "employment_end": lazy_pgettext("revocation reason", "Employment ended"),
+}
+
 TABLES: dict[str, _Table] = {
     "case": CASE_STATES,
     "task": TASK_STATES,
@@ -195,6 +209,7 @@ TABLES: dict[str, _Table] = {
     "role": ROLES,
     "timer_kind": TIMER_KINDS,
     "rule": RULES,
+    "revocation reason": REVOCATION_REASONS,
 }
 
 

@@ -34,6 +34,7 @@ from engine.model.records import OutboxMessage
 from engine.model.registers import AdminRoster
 from engine.model.registers import OrganisationSetting
 from engine.model.report_jobs import ReportJob
+from engine.model.revocations import CardRevocation
 
 __all__ = [
     "AdminRight",
@@ -42,6 +43,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CardRevocation",
     "CardStation",
     "Case",
     "CaseTask",

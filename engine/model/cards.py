@@ -21,6 +21,8 @@ from engine.policy.validity import card_end_of_life
 CARD_IN_STOCK = "in_stock"
 CARD_ISSUED = "issued"
 CARD_REVOKED = "revoked"
+# R16: an ordinary card mailed to its holder, waiting for activation in person.
+CARD_MAILED = "mailed"
 
 
 class ReserveCard(Base):
@@ -74,6 +76,8 @@ class Certificate(Base):
     policy_version: Mapped[str] = mapped_column(String(200), default="")
     # R18: when the holder was e-mailed that this certificate expires within 30 days.
     expiry_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # R19: set when the card is revoked; the certificate ends then, whatever valid_until says.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[ReserveCard] = relationship(back_populates="certificates")
     holder: Mapped[Person] = relationship(foreign_keys=[holder_id])

@@ -32,12 +32,14 @@ from engine.invariants import require_deadline
 from engine.invariants import require_loa3_verifier
 from engine.invariants import require_may_issue
 from engine.invariants import require_second_verifier
+from engine.invariants import revoked_card_message
 from engine.model import Case
 from engine.model import Certificate
 from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cards import CARD_ISSUED
+from engine.model.cards import CARD_REVOKED
 from engine.policy.identity import check_age_for_loa
 from engine.policy.identity import check_loa3_identity
 from engine.policy.office_hours import check_loa2_issue_time
@@ -250,6 +252,8 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     if ctx.loa == 3 and role == SERVICE_DESK_ROLE:
         check_service_desk_hours(now, ctx.policy.calendar)  # R9, whatever the model waits for
     card = ctx.session.get(ReserveCard, str(ctx.case_data.get("card_number")))
+    if card is not None and card.state == CARD_REVOKED:
+        raise NotPermitted(revoked_card_message(card.number), rule="R2")  # R2, R19
     if card is None or card.state != CARD_ISSUED or card.holder_id != holder.id:
         raise Conflict(
             "Ärendet har inget utfärdat kort att förlänga. / The case has no issued card to renew."

@@ -81,7 +81,8 @@ def load_demo(runtime: Runtime, clock: Clock) -> bool:
                 )
                 uow.commit()
             return bool(added)
-        region = Organisation(code=REGION, name="Region Demo")
+        # R20: Region Demo allows forgotten-card temporary cards; hemtjanst-demo does not.
+        region = Organisation(code=REGION, name="Region Demo", allows_forgotten_card=True)
         unit = Organisation(
             code=UNIT,
             name="Hemtjänst Demo kommun",

@@ -46,6 +46,20 @@ CONTRACT_FORMS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("loa2-onsite", "renew_loa2"): ({"valid_until"}, {"valid_until"}),
     ("loa3-renewal", "start"): ({"card_number"}, {"card_number"}),
     ("loa3-renewal", "renew_loa3"): ({"valid_until"}, {"valid_until"}),
+    # --- revoke: R16, R19, R20 ---
+    ("employment-end", "start"): (
+        {"holder", "organisation", "ends_on"},
+        {"holder", "organisation", "ends_on"},
+    ),
+    ("employment-end", "register_return"): ({"returned", "note"}, {"returned"}),
+    ("ordinary-card", "start"): ({"holder"}, {"holder"}),
+    ("ordinary-card", "mail_card"): ({"card_number"}, {"card_number"}),
+    ("ordinary-card", "activate"): ({"id_document"}, {"id_document"}),
+    ("forgotten-card", "start"): (
+        {"attester_1", "attester_2", "card_number"},
+        {"attester_1", "attester_2", "card_number"},
+    ),
+    ("forgotten-card", "attest"): ({"attestation"}, {"attestation"}),
 }
 CONTRACT_USER_TASKS = [key for key in CONTRACT_FORMS if key[1] != "start"]
 

@@ -486,6 +486,16 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "The service desk renews on holiday-free weekdays 07:30–16:00; outside them the case waits for the next opening (R9).": "TjänsteID förlänger helgfria vardagar 07:30–16:00; utanför dem väntar ärendet till nästa öppning (R9).",
     "Waiting for the service desk to open (R9)": "Väntar på att TjänsteID öppnar (R9)",
     "Offered from": "Erbjuds från",
+    # --- revoke ---
+    "Card %(number)s revoked.": "Kort %(number)s är spärrat.",
+    "Revoke the card": "Spärra kortet",
+    "The card and its certificates are revoked for good (R2); door access is flagged to end and open cases on the card end.": "Kortet och dess certifikat spärras för gott (R2); dörråtkomsten markeras för avslut och öppna ärenden på kortet avslutas.",
+    "Already revoked by the national support line outside office hours; record it": "Redan spärrat av nationella supportlinjen utanför kontorstid; registrera det",
+    "Revoke": "Spärra",
+    "Order an ordinary card": "Beställ ordinarie kort",
+    "Employment ends": "Anställning upphör",
+    "The service desk mails the card; it must be activated in person with valid ID within 100 days of mailing, or it is revoked automatically (R16).": "Servicecenter skickar kortet; det ska aktiveras personligen med giltig legitimation inom 100 dagar från utskicket, annars spärras det automatiskt (R16).",
+    "From the last day no certificate runs past the employment (R3). When the day is over the card user's cards in the organisation are revoked and the card is to come back cut through the chip (R19).": "Från sista dagen gäller inget certifikat längre än anställningen (R3). När dagen är slut spärras kortanvändarens kort i organisationen och kortet ska lämnas tillbaka klippt genom chipet (R19).",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -605,4 +615,14 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
         "timer kind",
         "Waiting for the service desk to open (R9)",
     ): "Väntar på att TjänsteID öppnar (R9)",
+    # --- revoke ---
+    ("audit action", "Card revoked"): "Kort spärrat",
+    ("audit action", "Case ended: card revoked"): "Ärendet avslutat: kortet spärrat",
+    ("refused attempt", "revoke a card"): "spärra ett kort",
+    ("revocation reason", "Lost"): "Förlorat",
+    ("revocation reason", "Stolen"): "Stulet",
+    ("revocation reason", "Damaged"): "Skadat",
+    ("revocation reason", "Name change"): "Namnbyte",
+    ("revocation reason", "Employment ended"): "Anställningen upphörde",
+    ("card state", "Mailed, not activated"): "Skickat, ej aktiverat",
 }

@@ -25,10 +25,12 @@ from engine.services.model_values import model_values
 from engine.services.station_plan import second_visits
 from engine.services.worklist import office_hours_status
 from web import context
+from web.access import EMPLOYMENT_END_STARTERS
 from web.access import LOA2_ORDERERS
 from web.access import LOA2_STATION_ADMINS
 from web.access import LOA3_RENEWERS
 from web.access import LOA3_STARTERS
+from web.access import ORDINARY_CARD_ORDERERS
 from web.access import READERS
 from web.case_data import case_facts
 from web.case_data import entered_fields
@@ -50,6 +52,8 @@ LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
 LOA2_ONSITE_PROCESS = "loa2-onsite"
 LOA3_RENEWAL_PROCESS = "loa3-renewal"
+ORDINARY_CARD_PROCESS = "ordinary-card"
+EMPLOYMENT_END_PROCESS = "employment-end"
 # Posted with the order once the administrator has read its warnings.
 CONFIRMED = "confirmed"
 
@@ -137,6 +141,20 @@ def start_loa2_onsite() -> Response | str | tuple[str, int]:
 def start_loa3_renewal() -> Response | str | tuple[str, int]:
     """A LoA3 ID administrator or the service desk asks for a LoA3 renewal (R9)."""
     return _start(LOA3_RENEWAL_PROCESS, "start_loa3_renewal")
+
+
+@blueprint.route("/start/ordinary-card", methods=["GET", "POST"])
+@requires(*ORDINARY_CARD_ORDERERS)
+def start_ordinary_card() -> Response | str | tuple[str, int]:
+    """A full ID administrator orders an ordinary card (R5, R16)."""
+    return _start(ORDINARY_CARD_PROCESS, "start_ordinary_card")
+
+
+@blueprint.route("/start/employment-end", methods=["GET", "POST"])
+@requires(*EMPLOYMENT_END_STARTERS)
+def start_employment_end() -> Response | str | tuple[str, int]:
+    """The service desk registers an employment's end; the cards go at the date (R19)."""
+    return _start(EMPLOYMENT_END_PROCESS, "start_employment_end")
 
 
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:

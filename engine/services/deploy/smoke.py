@@ -192,6 +192,21 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
             "first_verified_at": at.isoformat(),
             "deadline_at": add_local_days(at, SIMULATED_DEADLINE_DAYS).isoformat(),
         }
+    if action == "end_employment":
+        return {"holder": "smoke", "organisation": "smoke", "revoke_at": at.isoformat()}
+    if action in ("order_ordinary_card", "activate_ordinary_card"):
+        return {"holder": "smoke", "loa": 3}
+    if action == "start_forgotten_card":
+        return {"holder": "smoke", "loa": 2, "next_attester": "smoke", "attestations": 0}
+    if action == "attest_forgotten_card":
+        return {"attestations": 2, "next_attester": ""}
+    if action == "mail_ordinary_card":
+        lapse_at = add_local_days(at, 100)
+        return {
+            "card_number": "SK000001",
+            "lapse_at": lapse_at.isoformat(),
+            "activation_reminder_at": add_local_days(lapse_at, -14).isoformat(),
+        }
     if action == "order_loa2":
         return {"holder": "smoke", "loa": 2, "ordered_by": "smoke", "cycle": 1}
     if action == "select_card_for_renewal":
