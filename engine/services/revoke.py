@@ -92,7 +92,7 @@ class RevokedCard:
             "state": self.state,
             "reason": self.reason,
             "via": self.via,
-            "revoked_at": self.revoked_at.isoformat(),
+            "revoked_at": to_local(self.revoked_at).isoformat(timespec="seconds"),
             "add_ons_to_end": list(self.add_ons_to_end),
             "ended_cases": list(self.ended_cases),
         }

@@ -49,6 +49,7 @@ def test_cli_r19_sara_revokes_a_lost_card_at_22_via_the_national_support_line(
     assert answer["card"]["number"] == "RK000002"
     assert answer["card"]["state"] == "revoked"
     assert answer["card"]["via"] == "national_support_line"
+    assert answer["card"]["revoked_at"] == TUESDAY_22  # local time, like every other time
     assert answer["card"]["ended_cases"] == [case_id]
     assert cli.ok("card", "show", "RK000002")["card"]["state"] == "revoked"
     assert cli.case(case_id)["state"] == "cancelled"
