@@ -254,7 +254,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(_keyed("card", ref("RevokedCard")), "The revoked card.")},
                 errors=("403", "404", "409", "422"),
                 body="RevokeCardRequest",
-                parameters=[_path_param("number", {"type": "string"}, "e.g. RK000001.")],
+                parameters=[_path_param("number", PATH_TEXT, "e.g. RK000001.")],
             )
         },
         "/me": {
