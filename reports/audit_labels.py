@@ -62,6 +62,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "mail_dead": ("E-postutskick gavs upp", "E-mail given up"),
     "mail_resent": ("E-post köad igen", "E-mail queued again"),
     "incident_retried": ("Incident omförsökt", "Incident retried"),
+    "expiry_reminder": (
+        "Påminnelse 30 dagar före utgång (R18)",
+        "Reminder 30 days before expiry (R18)",
+    ),
     # R19 (engine.services.revoke)
     "revoke": ("Kort spärrat", "Card revoked"),
     "ended_by_revocation": ("Ärendet avslutat: kortet spärrat", "Case ended: card revoked"),
@@ -106,6 +110,7 @@ CARD_STATES: dict[str, tuple[str, str]] = {
     "issued": ("Utlämnat", "Issued"),
     "revoked": ("Spärrat", "Revoked"),
     "mailed": ("Skickat, ej aktiverat", "Mailed, not activated"),
+    "scrapped": ("Kasserat", "Scrapped"),
 }
 
 REFUSED_PREFIX = "refused:"
