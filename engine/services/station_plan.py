@@ -283,8 +283,10 @@ def _unrostered_duty(session: Session, start: datetime, end: datetime) -> list[_
 
 def _pairs(visits: Sequence[Visit], days: int, limit: int) -> list[VisitPair]:
     """The earliest first visits, each with the earliest second visit to another admin
-    that starts before the first visit's time + R7 days."""
+    that starts before the first visit's time + R7 days. Two admins on duty together make
+    one proposal, not one per order in which they could verify."""
     pairs: list[VisitPair] = []
+    proposed: set[frozenset[tuple[str, str, datetime]]] = set()
     for first in visits:
         deadline = add_local_days(first.starts_at, days)
         for candidate in visits:
@@ -301,7 +303,10 @@ def _pairs(visits: Sequence[Visit], days: int, limit: int) -> list[VisitPair]:
                 begins,
                 candidate.ends_at,
             )
-            pairs.append(VisitPair(first, second, deadline))
+            key = frozenset((v.admin, v.station, v.starts_at) for v in (first, second))
+            if key not in proposed:
+                proposed.add(key)
+                pairs.append(VisitPair(first, second, deadline))
             break
         if len(pairs) >= limit:
             break

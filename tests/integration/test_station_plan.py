@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from engine.model.people import Person
 from engine.services.deploy import deploy_files
 from engine.services.registers import closing_days
 from engine.services.registers import rosters
@@ -47,6 +49,15 @@ def roster_week(flows: Flows) -> None:
             local(f"{d} 08:00"),
             local(f"{d} 13:00"),
         )
+
+
+def end_rights(flows: Flows, username: str) -> None:
+    """The admin's rights ended before the planning window."""
+    with flows.runtime.database.sessions() as session:
+        person = session.scalars(select(Person).where(Person.username == username)).one()
+        for right in person.rights:
+            right.valid_to = date(2026, 11, 1)
+        session.commit()
 
 
 def first_pair(flows: Flows, start: str = "2026-11-30 00:00") -> tuple[str, str, str, str]:
@@ -154,14 +165,32 @@ def test_r5_an_admin_without_loa3_rights_is_never_proposed(flows: Flows) -> None
 
 
 def test_r8_stations_without_a_roster_count_their_loa3_admins_while_open(flows: Flows) -> None:
-    """The demo region keeps no roster: anna (halmstad) and bertil (kungsbacka) count as on
-    duty whenever their station is open; cecilia (LoA2 only) never does."""
+    """The demo region keeps no roster: anna and elin (halmstad) and bertil (kungsbacka) count
+    as on duty whenever their station is open; cecilia (LoA2 only) never does. anna and elin
+    together at Halmstad are one proposal, not one per order."""
     flows.at("2026-11-23 10:00")
+    plan = plan_visits(flows.runtime, flows.clock, "frida", local("2026-11-30 00:00"), limit=3)
+    shown = [
+        ((p.first.admin, p.first.starts_at), (p.second.admin, p.second.starts_at))
+        for p in plan.pairs
+    ]
+    monday, tuesday = local("2026-11-30 08:00"), local("2026-12-01 08:00")
+    assert shown[0] == (("anna", monday), ("elin", monday))
+    assert shown[1] == (("anna", tuesday), ("elin", tuesday))
+    assert all("cecilia" not in (p.first.admin, p.second.admin) for p in plan.pairs)
+
+
+def test_r8_an_admin_of_another_station_is_proposed_when_the_station_has_one_admin(
+    flows: Flows,
+) -> None:
+    """Without elin (her right ended), Halmstad has anna only: bertil at Kungsbacka is the
+    earliest second visit."""
+    flows.at("2026-11-23 10:00")
+    end_rights(flows, "elin")
     plan = plan_visits(flows.runtime, flows.clock, "frida", local("2026-11-30 00:00"), limit=2)
     first = plan.pairs[0]
     assert (first.first.admin, first.first.starts_at) == ("anna", local("2026-11-30 08:00"))
     assert (first.second.admin, first.second.starts_at) == ("bertil", local("2026-12-01 09:00"))
-    assert all("cecilia" not in (p.first.admin, p.second.admin) for p in plan.pairs)
 
 
 def test_r8_after_the_first_verification_the_case_shows_second_visits_before_the_deadline(
