@@ -69,7 +69,15 @@ FORMAT_CHECKER.checks(DATE_OR_AWARE_TIME_FORMAT)(is_date_or_aware_time)
 
 
 class FormDefinitionError(ValueError):
-    """A file in forms/ is not a usable form; the message names the file."""
+    """A file in forms/ is not a usable form; the message names the file.
+
+    `faults` lists each fault as (field or None for the form itself, English sentence), so
+    a deploy can name the field of each problem and the workspace's form editor mark it.
+    """
+
+    def __init__(self, message: str, faults: tuple[tuple[str | None, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.faults = faults or ((None, message),)
 
 
 class FormInvalid(Invalid):
@@ -390,44 +398,48 @@ def form_from_schema(name: str, process_id: str, form_id: str, schema: object) -
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
-        raise FormDefinitionError(
-            f"{name}: not a valid JSON Schema (draft 2020-12): {error.message}"
-        ) from error
+        message = f"not a valid JSON Schema (draft 2020-12): {error.message}"
+        path = list(error.path)
+        field = str(path[1]) if len(path) > 1 and path[0] == "properties" else None
+        raise FormDefinitionError(f"{name}: {message}", ((field, message),)) from error
     _check_conventions(name, schema)
     return Form(process_id, form_id, schema)
 
 
 def _check_conventions(name: str, schema: Mapping[str, Any]) -> None:
     """The sithsflow keywords every form needs, so labels and help never go missing."""
-    problems = [f"missing {keyword!r}" for keyword in _FORM_KEYWORDS if keyword not in schema]
+    faults: list[tuple[str | None, str]] = [
+        (None, f"missing {keyword!r}") for keyword in _FORM_KEYWORDS if keyword not in schema
+    ]
     if schema.get("type") != "object":
-        problems.append("'type' must be 'object'")
+        faults.append((None, "'type' must be 'object'"))
     if schema.get("additionalProperties") is not False:
-        problems.append("'additionalProperties' must be false")
+        faults.append((None, "'additionalProperties' must be false"))
     properties: Mapping[str, Any] = schema.get("properties", {})
     for field, spec in properties.items():
-        problems += [f"{field}: missing {k!r}" for k in _FIELD_KEYWORDS if k not in spec]
+        faults += [(field, f"missing {k!r}") for k in _FIELD_KEYWORDS if k not in spec]
         if spec.get("type") != "string":
             # Values arrive as strings from `--set k=v` and from HTML forms.
-            problems.append(f"{field}: 'type' must be 'string'")
+            faults.append((field, "'type' must be 'string'"))
         if "enum" in spec:
             for lang in LANGUAGES:
                 labels = spec.get(f"x-enum-labels-{lang}", {})
                 if set(labels) != set(spec["enum"]):
-                    problems.append(f"{field}: 'x-enum-labels-{lang}' must label every enum value")
+                    faults.append((field, f"'x-enum-labels-{lang}' must label every enum value"))
         if "x-normalise" in spec and spec["x-normalise"] not in NORMALISERS:
-            problems.append(f"{field}: 'x-normalise' must be one of {', '.join(NORMALISERS)}")
+            faults.append((field, f"'x-normalise' must be one of {', '.join(NORMALISERS)}"))
         if ("pattern" in spec or "format" in spec) and not (
             "x-invalid-sv" in spec and "x-invalid-en" in spec
         ):
-            problems.append(f"{field}: a pattern or format needs 'x-invalid-sv' and 'x-invalid-en'")
-    problems += [
-        f"required field {field!r} is not a property"
+            faults.append((field, "a pattern or format needs 'x-invalid-sv' and 'x-invalid-en'"))
+    faults += [
+        (str(field), f"required field {field!r} is not a property")
         for field in schema.get("required", ())
         if field not in properties
     ]
-    if problems:
-        raise FormDefinitionError(f"{name}: " + "; ".join(problems))
+    if faults:
+        text = "; ".join(f"{field}: {fault}" if field else fault for field, fault in faults)
+        raise FormDefinitionError(f"{name}: {text}", tuple(faults))
 
 
 def _language(lang: str) -> str:

@@ -19,9 +19,14 @@ class Problem:
     file: str
     element: str | None
     message: str  # "Svenska. / English."
+    # The form field the problem is on (a form file's problem), so the form editor marks it.
+    field: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"file": self.file, "element": self.element, "message": self.message}
+        found = {"file": self.file, "element": self.element, "message": self.message}
+        if self.field is not None:
+            found["field"] = self.field
+        return found
 
 
 class ModelRejected(Invalid):

@@ -6,6 +6,8 @@ broken draft never reaches the active version.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
@@ -202,3 +204,36 @@ def test_kept_scenario_survives_a_deploy_to_rerun_after_the_next_change(flows: F
         )
     with pytest.raises(NotPermitted):
         simulation.kept_scenarios(flows.runtime, flows.clock, LOA3, "anna")
+
+
+def test_invalid_form_in_a_draft_names_each_field_at_fault_and_never_deploys(
+    flows: Flows,
+) -> None:
+    """The form editor marks a form's problems at their fields: one problem per fault."""
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA3, "petra").files
+    name = f"{LOA3}.second_verification.json"
+    form = json.loads(files[name])
+    card = form["properties"]["card_number"]
+    del card["x-title-en"]
+    card["type"] = "integer"
+    form["required"].append("ghost")
+    del form["x-rules"]
+    files[name] = json.dumps(form)
+    drafts.save_draft(flows.runtime, flows.clock, LOA3, "petra", files)
+
+    check = drafts.check_draft(flows.runtime, flows.clock, LOA3, "petra")
+    faults = sorted(
+        (p.field or "", p.message.split(" / ")[1]) for p in check.problems if p.file == name
+    )
+    assert faults == [
+        ("", "The form is invalid: missing 'x-rules'."),
+        ("card_number", "The form is invalid: card_number: 'type' must be 'string'."),
+        ("card_number", "The form is invalid: card_number: missing 'x-title-en'."),
+        ("ghost", "The form is invalid: ghost: required field 'ghost' is not a property."),
+    ]
+    assert {p.element for p in check.problems if p.file == name} == {"second_verification"}
+    assert check.problems[0].to_dict().keys() >= {"file", "element", "message"}
+    before = _versions(flows)
+    with pytest.raises(ModelRejected):
+        drafts.deploy_draft(flows.runtime, flows.clock, LOA3, "petra")
+    assert _versions(flows) == before

@@ -19,6 +19,7 @@ import DmnModeler from "dmn-js/lib/Modeler";
 import spiffworkflow from "./spiffworkflow.json";
 import { PropertiesPanel } from "./properties.js";
 import { Watching } from "./watching.js";
+import { FormEditor } from "./form_editor.js";
 
 const PROBLEM_MARKER = "has-problem";
 
@@ -65,6 +66,7 @@ class Workspace {
     document.getElementById("deploy-draft").addEventListener("click", () => this.run(() => this.deploy()));
     document.getElementById("add-form").addEventListener("click", () => this.run(() => this.formOfSelection()));
     this.watching = new Watching(this, config.scenarios);
+    this.forms = new FormEditor(this);
     this.confirmDeploy = document.getElementById("confirm-deploy");
     this.confirmDeploy.addEventListener("click", () => this.run(() => this.confirmedDeploy()));
   }
@@ -79,6 +81,7 @@ class Workspace {
     this.current = this.bpmnFile;
     this.listElements();
     this.panel.show(null);
+    this.forms.start();
     document.body.dataset.workspace = "ready";
   }
 
@@ -302,6 +305,7 @@ class Workspace {
       }
       list.append(item);
     }
+    this.forms.showProblems(problems);
   }
 
   // Every element by name and id, so the keyboard reaches each one outside the canvas.

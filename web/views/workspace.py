@@ -39,6 +39,7 @@ from engine.services.deploy.summary import CATEGORIES
 from engine.services.deploy.summary import Changes
 from web import context
 from web.errors import status_of
+from web.form_editor import form_editor_strings
 from web.i18n import language
 from web.i18n import localized
 from web.security import current_username
@@ -108,6 +109,7 @@ def model(process_id: str) -> Response:
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
         "strings": modeler_strings(),
+        "formStrings": form_editor_strings(),
     }
     page = render_template(
         "workspace/model.html",

@@ -265,13 +265,21 @@ def _forms_of(
         try:
             form_from_schema(name, process_id, form_id, schema)
         except FormDefinitionError as error:
-            problems.append(
+            # One problem per fault, each naming its field, so the form editor marks it.
+            problems.extend(
                 Problem(
                     name,
                     form_id,
-                    f"Formuläret är ogiltigt: {error}. / The form is invalid: {error}.",
+                    f"Formuläret är ogiltigt: {_fault(field, fault)}. / "
+                    f"The form is invalid: {_fault(field, fault)}.",
+                    field,
                 )
+                for field, fault in error.faults
             )
             continue
         forms[form_id] = schema
     return forms
+
+
+def _fault(field: str | None, fault: str) -> str:
+    return f"{field}: {fault}" if field else fault
