@@ -75,6 +75,7 @@ def modeler_strings() -> dict[str, str]:
         "forms": gettext("Forms"),
         "timers": gettext("Timers"),
         "rules": gettext("Rules"),
+        "decisions": gettext("Decision tables"),
         "added": gettext("added"),
         "removed": gettext("removed"),
         "changed": gettext("changed"),

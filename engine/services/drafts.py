@@ -11,8 +11,10 @@ Only a process owner on that day opens, saves, checks or deploys a draft (S1).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -29,8 +31,10 @@ from engine.problems import Problem
 from engine.services.deploy import deploy_contents
 from engine.services.deploy.bundle import MAX_FILE_BYTES
 from engine.services.deploy.bundle import read_contents
+from engine.services.deploy.checks import ValidatedDecision
 from engine.services.deploy.checks import validate_bundle
 from engine.services.deploy.service import Deployed
+from engine.services.deploy.summary import CategoryChanges
 from engine.services.deploy.summary import Changes
 from engine.services.deploy.summary import compare
 from engine.services.deploy.summary import summarise
@@ -44,6 +48,7 @@ from engine.services.deploy.versions import summary_of
 from engine.services.runtime import Runtime
 
 MAX_DRAFT_FILES = 40
+NO_CHANGES = CategoryChanges((), (), ())
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,16 @@ class DraftCheck:
 
     problems: tuple[Problem, ...]
     changes: Changes | None
+    # The decision tables the deploy would store as a new version (S6: in force from the
+    # deploy): a table new to the database is added, one whose text differs is changed.
+    decisions: CategoryChanges = field(default=NO_CHANGES)
 
 
 @dataclass(frozen=True)
 class DraftDeployed:
     deployed: tuple[Deployed, ...]
     changes: Changes | None
+    decisions: CategoryChanges = field(default=NO_CHANGES)
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,8 @@ def check_draft(runtime: Runtime, clock: Clock, process_id: str, username: str) 
                     summary_of(active_version(session, process_id)),
                     summarise(process.outline, process.forms),
                 )
-        return DraftCheck(tuple(validated.problems), changes)
+        decisions = _decision_changes(session, validated.decisions)
+        return DraftCheck(tuple(validated.problems), changes, decisions)
 
 
 def deploy_draft(runtime: Runtime, clock: Clock, process_id: str, username: str) -> DraftDeployed:
@@ -193,7 +203,35 @@ def deploy_draft(runtime: Runtime, clock: Clock, process_id: str, username: str)
     with runtime.unit_of_work(clock) as uow:
         _delete(uow.session, process_id, owner)
         uow.commit()
-    return DraftDeployed(tuple(deployed), found.changes)
+    return DraftDeployed(tuple(deployed), found.changes, found.decisions)
+
+
+def _decision_changes(session: Session, decisions: list[ValidatedDecision]) -> CategoryChanges:
+    """The draft's tables against each table's newest stored version, by the checksum the
+    deploy compares (engine.services.deploy.service._store_decision)."""
+    newest = (
+        select(DecisionVersion.decision_id, func.max(DecisionVersion.version).label("version"))
+        .group_by(DecisionVersion.decision_id)
+        .subquery()
+    )
+    stored = dict(
+        session.execute(
+            select(DecisionVersion.decision_id, DecisionVersion.checksum).join(
+                newest,
+                (DecisionVersion.decision_id == newest.c.decision_id)
+                & (DecisionVersion.version == newest.c.version),
+            )
+        ).all()
+    )
+    added, changed = [], []
+    for decision in decisions:
+        decision_id = decision.parsed.decision_id
+        checksum = hashlib.sha256(decision.source.encode()).hexdigest()
+        if decision_id not in stored:
+            added.append(decision_id)
+        elif stored[decision_id] != checksum:
+            changed.append(decision_id)
+    return CategoryChanges(tuple(sorted(added)), (), tuple(sorted(changed)))
 
 
 def _saved(session: Session, process_id: str, owner: Person) -> ProcessDraft | None:

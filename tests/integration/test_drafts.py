@@ -24,6 +24,7 @@ from tests.support.flows import Flows
 from tests.support.flows import local
 
 LOA3 = "loa3-reserve"
+LOA2 = "loa2-remote-order"
 BPMN = f"{LOA3}.bpmn"
 R7_TIMER = '<bpmn:timeDuration>"P5D"</bpmn:timeDuration>'
 
@@ -237,3 +238,30 @@ def test_invalid_form_in_a_draft_names_each_field_at_fault_and_never_deploys(
     with pytest.raises(ModelRejected):
         drafts.deploy_draft(flows.runtime, flows.clock, LOA3, "petra")
     assert _versions(flows) == before
+
+
+def test_s6_draft_check_lists_a_changed_decision_table_that_deploy_stores_anew(
+    flows: Flows,
+) -> None:
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA2, "petra").files
+    drafts.save_draft(flows.runtime, flows.clock, LOA2, "petra", files)
+    assert drafts.check_draft(flows.runtime, flows.clock, LOA2, "petra").decisions.to_dict() == {
+        "added": [],
+        "removed": [],
+        "changed": [],
+    }
+    lead = '<outputEntry id="r1_days"><text>3</text></outputEntry>'
+    assert lead in files["renewal-reminder.dmn"]
+    files["renewal-reminder.dmn"] = files["renewal-reminder.dmn"].replace(
+        lead, lead.replace(">3<", ">5<")
+    )
+    drafts.save_draft(flows.runtime, flows.clock, LOA2, "petra", files)
+    check = drafts.check_draft(flows.runtime, flows.clock, LOA2, "petra")
+    assert check.problems == ()
+    assert check.decisions.changed == ("renewal-reminder",)
+
+    done = drafts.deploy_draft(flows.runtime, flows.clock, LOA2, "petra")
+    assert done.decisions.changed == ("renewal-reminder",)
+    stored = {(d.id, d.new) for d in done.deployed if d.kind == "decision"}
+    assert ("renewal-reminder", True) in stored
+    assert ("validity-limits", False) in stored

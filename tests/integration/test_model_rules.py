@@ -9,6 +9,7 @@ import pytest
 
 from engine.problems import ModelRejected
 from engine.problems import Problem
+from engine.runner.decisions import decide
 from engine.services.deploy import deploy_files
 from tests.support.bundles import bundled_source
 from tests.support.bundles import write
@@ -141,12 +142,6 @@ def test_s3_a_validity_row_above_the_ceiling_is_refused(
             "No reminder lead time (lead_days ≥ 0) for LoA3",
         ),
         (
-            "renewal-reminder.dmn",
-            ' hitPolicy="UNIQUE"',
-            "",
-            "no hitPolicy",
-        ),
-        (
             "validity-limits.dmn",
             '<inputExpression id="input_loa_expression" typeRef="number">',
             '<inputExpression id="input_loa_expression">',
@@ -159,7 +154,7 @@ def test_s3_a_validity_row_above_the_ceiling_is_refused(
             "No row covers LoA3",
         ),
     ],
-    ids=["reminder-misses-loa3", "no-hit-policy", "untyped-input", "validity-misses-loa3"],
+    ids=["reminder-misses-loa3", "untyped-input", "validity-misses-loa3"],
 )
 def test_a_decision_table_the_engine_cannot_read_is_refused(
     flows: Flows, tmp_path: Path, name: str, old: str, new: str, words: str
@@ -169,3 +164,16 @@ def test_a_decision_table_the_engine_cannot_read_is_refused(
     problems = refused_problems(flows, [write(tmp_path, name, source.replace(old, new))])
     assert all(p.file == name for p in problems)
     assert any(words in p.message for p in problems), problems
+
+
+def test_a_table_without_hit_policy_is_unique_as_dmn_js_saves_it(
+    flows: Flows, tmp_path: Path
+) -> None:
+    """dmn-js never writes the default hitPolicy (UNIQUE): the workspace's tables deploy."""
+    source = bundled_source("renewal-reminder.dmn")
+    assert ' hitPolicy="UNIQUE"' in source
+    unique = source.replace(' hitPolicy="UNIQUE"', "")
+    assert decide(unique, {"loa": 2}) == {"lead_days": 3}
+    table = write(tmp_path, "renewal-reminder.dmn", unique)
+    deployed = deploy_files(flows.runtime, flows.clock, [table], "petra")
+    assert [(d.id, d.new) for d in deployed] == [("renewal-reminder", True)]

@@ -26,7 +26,7 @@ const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const TYPES = ["text", "longtext", "date", "choice"];
 
 function typeOf(spec) {
-  if (Array.isArray(spec.enum)) return "choice";
+  if ("enum" in spec) return "choice";
   if (spec.format === DATE_FORMAT) return "date";
   if ((spec.maxLength || 0) >= TEXTAREA_FROM_LENGTH) return "longtext";
   return "text";
@@ -70,7 +70,7 @@ function retype(spec, type) {
 function choicesText(spec) {
   const sv = spec["x-enum-labels-sv"] || {};
   const en = spec["x-enum-labels-en"] || {};
-  return (spec.enum || []).map((v) => `${v}; ${sv[v] || ""}; ${en[v] || ""}`).join("\n");
+  return (Array.isArray(spec.enum) ? spec.enum : []).map((v) => `${v}; ${sv[v] || ""}; ${en[v] || ""}`).join("\n");
 }
 
 function parseChoices(text) {

@@ -341,9 +341,9 @@ class Workspace {
     box.replaceChildren();
     if (!changes) return;
     const list = document.createElement("ul");
-    for (const category of ["tasks", "forms", "timers", "rules"]) {
+    for (const category of ["tasks", "forms", "timers", "rules", "decisions"]) {
       for (const how of ["added", "removed", "changed"]) {
-        const ids = changes[category][how];
+        const ids = (changes[category] || {})[how] || [];
         if (!ids.length) continue;
         const item = document.createElement("li");
         item.dataset.category = category;

@@ -530,6 +530,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Field %(name)s moved down.": "Fältet %(name)s flyttat ned.",
     "'%(name)s' cannot be a field name: use a-z, 0-9 and _, starting with a letter, once per form.": "'%(name)s' kan inte vara ett fältnamn: använd a-z, 0-9 och _, börja med en bokstav, en gång per formulär.",
     "Open the form": "Öppna formuläret",
+    "Decision tables": "Beslutstabeller",
     "New user task": "Ny användaruppgift",
     "Name of the new user task": "Namn på den nya användaruppgiften",
     "Insert after the selected element": "Infoga efter det valda elementet",

@@ -36,6 +36,7 @@ from engine.services import migration
 from engine.services import simulation
 from engine.services.deploy import versions
 from engine.services.deploy.summary import CATEGORIES
+from engine.services.deploy.summary import CategoryChanges
 from engine.services.deploy.summary import Changes
 from web import context
 from web.errors import status_of
@@ -53,10 +54,13 @@ P = ParamSpec("P")
 Json = dict[str, Any]
 
 # The modeler's own page may let bpmn-js and dmn-js set style attributes on the SVG and
-# their popups; every other page keeps the app's policy without it (web/__init__.py).
+# their popups, and the CodeMirror editor dmn-js opens in a table cell add its own <style>
+# element (it takes no nonce from dmn-js); every other page keeps the app's policy without
+# them (web/__init__.py). Scripts stay 'self' only.
 MODELER_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "style-src-attr 'unsafe-inline'; script-src 'self'; font-src 'self'; "
+    "style-src-attr 'unsafe-inline'; style-src-elem 'self' 'unsafe-inline'; "
+    "script-src 'self'; font-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
@@ -155,7 +159,7 @@ def check(process_id: str) -> Json:
     found = drafts.check_draft(context.runtime(), context.clock(), process_id, current_username())
     return {
         "problems": [_problem(p.to_dict()) for p in found.problems],
-        "changes": _changes(found.changes),
+        "changes": _changes(found.changes, found.decisions),
     }
 
 
@@ -168,7 +172,7 @@ def deploy(process_id: str) -> Json:
         "deployed": [
             {"id": d.id, "version": d.version, "kind": d.kind, "new": d.new} for d in done.deployed
         ],
-        "changes": _changes(done.changes),
+        "changes": _changes(done.changes, done.decisions),
         "workspace": url_for("workspace.index"),
     }
 
@@ -345,8 +349,11 @@ def _problem(problem: dict[str, str | None]) -> dict[str, str | None]:
     return {**problem, "message": localized(problem["message"] or "")}
 
 
-def _changes(changes: Changes | None) -> dict[str, dict[str, list[str]]] | None:
+def _changes(
+    changes: Changes | None, decisions: CategoryChanges
+) -> dict[str, dict[str, list[str]]] | None:
+    """The version's changes by category, and the decision tables a deploy would store."""
     if changes is None:
         return None
     found = changes.to_dict()
-    return {name: found[name] for name in CATEGORIES}
+    return {**{name: found[name] for name in CATEGORIES}, "decisions": decisions.to_dict()}

@@ -309,7 +309,8 @@ def _check_script_names(element_id: str | None, script: str, problem: ProblemSin
 
 
 def check_dmn_structure(filename: str, text: str) -> list[Problem]:
-    """A decision table has a hit policy and typed, named inputs and outputs."""
+    """A decision table has typed, named inputs and outputs (its hit policy UNIQUE when not
+    given, as DMN has it)."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError as error:
@@ -330,16 +331,8 @@ def check_dmn_structure(filename: str, text: str) -> list[Problem]:
             )
         )
     for table in tables:
-        table_id = table.get("id")
-        if not table.get("hitPolicy"):
-            problems.append(
-                Problem(
-                    filename,
-                    table_id,
-                    "Tabellen saknar hitPolicy (t.ex. UNIQUE). "
-                    "/ The table has no hitPolicy (e.g. UNIQUE).",
-                )
-            )
+        # No hitPolicy is UNIQUE (the DMN schema's default, as SpiffWorkflow reads it): dmn-js
+        # never writes the default, so a table saved in the workspace has none.
         for item in table:
             local = item.tag.rsplit("}", 1)[-1]
             if local == "input":
