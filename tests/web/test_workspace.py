@@ -205,3 +205,22 @@ def test_heat_map_and_lapse_rates_are_counts_without_personal_data(
     }
     page = text(browser.get("/workspace"))
     assert "Förfallna (R7)" in page and "frida" not in page.lower()
+
+
+def test_form_editor_is_on_the_modeler_page_with_its_words_in_the_language(
+    browser: Browser,
+) -> None:
+    browser.login("petra")
+    page = text(browser.get(f"/workspace/{LOA3}/model"))
+    assert 'id="task-forms"' in page and '<label for="form-task">Uppgift</label>' in page
+    assert '<label for="new-task-name">Namn på den nya användaruppgiften</label>' in page
+    config = json.loads(page.split('id="workspace-config">', 1)[1].split("</script>", 1)[0])
+    assert config["formStrings"]["addField"] == "Lägg till fält"
+    assert config["formStrings"]["fieldCount"] == "{count} fält"
+    assert config["strings"]["decisions"] == "Beslutstabeller"
+    browser.post("/language", {"lang": "en"})
+    english = text(browser.get(f"/workspace/{LOA3}/model"))
+    config = json.loads(english.split('id="workspace-config">', 1)[1].split("</script>", 1)[0])
+    assert config["formStrings"]["addField"] == "Add field"
+    assert config["formStrings"]["labelSv"] == "Label (Swedish)"
+    assert '<label for="form-task">Task</label>' in english
