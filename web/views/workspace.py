@@ -99,6 +99,7 @@ def model(process_id: str) -> Response:
     draft = drafts.open_draft(context.runtime(), context.clock(), process_id, current_username())
     config = {
         "process": process_id,
+        "formStrings": form_editor_strings(),
         "draftUrl": url_for("workspace.draft", process_id=process_id),
         "checkUrl": url_for("workspace.check", process_id=process_id),
         "deployUrl": url_for("workspace.deploy", process_id=process_id),
@@ -113,7 +114,6 @@ def model(process_id: str) -> Response:
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
         "strings": modeler_strings(),
-        "formStrings": form_editor_strings(),
     }
     page = render_template(
         "workspace/model.html",
