@@ -109,7 +109,8 @@ def test_petra_changes_the_lead_time_adds_a_task_with_a_form_simulates_deploys_a
     page.locator("#form-field-0-type").select_option("text")  # fixed in the editor
 
     # Simulated: the new task and its form on the path, after the issuing step.
-    page.locator("#sim-start").fill("2026-11-23T15:01")
+    page.locator("#sim-start").fill("2026-11-23T15:01")  # outside office hours (R12)
+    page.locator("#sim-data").fill('{"holder": "erik", "organisation": "hemtjanst-demo"}')
     page.locator("#simulate-draft").click()
     page.wait_for_selector("#simulation li[data-kind]")
     path = page.locator("#simulation li").all_inner_texts()
