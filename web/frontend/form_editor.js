@@ -337,14 +337,8 @@ export class FormEditor {
       box.append(list);
     }
     const edit = (mutate) => this.update((f) => mutate(f.properties[name], f));
-    box.append(
-      this.input(id("name"), this.t.fieldName, name, (value) => this.rename(name, value, id("label-sv")), { describedBy }),
-      this.input(id("label-sv"), this.t.labelSv, spec.title || "", (v) => {
-        edit((s) => { s.title = v; });
-        title.textContent = legend(v || name);
-      }, { describedBy }),
-      this.input(id("label-en"), this.t.labelEn, spec["x-title-en"] || "", (v) => edit((s) => { s["x-title-en"] = v; })),
-    );
+    // Name and type, then the labels and the help side by side (Swedish, English).
+    box.append(this.input(id("name"), this.t.fieldName, name, (value) => this.rename(name, value, id("type")), { describedBy }));
     const typeField = element("div", { class: "field" });
     const type = element("select", { id: id("type") });
     for (const kind of TYPES) type.append(new Option(this.t[`type_${kind}`], kind));
@@ -354,14 +348,25 @@ export class FormEditor {
     typeField.append(element("label", { for: id("type"), text: this.t.fieldType }), type);
     box.append(typeField);
     if (typeOf(spec) === "choice") {
-      box.append(this.input(id("choices"), this.t.choices, choicesText(spec), (v) =>
-        edit((s) => Object.assign(s, parseChoices(v))), { multiline: true }));
-      box.lastChild.append(element("p", { class: "help", text: this.t.choicesHelp }));
+      const choices = this.input(id("choices"), this.t.choices, choicesText(spec), (v) =>
+        edit((s) => Object.assign(s, parseChoices(v))), { multiline: true, describedBy: id("choices-help") });
+      choices.classList.add("wide");
+      choices.append(element("p", { class: "help", id: id("choices-help"), text: this.t.choicesHelp }));
+      box.append(choices);
     }
     if (spec.pattern && typeOf(spec) !== "date") {
-      box.append(element("p", { class: "help", text: `${this.t.patternKept}: ${spec.pattern}` }));
+      box.append(element("p", { class: "help wide", text: `${this.t.patternKept}: ${spec.pattern}` }));
     }
-    const required = element("div", { class: "field field-check" });
+    box.append(
+      this.input(id("label-sv"), this.t.labelSv, spec.title || "", (v) => {
+        edit((s) => { s.title = v; });
+        title.textContent = legend(v || name);
+      }, { describedBy }),
+      this.input(id("label-en"), this.t.labelEn, spec["x-title-en"] || "", (v) => edit((s) => { s["x-title-en"] = v; })),
+      this.input(id("help-sv"), this.t.helpSv, spec["x-help-sv"] || "", (v) => edit((s) => { s["x-help-sv"] = v; }), { multiline: true }),
+      this.input(id("help-en"), this.t.helpEn, spec["x-help-en"] || "", (v) => edit((s) => { s["x-help-en"] = v; }), { multiline: true }),
+    );
+    const required = element("div", { class: "field field-check wide" });
     const check = element("input", { id: id("required"), type: "checkbox" });
     check.checked = (form.required || []).includes(name);
     check.addEventListener("change", () => this.update((f) => {
@@ -369,11 +374,7 @@ export class FormEditor {
       f.required = check.checked ? [...rest, name] : rest;
     }));
     required.append(check, element("label", { for: id("required"), text: this.t.required }));
-    box.append(
-      required,
-      this.input(id("help-sv"), this.t.helpSv, spec["x-help-sv"] || "", (v) => edit((s) => { s["x-help-sv"] = v; }), { multiline: true }),
-      this.input(id("help-en"), this.t.helpEn, spec["x-help-en"] || "", (v) => edit((s) => { s["x-help-en"] = v; }), { multiline: true }),
-    );
+    box.append(required);
     const actions = element("div", { class: "form-field-actions" });
     const button = (action, text, disabled, onClick) => {
       const b = element("button", { type: "button", "data-action": action, "aria-label": `${text}: ${label}`, text, disabled });
