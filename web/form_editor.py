@@ -13,8 +13,8 @@ def form_editor_strings() -> dict[str, str]:
     """Every sentence the form editor shows, in the session's language."""
     return {
         "fields": gettext("Fields of the form"),
-        "fieldCount": gettext("%(count)s fields", count="{count}"),
-        "problemCount": gettext("%(count)s problems", count="{count}"),
+        "fieldCount": gettext("Fields: %(count)s", count="{count}"),
+        "problemCount": gettext("Problems: %(count)s", count="{count}"),
         "noTasks": gettext("The diagram has no user task or start event."),
         "noFields": gettext("This form has no fields: the task takes no input."),
         "notJson": gettext("The form is not valid JSON."),

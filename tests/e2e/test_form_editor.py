@@ -129,7 +129,7 @@ def test_server_problems_of_a_form_are_shown_at_its_task_and_field(
 
     # Shown at the field of the task's form, reached from the problem with the keyboard.
     option = page.locator("#form-task option[value=issue_loa2]").inner_text()
-    assert "1 problem" in option
+    assert "Problem: 1" in option
     page.locator(f"#problems li[data-file='{name}'] button").click()
     assert page.locator("#form-task").input_value() == "issue_loa2"
     broken = page.locator("#form-fields-editor li[data-field=card_number] fieldset")
@@ -204,3 +204,19 @@ def test_a_new_user_task_gets_an_empty_form_to_fill_from_the_keyboard(
     page.locator(".djs-context-pad [data-action='delete']").click()
     assert task_id not in page.locator("#form-task").inner_text()
     assert f"{LOA2}.{task_id}.json" not in page.locator("#file-choice").inner_text()
+
+
+def test_form_editor_speaks_english_in_an_english_session(watched: Page, server: Server) -> None:
+    page = watched
+    page.goto(server.url + "/login")
+    page.get_by_role("button", name="English").click()
+    login(page, server, "petra")
+    open_modeler(page, server, LOA2)
+    page.locator("#form-task").select_option("request_renewal")
+    assert page.get_by_role("heading", name="Task forms").is_visible()
+    assert page.get_by_label("Label (Swedish)").input_value() == "Kommentar"
+    assert page.get_by_label("Label (English)").input_value() == "Comment"
+    assert page.locator("#form-field-0-type option:checked").inner_text() == "Long text"
+    assert page.get_by_role("button", name="Remove: Kommentar").is_visible()
+    assert "request_renewal) · Fields: 1" in page.locator("#form-task").inner_text()
+    assert unnamed_controls(page) == []

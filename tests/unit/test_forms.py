@@ -17,6 +17,7 @@ from engine.forms import FORMS_DIR
 from engine.forms import FormDefinitionError
 from engine.forms import FormInvalid
 from engine.forms import FormRegistry
+from engine.forms import form_from_schema
 from engine.forms import is_date_or_aware_time
 
 PROCESSES_DIR = FORMS_DIR.parent / "processes"
@@ -466,6 +467,26 @@ def test_loading_a_form_without_sithsflow_keywords_is_refused(
     write_form(tmp_path, "loa2-remote-order.renew_loa2.json", schema)
     with pytest.raises(FormDefinitionError, match=re.escape(complaint)):
         FormRegistry.load(tmp_path)
+
+
+def test_each_fault_of_a_form_names_its_field_for_the_workspace_editor() -> None:
+    schema = good_schema()
+    field = next(iter(schema["properties"]))
+    del schema["properties"][field]["x-help-en"]
+    del schema["x-title-en"]
+    with pytest.raises(FormDefinitionError) as refused:
+        form_from_schema("f.json", "p", "t", schema)
+    assert refused.value.faults == (
+        (None, "missing 'x-title-en'"),
+        (field, "missing 'x-help-en'"),
+    )
+    # A keyword that breaks JSON Schema itself is named at its field too.
+    schema = good_schema()
+    schema["properties"][field]["enum"] = "a"
+    with pytest.raises(FormDefinitionError) as broken:
+        form_from_schema("f.json", "p", "t", schema)
+    [(at, fault)] = broken.value.faults
+    assert at == field and fault.startswith("not a valid JSON Schema (draft 2020-12)")
 
 
 def test_loading_an_enum_without_a_label_for_every_value_is_refused(tmp_path: Path) -> None:

@@ -216,7 +216,7 @@ def test_form_editor_is_on_the_modeler_page_with_its_words_in_the_language(
     assert '<label for="new-task-name">Namn på den nya användaruppgiften</label>' in page
     config = json.loads(page.split('id="workspace-config">', 1)[1].split("</script>", 1)[0])
     assert config["formStrings"]["addField"] == "Lägg till fält"
-    assert config["formStrings"]["fieldCount"] == "{count} fält"
+    assert config["formStrings"]["fieldCount"] == "Fält: {count}"
     assert config["strings"]["decisions"] == "Beslutstabeller"
     browser.post("/language", {"lang": "en"})
     english = text(browser.get(f"/workspace/{LOA3}/model"))
