@@ -167,7 +167,10 @@ def read_template(runtime: Runtime, template: TemplateCase) -> TemplateRows:
                 where = table.c.number == (template.card_number or "")
             else:
                 where = table.c.case_id == template.case_id
-            raw[name] = [dict(r) for r in conn.execute(select(table).where(where)).mappings()]
+            # In id order: copies get new serial ids in the order they are written, and a
+            # case's history is read back in id order.
+            ordered = select(table).where(where).order_by(*table.primary_key.columns)
+            raw[name] = [dict(r) for r in conn.execute(ordered).mappings()]
     state_text = zlib.decompress(raw["cases"][0]["workflow_state"]).decode()
     texts = [state_text] + [
         v for rows in raw.values() for row in rows for v in row.values() if isinstance(v, str)

@@ -14,6 +14,7 @@ import click
 
 from cli.account_command import account
 from cli.audit_command import audit
+from cli.employment_commands import employment
 from cli.invocation import Invocation
 from cli.invocation import pass_invocation
 from cli.invocation import refuse_undecodable
@@ -21,10 +22,16 @@ from cli.mail_commands import incident
 from cli.mail_commands import outbox
 from cli.migrate_command import process_migrate
 from cli.process_commands import process
+from cli.register_commands import closing_day
+from cli.register_commands import organisation
+from cli.register_commands import roster
 from cli.report_command import report
+from cli.revoke_command import card_revoke
 from cli.serve_commands import run_both
 from cli.serve_commands import serve
 from cli.serve_commands import worker
+from cli.station_commands import stations
+from cli.stock_commands import stock
 from cli.timer_command import timers
 from cli.token_command import token
 from cli.work_commands import READ_AS_HELP
@@ -126,6 +133,7 @@ def card_show(inv: Invocation, number: str, username: str | None) -> None:
 
 
 process.add_command(process_migrate, "migrate")
+card.add_command(card_revoke)
 cli.add_command(process)
 cli.add_command(case)
 cli.add_command(task)
@@ -141,6 +149,9 @@ cli.add_command(serve)
 cli.add_command(worker)
 cli.add_command(run_both)
 cli.add_command(audit)
+# Operator registers and R8 station booking (issue 12, registers).
+for _register in (stock, employment, closing_day, organisation, roster, stations):
+    cli.add_command(_register)
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from engine.services.expiry_reminders import send_expiry_reminders
 from engine.services.timers import FiredTimer
 from engine.services.timers import fire_due_timers
 
@@ -45,7 +46,13 @@ def timers_run(inv: Invocation) -> None:
         (sys.stderr if inv.as_json else sys.stdout).flush()
 
     fired = fire_due_timers(inv.runtime, inv.clock, worker=CLI_WORKER, on_commit=committed)
+    # R18: the 30-day expiry mails due at --now go out with the timers, as in the worker.
+    reminded = send_expiry_reminders(inv.runtime, inv.clock)
     if inv.as_json:
-        inv.emit({"fired": [f.__dict__ for f in fired]}, lambda: "")
-    elif not fired:
+        reminders = [{"card": r.card_number, "to": r.to, "rule": "R18"} for r in reminded]
+        inv.emit({"fired": [f.__dict__ for f in fired], "reminders": reminders}, lambda: "")
+        return
+    for reminder in reminded:
+        click.echo(f"kort {reminder.card_number}: påminnelse till {reminder.to} (R18)")
+    if not fired and not reminded:
         click.echo(NOTHING_DUE)

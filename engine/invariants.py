@@ -37,6 +37,7 @@ from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cards import CARD_IN_STOCK
+from engine.model.cards import CARD_REVOKED
 from engine.policy.timekeeping import to_local
 from engine.rights import rights_granting
 from engine.rights import role_label
@@ -136,6 +137,16 @@ def require_may_issue(
     raise NotPermitted(_lacks(actor, roles, organisation, f"LoA{loa}", renewal=renewal), rule="R5")
 
 
+def require_station_admin(actor: Person, organisation: Organisation, day: date) -> str:
+    """R5: LoA2 issued on site needs an ID administrator's right (LoA2 or higher) at a card
+    station, whatever the start event's lane says (S3); returns the station's code. The
+    service desk and remote reserve-card administrators never verify identity in person."""
+    for right in rights_granting(actor, LOA2_ROLE, day, organisation):
+        if right.station is not None:
+            return right.station.code
+    raise NotPermitted(_lacks(actor, (LOA2_ROLE,), organisation, "LoA2"), rule="R5")
+
+
 def first_verification_of(session: Session, case: Case) -> FirstVerification | None:
     """The first verification of a LoA3 case as the audit trail recorded it, if any."""
     for actor, at in _first_verifications(session, case):
@@ -228,6 +239,8 @@ def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> 
         raise NotFound(
             f"Kortet {number} finns inte i kortlagret. / Card {number} is not in the card stock."
         )
+    if card.state == CARD_REVOKED:
+        raise NotPermitted(revoked_card_message(number), rule="R2")
     if card.holder_id is not None and card.holder_id != holder.id:
         raise NotPermitted(
             f"Kortet {number} är redan utfärdat till en annan person; ett reservkort utfärdas "
@@ -248,6 +261,15 @@ def card_from_stock(session: Session, number: str, holder: Person, loa: int) -> 
             f"Card {number} is not blank in stock (it is {card_state_words(card.state)[1]})."
         )
     return card
+
+
+def revoked_card_message(number: str) -> str:
+    """R2, R19: a revoked card is never issued nor renewed again."""
+    return (
+        f"Kortet {number} är spärrat och utfärdas eller förnyas aldrig igen; använd ett nytt "
+        f"reservkort (R2, R19). / Card {number} is revoked and is never issued or renewed "
+        f"again; use a new reserve card (R2, R19)."
+    )
 
 
 def _lacks(

@@ -27,11 +27,22 @@ RULE_ID = re.compile(r"(R([1-9]|1[0-9]|2[0-3])|S[1-6])")
 ACTION_ELEMENTS: dict[str, str] = {
     "first_verification": START,
     "order_loa2": START,
+    "issue_at_station": START,
+    "select_card_for_renewal": START,
     "issue_reserve_card": USER_TASK,
     "renew_certificate": USER_TASK,
+    # R19 (engine.services.employment_end)
+    "end_employment": START,
+    # R16 (engine.services.ordinary_card)
+    "order_ordinary_card": START,
+    "mail_ordinary_card": USER_TASK,
+    "activate_ordinary_card": USER_TASK,
+    # R20 (engine.services.forgotten_card)
+    "start_forgotten_card": START,
+    "attest_forgotten_card": USER_TASK,
 }
 # Actions that issue or renew a certificate: they need `loa` (R1: 2 or 3, never a default).
-ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate"})
+ISSUING_ACTIONS = frozenset({"issue_reserve_card", "renew_certificate", "issue_at_station"})
 LOAS = ("2", "3")  # R1: SITHS has only LoA2 and LoA3
 FOUR_EYES_START = "start"
 CASE_STATES = ("completed", "lapsed", "expired")
@@ -73,12 +84,22 @@ PROPERTIES: dict[str, PropertySpec] = {
         ),
         PropertySpec(
             "loa",
-            (USER_TASK,),
+            (START, USER_TASK),
             LOAS,
             "Tillitsnivån som utfärdas eller förlängs: 2 eller 3 (R1). Krävs av "
             "issue_reserve_card och renew_certificate.",
             "The level of assurance issued or renewed: 2 or 3 (R1). Required by "
             "issue_reserve_card and renew_certificate.",
+        ),
+        PropertySpec(
+            "assignee",
+            (USER_TASK,),
+            None,
+            "Ett fält i ärendets data som håller ett användarnamn: bara den personen utför "
+            "uppgiften (R20, varje intygsgivare i sitt eget steg).",
+            "A field of the case data holding a user name: only that person works the task "
+            "(R20, each attester in their own step).",
+            pattern=re.compile(r"[a-z][a-z0-9_]*"),
         ),
         PropertySpec(
             "four_eyes",
@@ -234,8 +255,10 @@ def _check_combinations(kind: str, properties: Mapping[str, str]) -> list[Proper
     if "loa" in properties and action not in ISSUING_ACTIONS:
         problems.append(
             PropertyProblem(
-                "Egenskapen loa gäller bara issue_reserve_card och renew_certificate.",
-                "The property loa applies only to issue_reserve_card and renew_certificate.",
+                "Egenskapen loa gäller bara issue_reserve_card, renew_certificate och "
+                "issue_at_station.",
+                "The property loa applies only to issue_reserve_card, renew_certificate and "
+                "issue_at_station.",
             )
         )
     if "continue_as_new" in properties and "case_state" in properties:

@@ -40,6 +40,8 @@ RIGHTS = (
 
 # R5: which rights grant which role (lane name).
 ROLE_GRANTED_BY: dict[str, frozenset[str]] = {
+    # R5, R16: ordinary cards are issued (ordered and activated) by full ID administrators.
+    "full_admin": frozenset({ID_ADMIN_FULL}),
     "loa3_admin": frozenset({ID_ADMIN_FULL, RESERVE_LOA3}),
     "loa2_admin": frozenset({ID_ADMIN_FULL, RESERVE_LOA3, RESERVE_LOA2}),
     "remote_admin": frozenset({REMOTE_RESERVE_ADMIN}),
@@ -48,10 +50,16 @@ ROLE_GRANTED_BY: dict[str, frozenset[str]] = {
     "manager": frozenset({MANAGER}),
     "auditor": frozenset({AUDITOR}),
     "system_admin": frozenset({SYSTEM_ADMIN}),
+    # R9: who asks for a LoA3 renewal (the loa3-renewal start lane): either kind of staff.
+    "loa3_renewer": frozenset({ID_ADMIN_FULL, RESERVE_LOA3, SERVICE_DESK}),
+    # R20: a card user acts for themself (by their employment) and attesters by name (a
+    # task's `assignee`), never through an administrator's right.
+    "card_user": frozenset(),
 }
 RIGHTS_NEEDING_TRAINING = frozenset({ID_ADMIN_FULL, RESERVE_LOA3})
 
 ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "full_admin": ("ID-administratör med full behörighet", "full ID administrator"),
     "loa3_admin": ("ID-administratör med behörighet för reservkort LoA3", "LoA3 ID administrator"),
     "loa2_admin": ("ID-administratör för reservkort LoA2", "LoA2 ID administrator"),
     "remote_admin": ("reservkortsadministratör på distans", "remote reserve-card administrator"),
@@ -60,6 +68,11 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "manager": ("chef", "manager"),
     "auditor": ("granskare", "auditor"),
     "system_admin": ("systemadministratör", "system administrator"),
+    "loa3_renewer": (
+        "ID-administratör med LoA3-behörighet eller TjänsteID",
+        "LoA3 ID administrator or service desk",
+    ),
+    "card_user": ("kortanvändare", "card user"),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from engine.database import Database
 
@@ -23,11 +26,50 @@ def alembic_config(database: Database) -> Config:
     return config
 
 
+class SchemaIntegrityError(RuntimeError):
+    """A migration left rows pointing at rows that do not exist; it was rolled back."""
+
+
+@contextmanager
+def migrating(database: Database) -> Iterator[Config]:
+    """An Alembic config bound to one transaction that commits only a consistent schema.
+
+    SQLite changes a table's shape by copying it to a new table and dropping the old one
+    (Alembic's batch mode); with foreign keys enforced, dropping a table others refer to
+    fails. So on SQLite enforcement is off while migrating (the pragma must be set outside
+    the transaction) and `PRAGMA foreign_key_check` must find nothing before the commit."""
+    config = alembic_config(database)
+    with database.engine.connect() as connection:
+        if database.is_sqlite:
+            _enforce_foreign_keys(connection, False)
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if database.is_sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if database.is_sqlite:
+                _enforce_foreign_keys(connection, True)
+
+
+def _enforce_foreign_keys(connection: Connection, on: bool) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()  # ends SQLAlchemy's autobegun transaction; the pragma is not in one
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise SchemaIntegrityError(
+            f"Migration left {len(broken)} rows with missing references in {', '.join(tables)}"
+        )
+
+
 def upgrade_schema(database: Database) -> None:
     """Bring the database to the newest migration; a no-op when it is already there."""
-    config = alembic_config(database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with migrating(database) as config:
         command.upgrade(config, "head")
 
 

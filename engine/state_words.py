@@ -26,6 +26,8 @@ CARD_STATE_WORDS: dict[str, tuple[str, str]] = {
     "in_stock": ("i lager", "in stock"),
     "issued": ("utlämnat", "issued"),
     "revoked": ("spärrat", "revoked"),
+    "scrapped": ("kasserat", "scrapped"),
+    "mailed": ("skickat, ej aktiverat", "mailed, not activated"),
 }
 
 

@@ -43,11 +43,32 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "right_changed": ("Behörighet ändrad", "Right changed"),
     "station_created": ("Kortstation tillagd", "Card station added"),
     "station_changed": ("Kortstation ändrad", "Card station changed"),
+    # operator registers (engine/services/registers)
+    "stock_received": ("Kort mottagna i lager", "Cards received into stock"),
+    "card_scrapped": ("Kort kasserat", "Card scrapped"),
+    "employment_added": ("Anställning registrerad", "Employment added"),
+    "employment_ended": ("Anställning avslutad", "Employment ended"),
+    "employments_imported": ("Anställningar importerade", "Employments imported"),
+    "closing_day_added": ("Stängd dag tillagd", "Closing day added"),
+    "closing_day_removed": ("Stängd dag borttagen", "Closing day removed"),
+    "organisation_setting_changed": (
+        "Organisationsinställning ändrad",
+        "Organisation setting changed",
+    ),
+    "shift_added": ("Pass schemalagt", "Shift rostered"),
+    "shift_removed": ("Pass borttaget", "Shift removed"),
     "mail_sent": ("E-post skickad", "E-mail sent"),
     "mail_failed": ("E-postutskick misslyckades", "E-mail delivery failed"),
     "mail_dead": ("E-postutskick gavs upp", "E-mail given up"),
     "mail_resent": ("E-post köad igen", "E-mail queued again"),
     "incident_retried": ("Incident omförsökt", "Incident retried"),
+    "expiry_reminder": (
+        "Påminnelse 30 dagar före utgång (R18)",
+        "Reminder 30 days before expiry (R18)",
+    ),
+    # R19 (engine.services.revoke)
+    "revoke": ("Kort spärrat", "Card revoked"),
+    "ended_by_revocation": ("Ärendet avslutat: kortet spärrat", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused ("refused:complete").
@@ -65,6 +86,7 @@ ATTEMPTS: dict[str, tuple[str, str]] = {
     "authenticate": ("logga in med API-nyckel", "sign in with an API token"),
     "incident_retry": ("försöka om en incident", "retry an incident"),
     "outbox_resend": ("skicka e-post igen", "send an e-mail again"),
+    "revoke": ("spärra ett kort", "revoke a card"),
 }
 
 # Roles in the audit trail that are no BPMN lane (those are in engine.rights).
@@ -87,6 +109,8 @@ CARD_STATES: dict[str, tuple[str, str]] = {
     "in_stock": ("I lager", "In stock"),
     "issued": ("Utlämnat", "Issued"),
     "revoked": ("Spärrat", "Revoked"),
+    "mailed": ("Skickat, ej aktiverat", "Mailed, not activated"),
+    "scrapped": ("Kasserat", "Scrapped"),
 }
 
 REFUSED_PREFIX = "refused:"

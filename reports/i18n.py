@@ -179,6 +179,33 @@ SV: dict[str, str] = {
     "refusals": "Nekanden",
     "events": "Händelser",
     "whole_history": "hela historiken",
+    # --- registers: admin rosters in the staffing report ---
+    "rosters": "Schemalagda ID-administratörer",
+    "rosters_none": "Inga pass är schemalagda under perioden.",
+    "roster_admin": "Administratör",
+    "roster_shifts": "Pass",
+    "roster_hours": "Timmar",
+    # --- revoke: the revocation register (R19) ---
+    "revocations_title": "Spärrade kort",
+    "revocations_intro": "Varje kort som spärrades under perioden (R19): skäl, kanal, vem som "
+    "spärrade, tilläggstjänster som ska avslutas och ärenden som avslutades med kortet.",
+    "revocations_empty": "Inga kort spärrades under perioden.",
+    "reason": "Skäl",
+    "via": "Kanal",
+    "revoked_by": "Spärrat av",
+    "add_ons": "Tillägg som avslutas",
+    "ended_cases": "Avslutade ärenden",
+    "reason_lost": "förlorat",
+    "reason_stolen": "stulet",
+    "reason_damaged": "skadat",
+    "reason_name_change": "namnbyte",
+    "reason_employment_end": "anställningen upphörde",
+    "reason_not_activated": "ej aktiverat inom 100 dagar (R16)",
+    "via_service_desk": "servicecenter",
+    "via_national_support_line": "nationella supportlinjen (registrerat i efterhand)",
+    "via_employment_end": "processen vid anställningens slut",
+    "via_not_activated_100_days": "processen efter 100 dagar (R16)",
+    "add_on_door_access": "dörråtkomst",
 }
 
 EN: dict[str, str] = {
@@ -330,6 +357,33 @@ EN: dict[str, str] = {
     "refusals": "Refusals",
     "events": "Events",
     "whole_history": "the whole history",
+    # --- registers: admin rosters in the staffing report ---
+    "rosters": "Rostered ID administrators",
+    "rosters_none": "No shifts are rostered in the period.",
+    "roster_admin": "Administrator",
+    "roster_shifts": "Shifts",
+    "roster_hours": "Hours",
+    # --- revoke: the revocation register (R19) ---
+    "revocations_title": "Revoked cards",
+    "revocations_intro": "Every card revoked in the period (R19): the reason, the channel, who "
+    "revoked it, the add-on services to end and the cases that ended with the card.",
+    "revocations_empty": "No card was revoked in the period.",
+    "reason": "Reason",
+    "via": "Channel",
+    "revoked_by": "Revoked by",
+    "add_ons": "Add-ons to end",
+    "ended_cases": "Cases ended",
+    "reason_lost": "lost",
+    "reason_stolen": "stolen",
+    "reason_damaged": "damaged",
+    "reason_name_change": "name change",
+    "reason_employment_end": "employment ended",
+    "reason_not_activated": "not activated within 100 days (R16)",
+    "via_service_desk": "service desk",
+    "via_national_support_line": "national support line (recorded afterwards)",
+    "via_employment_end": "the process at the employment's end",
+    "via_not_activated_100_days": "the process after 100 days (R16)",
+    "add_on_door_access": "door access",
 }
 
 _TABLES = {"sv": SV, "en": EN}

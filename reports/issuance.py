@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.reporting.issuance import SERIES
 from engine.reporting.issuance import IssuanceRegister
 from engine.reporting.issuance import IssuanceRow
+from reports import revocations
 from reports.charts import stacked_bars
 from reports.i18n import Labels
 from reports.render import Page
@@ -76,6 +79,13 @@ def build(sources: Sources) -> Page:
                 for name, (loa, kind) in zip(series_names, SERIES, strict=True)
             ],
         )
+    # R19: the revocation register is a section of the issuance report.
+    _, revoked, revocation_table = revocations.section(sources)
+    tables: list[Table[Any]] = []
+    if detail.count:
+        tables.append(Table(t("issuance_title"), columns(t), detail.rows, detail.count))
+    if revocation_table is not None:
+        tables.append(revocation_table)
     return Page(
         template="issuance.html",
         title=t("issuance_title"),
@@ -85,8 +95,7 @@ def build(sources: Sources) -> Page:
             "totals": totals,
             "series": list(zip(series_names, SERIES, strict=True)),
             "chart_uri": chart,
+            "revoked": revoked,
         },
-        tables=[Table(t("issuance_title"), columns(t), detail.rows, detail.count)]
-        if detail.count
-        else [],
+        tables=tables,
     )

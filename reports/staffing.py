@@ -30,6 +30,7 @@ def build(sources: Sources) -> Page:
             "blocked": blocked,
             "blocked_total": blocked.count,
             "open_days": open_days,
+            "rosters": report.roster_rows(sources.session),
             "rights_day": period.first_day.isoformat(),
             # R7: from the newest loa3-reserve version's timer, as the report's texts say it.
             "deadline_days": report.deadline_days if report.deadline_days is not None else "–",

@@ -15,6 +15,10 @@ WORKERS = ("loa3_admin", "loa2_admin", "remote_admin", "service_desk")
 READERS = (*WORKERS, "process_owner", "manager", "auditor")
 LOA3_STARTERS = ("loa3_admin",)
 LOA2_ORDERERS = ("remote_admin",)
+LOA2_STATION_ADMINS = ("loa2_admin",)  # loa2-onsite (R5; the engine checks the station)
+LOA3_RENEWERS = ("loa3_admin", "service_desk")  # loa3-renewal (R9)
+ORDINARY_CARD_ORDERERS = ("full_admin",)  # R5, R16
+EMPLOYMENT_END_STARTERS = ("service_desk",)  # R19
 ADMINS = ("system_admin",)
 
 # The printed reports (issue 4). Managers print every report for their region's meetings.

@@ -61,6 +61,8 @@ CARD_STATES: _Table = {
     "in_stock": lazy_pgettext("card state", "In stock"),
     "issued": lazy_pgettext("card state", "Issued"),
     "revoked": lazy_pgettext("card state", "Revoked"),
+    "scrapped": lazy_pgettext("card state", "Scrapped"),
+    "mailed": lazy_pgettext("card state", "Mailed, not activated"),
 }
 
 CERTIFICATE_KINDS: _Table = {
@@ -90,6 +92,8 @@ ACTIONS: _Table = {
     "timer_fired": lazy_pgettext("audit action", "Timer fired"),
     "timer_skipped": lazy_pgettext("audit action", "Timer skipped"),
     "timer_failed": lazy_pgettext("audit action", "Timer failed"),
+    # R18 (engine/services/expiry_reminders.py)
+    "expiry_reminder": lazy_pgettext("audit action", "Reminder 30 days before expiry (R18)"),
     # e-mail delivery and incidents (delivery.py, incident_actions.py)
     "mail_sent": lazy_pgettext("audit action", "E-mail sent"),
     "mail_failed": lazy_pgettext("audit action", "E-mail delivery failed"),
@@ -115,6 +119,20 @@ ACTIONS: _Table = {
     "right_changed": lazy_pgettext("audit action", "Right changed"),
     "station_created": lazy_pgettext("audit action", "Card station added"),
     "station_changed": lazy_pgettext("audit action", "Card station changed"),
+    # operator registers (engine/services/registers)
+    "stock_received": lazy_pgettext("audit action", "Cards received into stock"),
+    "card_scrapped": lazy_pgettext("audit action", "Card scrapped"),
+    "employment_added": lazy_pgettext("audit action", "Employment added"),
+    "employment_ended": lazy_pgettext("audit action", "Employment ended"),
+    "employments_imported": lazy_pgettext("audit action", "Employments imported"),
+    "closing_day_added": lazy_pgettext("audit action", "Closing day added"),
+    "closing_day_removed": lazy_pgettext("audit action", "Closing day removed"),
+    "organisation_setting_changed": lazy_pgettext("audit action", "Organisation setting changed"),
+    "shift_added": lazy_pgettext("audit action", "Shift rostered"),
+    "shift_removed": lazy_pgettext("audit action", "Shift removed"),
+    # revocation (revoke.py, R19)
+    "revoke": lazy_pgettext("audit action", "Card revoked"),
+    "ended_by_revocation": lazy_pgettext("audit action", "Case ended: card revoked"),
 }
 
 # What was attempted when an action was refused: "refused:complete" reads "Refused: complete".
@@ -133,6 +151,7 @@ ATTEMPTS: _Table = {
     "authenticate": lazy_pgettext("refused attempt", "sign in with an API token"),
     "incident_retry": lazy_pgettext("refused attempt", "retry an incident"),
     "outbox_resend": lazy_pgettext("refused attempt", "send an e-mail again"),
+    "revoke": lazy_pgettext("refused attempt", "revoke a card"),
 }
 
 # Administrator rights (engine/rights.py RIGHTS).
@@ -162,11 +181,21 @@ TIMER_KINDS: _Table = {
     "reminder": lazy_pgettext("timer kind", "Renewal reminder"),
     "expiry": lazy_pgettext("timer kind", "Certificate expiry"),
     "renewal_expiry": lazy_pgettext("timer kind", "Certificate expiry before renewal"),
+    "wait_for_opening": lazy_pgettext("timer kind", "Waiting for the service desk to open (R9)"),
 }
 
 # Rule IDs that are no R or S number of the rule book (those read as they are: "R7").
 RULES: _Table = {
     "C-IDENTITY": lazy_pgettext("rule", "identity rules: personal number and age"),
+}
+
+# R19: why a card was revoked (engine.model.revocations.REVOCATION_REASONS).
+REVOCATION_REASONS: _Table = {
+    "lost": lazy_pgettext("revocation reason", "Lost"),
+    "stolen": lazy_pgettext("revocation reason", "Stolen"),
+    "damaged": lazy_pgettext("revocation reason", "Damaged"),
+    "name_change": lazy_pgettext("revocation reason", "Name change"),
+    "employment_end": lazy_pgettext("revocation reason", "Employment ended"),
 }
 
 TABLES: dict[str, _Table] = {
@@ -180,6 +209,7 @@ TABLES: dict[str, _Table] = {
     "role": ROLES,
     "timer_kind": TIMER_KINDS,
     "rule": RULES,
+    "revocation reason": REVOCATION_REASONS,
 }
 
 

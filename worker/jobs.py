@@ -24,6 +24,7 @@ from datetime import time
 from engine.clock import Clock
 from engine.services.daily_checks import run_daily_checks
 from engine.services.delivery import deliver_due
+from engine.services.expiry_reminders import send_expiry_reminders
 from engine.services.heartbeat import Beat
 from engine.services.heartbeat import record_beat
 from engine.services.mail_transport import MailSettings
@@ -74,6 +75,9 @@ def sweep_timers(context: JobContext) -> int:
         fired = len(done)
         for timer in done:
             log.info("fired %s on case %s (%s)", timer.timer, timer.case, timer.rule or "-")
+        # R18: the 30-day expiry mails are due like timers, at the same clock.
+        for reminder in send_expiry_reminders(context.runtime, context.clock):
+            log.info("R18 reminder for card %s to %s", reminder.card_number, reminder.to)
     except Exception as failure:
         error = "".join(traceback.format_exception_only(failure)).strip()
         log.exception("timer sweep failed in %s", context.worker)

@@ -31,14 +31,19 @@ from engine.model.records import AuditChainHead
 from engine.model.records import AuditEvent
 from engine.model.records import Incident
 from engine.model.records import OutboxMessage
+from engine.model.registers import AdminRoster
+from engine.model.registers import OrganisationSetting
 from engine.model.report_jobs import ReportJob
+from engine.model.revocations import CardRevocation
 
 __all__ = [
     "AdminRight",
+    "AdminRoster",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CardRevocation",
     "CardStation",
     "Case",
     "CaseTask",
@@ -49,6 +54,7 @@ __all__ = [
     "Incident",
     "OpeningHours",
     "Organisation",
+    "OrganisationSetting",
     "OutboxMessage",
     "Person",
     "ProcessDefinition",

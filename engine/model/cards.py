@@ -16,10 +16,13 @@ from engine.model.base import Base
 from engine.model.base import UTCDateTime
 from engine.model.organisation import Organisation
 from engine.model.people import Person
+from engine.policy.validity import card_end_of_life
 
 CARD_IN_STOCK = "in_stock"
 CARD_ISSUED = "issued"
 CARD_REVOKED = "revoked"
+# R16: an ordinary card mailed to its holder, waiting for activation in person.
+CARD_MAILED = "mailed"
 
 
 class ReserveCard(Base):
@@ -44,6 +47,12 @@ class ReserveCard(Base):
 
     __mapper_args__ = {"version_id_col": version_id}
 
+    @property
+    def end_of_life(self) -> date:
+        """R2: the card's last valid day, 10 years from production; no certificate on it
+        runs past this day (engine.policy.validity)."""
+        return card_end_of_life(self.produced_on)
+
 
 class Certificate(Base):
     """One validity period on a card: the first issue or a renewal at the same LoA (R4)."""
@@ -65,6 +74,10 @@ class Certificate(Base):
     valid_for_national_systems: Mapped[bool] = mapped_column(default=True)
     ceiling_rule: Mapped[str] = mapped_column(String(16), default="")
     policy_version: Mapped[str] = mapped_column(String(200), default="")
+    # R18: when the holder was e-mailed that this certificate expires within 30 days.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # R19: set when the card is revoked; the certificate ends then, whatever valid_until says.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[ReserveCard] = relationship(back_populates="certificates")
     holder: Mapped[Person] = relationship(foreign_keys=[holder_id])

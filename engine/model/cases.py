@@ -170,6 +170,9 @@ class CaseTask(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     excluded_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # R20: a task only this person works (an attester), named by the task's `assignee`
+    # property; None for the lane's queue.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 

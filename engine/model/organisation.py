@@ -31,6 +31,8 @@ class Organisation(Base):
     loa2_routing: Mapped[str] = mapped_column(String(64), default="service_desk")
     # R22: card photos may be reused for door access only where users were told.
     photo_reuse_for_door_access: Mapped[bool] = mapped_column(default=False)
+    # R20: whether the user and two colleagues may issue a temporary reserve card.
+    allows_forgotten_card: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
 
@@ -75,10 +77,20 @@ class OpeningHours(Base):
 
 
 class ClosingDay(Base):
-    """A local closing day a process owner adds to the Swedish calendar."""
+    """A local closing day a process owner adds to the Swedish calendar.
+
+    Global when neither `station_id` nor `organisation_id` is set (it then closes the
+    service desk's and office hours' calendar, R9/R12); otherwise it closes one card
+    station, or every station of one organisation and its units (R8 planning).
+    """
 
     __tablename__ = "closing_days"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date, unique=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
     reason: Mapped[str] = mapped_column(String(200))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("card_stations.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+
+    station: Mapped[CardStation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()

@@ -33,6 +33,8 @@ LOA2_FOURTEEN_DAYS_FROM = date(2025, 11, 16)
 LOA2_MAX_DAYS_FROM_2025_11_16 = 14
 LOA2_MAX_MONTHS_BEFORE_2025_11_16 = 6
 LOA3_RESERVE_MAX_MONTHS = 6  # R9
+# R2: the physical card is valid 10 years from production.
+CARD_LIFE_YEARS = 10
 
 # Where a ceiling comes from, for the audit: the DMN table in force or the engine's rules.
 BOUND_BY_TABLE = "dmn"
@@ -131,11 +133,13 @@ def validity_ceiling(
     limit: ValidityLimit,
     accepts_loa2_after_national_end: bool,
     employment_end: date | None,
+    card_end_of_life: date | None = None,
 ) -> Ceiling:
     """The earliest of every limit that applies to a certificate issued at `issued_at`.
 
     `limit` is the DMN table's; the rules' own limit (R9, R11) caps it (S3). On a tie the
-    first in this order wins: the DMN limit, the rules' limit, R13, R14, R3.
+    first in this order wins: the DMN limit, the rules' limit, R13, R14, R3, R2.
+    `card_end_of_life` is the card's last day (`card_end_of_life`, R2), when one is known.
     """
     if loa not in (2, 3):
         raise Invalid(
@@ -180,7 +184,29 @@ def validity_ceiling(
                 reason_en=f"the holder's employment ends {employment_end.isoformat()} (R3)",
             )
         )
+    if card_end_of_life is not None:
+        # R2: no certificate runs past the physical card's end of life.
+        candidates.append(
+            Ceiling(
+                until=last_instant_of_local_day(card_end_of_life),
+                rule="R2",
+                reason_sv=f"kortets livslängd tar slut {card_end_of_life.isoformat()}, 10 år "
+                "efter tillverkningen (R2)",
+                reason_en=f"the card's life ends {card_end_of_life.isoformat()}, 10 years "
+                "after production (R2)",
+            )
+        )
     return min(candidates, key=lambda ceiling: ceiling.until)
+
+
+def card_end_of_life(produced_on: date) -> date:
+    """R2: the last day a card produced on `produced_on` is valid, 10 years on (the day
+    before the tenth anniversary; a card produced on 29 February ends on 28 February)."""
+    try:
+        anniversary = produced_on.replace(year=produced_on.year + CARD_LIFE_YEARS)
+    except ValueError:  # 29 February in a year without it
+        anniversary = date(produced_on.year + CARD_LIFE_YEARS, 3, 1)
+    return date.fromordinal(anniversary.toordinal() - 1)
 
 
 def _beyond_ceiling(ceiling: Ceiling) -> NotPermitted:

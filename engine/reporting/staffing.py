@@ -26,7 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
+from engine.model import AdminRoster
 from engine.model import CardStation
+from engine.model import Person
 from engine.policy.calendar import SwedishCalendar
 from engine.policy.timekeeping import WEEKDAY_NAMES_SV
 from engine.reporting.common import Period
@@ -59,6 +61,16 @@ class WeekdayRow:
     weekday: int
     hours: tuple[tuple[time, time], ...]
     admins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One admin's rostered shifts at one station in the period (R8, admin rosters)."""
+
+    station: str
+    admin: str
+    shifts: int
+    hours: float
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,27 @@ class StaffingReport:
                 )
                 rows.append(WeekdayRow(station.name, weekday, hours, admins if hours else ()))
         return rows
+
+    def roster_rows(self, session: Session) -> list[RosterRow]:
+        """Shifts per station and admin that overlap the period, hours clipped to it."""
+        ids = [station.id for station in self._stations]
+        start, end = self._period.start, self._period.end
+        totals: dict[tuple[str, str], tuple[int, float]] = {}
+        rows = session.execute(
+            select(CardStation.name, Person.username, AdminRoster.starts_at, AdminRoster.ends_at)
+            .join(CardStation, CardStation.id == AdminRoster.station_id)
+            .join(Person, Person.id == AdminRoster.person_id)
+            .where(
+                AdminRoster.station_id.in_(ids),
+                AdminRoster.ends_at > start,
+                AdminRoster.starts_at < end,
+            )
+        )
+        for station, admin, begins, ends in rows:
+            shifts, hours = totals.get((station, admin or ""), (0, 0.0))
+            worked = (min(ends, end) - max(begins, start)).total_seconds() / 3600
+            totals[(station, admin or "")] = (shifts + 1, hours + worked)
+        return [RosterRow(st, ad, n, round(h, 1)) for (st, ad), (n, h) in sorted(totals.items())]
 
     def _admins_at(self, station: CardStation, on: date) -> tuple[str, ...]:
         names = []

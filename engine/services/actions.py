@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
 
 from engine.clock import Clock
 from engine.errors import Conflict
@@ -23,6 +24,7 @@ from engine.errors import Invalid
 from engine.errors import NotPermitted
 from engine.invariants import FIRST_VERIFICATION_MARK
 from engine.invariants import SECOND_VERIFICATION_MARK
+from engine.invariants import SERVICE_DESK_ROLE
 from engine.invariants import card_from_stock
 from engine.invariants import certificate_loa
 from engine.invariants import require_case_loa
@@ -30,15 +32,18 @@ from engine.invariants import require_deadline
 from engine.invariants import require_loa3_verifier
 from engine.invariants import require_may_issue
 from engine.invariants import require_second_verifier
+from engine.invariants import revoked_card_message
 from engine.model import Case
 from engine.model import Certificate
 from engine.model import Organisation
 from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cards import CARD_ISSUED
+from engine.model.cards import CARD_REVOKED
 from engine.policy.identity import check_age_for_loa
 from engine.policy.identity import check_loa3_identity
 from engine.policy.office_hours import check_loa2_issue_time
+from engine.policy.service_hours import check_service_desk_hours
 from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import parse_date_or_instant
@@ -57,6 +62,7 @@ from engine.services.directory import resolve_holder
 from engine.services.live_cards import CaseWarning
 from engine.services.live_cards import live_loa2_warnings
 from engine.services.policy import PolicyReader
+from engine.services.registers.organisation_settings import setting_in_force
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,12 @@ class ActionResult:
     card_number: str | None = None
     dispensation: str | None = None
     warnings: list[CaseWarning] = field(default_factory=list)
+    # Certificates a start action issued before its case existed: the case service links
+    # them to the new case once it has an id (loa2-onsite issues at the start).
+    certificates: list[Certificate] = field(default_factory=list)
+    # The case's organisation when the start action names a narrower one than the actor's
+    # right (loa2-onsite: the card user's unit, whose R14 setting the certificate follows).
+    organisation: Organisation | None = None
 
 
 Action = Callable[[ActionContext], ActionResult]
@@ -204,7 +216,7 @@ def issue_reserve_card(ctx: ActionContext) -> ActionResult:
         check_loa2_issue_time(now, ctx.policy.calendar)  # R12
         decisions.append(PolicyDecision("R12", "Utanför kontorstid / Outside office hours"))
     card = card_from_stock(ctx.session, str(ctx.fields["card_number"]), holder, loa)
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now)
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, card=card)
     decisions.extend(more)
     card.state = CARD_ISSUED
     card.holder = holder
@@ -234,8 +246,14 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     now = ctx.clock.now()
     holder = case.holder
     assert holder is not None  # _case_with_holder refuses a case without one
-    require_may_issue(ctx.actor, ctx.organisation, ctx.loa, to_local(now).date(), renewal=True)
+    role = require_may_issue(
+        ctx.actor, ctx.organisation, ctx.loa, to_local(now).date(), renewal=True
+    )
+    if ctx.loa == 3 and role == SERVICE_DESK_ROLE:
+        check_service_desk_hours(now, ctx.policy.calendar)  # R9, whatever the model waits for
     card = ctx.session.get(ReserveCard, str(ctx.case_data.get("card_number")))
+    if card is not None and card.state == CARD_REVOKED:
+        raise NotPermitted(revoked_card_message(card.number), rule="R2")  # R2, R19
     if card is None or card.state != CARD_ISSUED or card.holder_id != holder.id:
         raise Conflict(
             "Ärendet har inget utfärdat kort att förlänga. / The case has no issued card to renew."
@@ -254,7 +272,7 @@ def renew_certificate(ctx: ActionContext) -> ActionResult:
     # keeps its end instead of drifting with the renewal's own instant.
     current = ctx.case_data.get("certificate_valid_until")
     current_until = parse_instant(str(current)) if current else None
-    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until)
+    valid_until, ceiling_rule, more = _validity(ctx, holder, now, current_until, card=card)
     decisions.extend(more)
     ctx.session.add(_certificate(ctx, card, holder, "renewal", now, valid_until, ceiling_rule))
     data = {**_validity_data(ctx, valid_until), "renewed_by": ctx.actor.username}
@@ -266,7 +284,18 @@ ACTIONS: dict[str, Action] = {
     "order_loa2": order_loa2,
     "issue_reserve_card": issue_reserve_card,
     "renew_certificate": renew_certificate,
+    "issue_at_station": lambda ctx: _station_action("issue_at_station", ctx),
+    "select_card_for_renewal": lambda ctx: _station_action("select_card_for_renewal", ctx),
 }
+
+
+def _station_action(name: str, ctx: ActionContext) -> ActionResult:
+    """loa2-onsite and loa3-renewal's start actions live in engine.services.station_actions,
+    which builds on the helpers here; imported when first run so the modules do not import
+    each other while loading."""
+    from engine.services import station_actions
+
+    return station_actions.ACTIONS[name](ctx)
 
 
 def _case_with_holder(ctx: ActionContext) -> Case:
@@ -291,14 +320,21 @@ def _refuse_self_verification(holder: Person, actor: Person) -> None:
 
 
 def _validity(
-    ctx: ActionContext, holder: Person, now: datetime, current_until: datetime | None = None
+    ctx: ActionContext,
+    holder: Person,
+    now: datetime,
+    current_until: datetime | None = None,
+    *,
+    card: ReserveCard,
 ) -> tuple[datetime, str, list[PolicyDecision]]:
     day = to_local(now).date()
     # R3: the holder must still be employed when the certificate is issued or renewed,
     # not only when the case started; a validity never outlasts that employment.
     employment = require_employment(holder, ctx.organisation, day)
     limit = _table_limit(ctx, now)
-    ceiling = holder_ceiling(ctx.loa, now, limit, ctx.organisation, employment.end_date)
+    ceiling = holder_ceiling(
+        ctx.loa, now, limit, ctx.organisation, employment.end_date, card.end_of_life
+    )
     valid_until = resolve_valid_until(
         parse_date_or_instant(str(ctx.fields["valid_until"])),
         issued_at=now,
@@ -357,9 +393,17 @@ def _table_capped(loa: int, now: datetime, limit: ValidityLimit) -> list[PolicyD
     ]
 
 
-def _accepts_loa2(organisation: Organisation) -> bool:
-    """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30."""
-    return any(org.accepts_loa2_after_national_end for org in organisation.lineage())
+def _accepts_loa2(organisation: Organisation, now: datetime) -> bool:
+    """R14: an organisation (or the region it belongs to) that accepts LoA2 after 2026-06-30,
+    by the setting in force on the event's day (S6: a dated change never judges earlier)."""
+    session = object_session(organisation)
+    day = to_local(now).date()
+    return any(
+        org.accepts_loa2_after_national_end
+        if session is None
+        else setting_in_force(session, org, "accepts_loa2_after_national_end", day)
+        for org in organisation.lineage()
+    )
 
 
 def holder_ceiling(
@@ -368,16 +412,19 @@ def holder_ceiling(
     limit: ValidityLimit,
     organisation: Organisation,
     employment_end: date | None,
+    card_end_of_life: date | None = None,
 ) -> Ceiling:
     """The latest end a certificate issued or renewed `now` may have: the table's `limit`
-    capped by R9/R11, R13, R14 for `organisation` and R3 (`employment_end`). The action
-    judges by it and the form shows its last day (engine.services.model_values)."""
+    capped by R9/R11, R13, R14 for `organisation`, R3 (`employment_end`) and R2 (the
+    card's end of life, when the card is known). The action judges by it and the form
+    shows its last day (engine.services.model_values)."""
     return validity_ceiling(
         loa=loa,
         issued_at=now,
         limit=limit,
-        accepts_loa2_after_national_end=_accepts_loa2(organisation),
+        accepts_loa2_after_national_end=_accepts_loa2(organisation, now),
         employment_end=employment_end,
+        card_end_of_life=card_end_of_life,
     )
 
 
@@ -416,3 +463,11 @@ def _validity_data(ctx: ActionContext, valid_until: datetime) -> dict[str, Any]:
         "reminder_at": add_local_days(valid_until, -lead_days).isoformat(),
         "valid_for_national_systems": is_valid_for_national_systems(ctx.loa, valid_until),
     }
+
+
+# The helpers engine.services.station_actions builds on, under public names.
+holder_fields = _holder_fields
+refuse_self_verification = _refuse_self_verification
+validity_of = _validity
+validity_data = _validity_data
+certificate_for = _certificate

@@ -46,6 +46,9 @@ from engine.services.audit import record_refusal
 from engine.services.deadlines import deadline_decisions
 from engine.services.deploy.versions import startable_version
 from engine.services.directory import find_user
+from engine.services.forgotten_card import CARD_USER_ROLE
+from engine.services.forgotten_card import card_user_organisation
+from engine.services.lifecycle_actions import LIFECYCLE_ACTIONS
 from engine.services.live_cards import CaseWarning
 from engine.services.may_work import lacks_role_message
 from engine.services.may_work import task_not_ready
@@ -113,6 +116,7 @@ def start_case(
             )
             result = _run_action(properties, context)
             _note_result(audit, result, policy)
+            organisation = result.organisation or organisation
             runner = CaseRunner.start(version.spec_json, {**fields, **result.data}, clock)
             # R7: the deadline the version's timer just set, as the audit tells it.
             result.decisions.extend(deadline_decisions(runner.waiting_timers(), set()))
@@ -133,6 +137,8 @@ def start_case(
             session.add(case)
             uow.flush()
             audit.case_id = case.id
+            for certificate in result.certificates:  # issued at the start (loa2-onsite)
+                certificate.case_id = case.id
             details: dict[str, Any] = {"fields": fields}
             if result.warnings:
                 details["warnings"] = [warning.as_json() for warning in result.warnings]
@@ -256,7 +262,10 @@ def _set_claim(runtime: Runtime, clock: Clock, task_id: str, username: str, clai
 
 
 def _acting_organisation(actor: Person, role: str | None, day: date) -> Organisation:
-    """The organisation in which the actor holds the start lane's role (R5)."""
+    """The organisation in which the actor holds the start lane's role (R5); for a card
+    user acting for themself (R20), the organisation of their employment that day (R3)."""
+    if role == CARD_USER_ROLE:
+        return card_user_organisation(actor, day)
     rights = rights_granting(actor, role or "", day)
     if not rights:
         raise NotPermitted(lacks_role_message(actor, role, None), rule="R5")
@@ -306,7 +315,7 @@ def _run_action(properties: dict[str, str], context: ActionContext) -> ActionRes
     name = properties.get("action")
     if name is None:
         return ActionResult({})
-    action = ACTIONS.get(name)
+    action = ACTIONS.get(name) or LIFECYCLE_ACTIONS.get(name)
     if action is None:
         raise NotFound(f"Okänd åtgärd '{name}' i processen. / Unknown action '{name}'.")
     return action(context)

@@ -20,6 +20,7 @@ from engine.model import ReserveCard
 from engine.passwords import hash_password
 from engine.policy.identity import parse_identity_number
 from engine.rights import AUDITOR
+from engine.rights import ID_ADMIN_FULL
 from engine.rights import MANAGER
 from engine.rights import PROCESS_OWNER
 from engine.rights import REMOTE_RESERVE_ADMIN
@@ -52,6 +53,8 @@ STAFF = {
     "petra": ("Petra Persson", REGION, None, [PROCESS_OWNER, SYSTEM_ADMIN]),
     "maria": ("Maria Månsson", REGION, None, [MANAGER]),
     "olof": ("Olof Olsson", REGION, None, [AUDITOR]),
+    # R5: full rights (ordinary cards, reserve LoA2 and LoA3), trained and approved.
+    "elin": ("Elin Ekström", REGION, "halmstad", [ID_ADMIN_FULL]),
 }
 CARD_USERS = {
     "erik": ("Erik Ek", "19121212-1212", UNIT),
@@ -67,8 +70,19 @@ def load_demo(runtime: Runtime, clock: Clock) -> bool:
     with runtime.unit_of_work(clock) as uow:
         session = uow.session
         if session.scalars(select(Organisation).where(Organisation.code == REGION)).first():
-            return False
-        region = Organisation(code=REGION, name="Region Demo")
+            added = _add_missing_staff(session)
+            if added:
+                record(
+                    session,
+                    clock,
+                    AuditContext(actor="system", role="system_admin"),
+                    "demo_loaded",
+                    details={"added": added},
+                )
+                uow.commit()
+            return bool(added)
+        # R20: Region Demo allows forgotten-card temporary cards; hemtjanst-demo does not.
+        region = Organisation(code=REGION, name="Region Demo", allows_forgotten_card=True)
         unit = Organisation(
             code=UNIT,
             name="Hemtjänst Demo kommun",
@@ -79,29 +93,8 @@ def load_demo(runtime: Runtime, clock: Clock) -> bool:
         organisations = {REGION: region, UNIT: unit}
         stations = _stations(session, region)
         password = hash_password(DEMO_PASSWORD)
-        for username, (name, org, station, rights) in STAFF.items():
-            person = Person(
-                username=username,
-                display_name=name,
-                email=f"{username}@region-demo.example",
-                password_hash=password,
-            )
-            session.add(person)
-            session.add(
-                Employment(person=person, organisation=organisations[org], start_date=DEMO_FROM)
-            )
-            for right in rights:
-                session.add(
-                    AdminRight(
-                        person=person,
-                        right=right,
-                        organisation=organisations[org],
-                        station=stations.get(station or ""),
-                        trained_on=DEMO_FROM,
-                        approved_on=DEMO_FROM,
-                        valid_from=DEMO_FROM,
-                    )
-                )
+        for username in STAFF:
+            _add_staff(session, username, organisations, stations, password)
         for username, (name, number, org) in CARD_USERS.items():
             identity = parse_identity_number(number, on=DEMO_FROM)
             person = Person(
@@ -124,6 +117,56 @@ def load_demo(runtime: Runtime, clock: Clock) -> bool:
         record(session, clock, AuditContext(actor="system", role="system_admin"), "demo_loaded")
         uow.commit()
         return True
+
+
+def _add_staff(
+    session: Session,
+    username: str,
+    organisations: dict[str, Organisation],
+    stations: dict[str, CardStation],
+    password: str,
+) -> None:
+    name, org, station, rights = STAFF[username]
+    person = Person(
+        username=username,
+        display_name=name,
+        email=f"{username}@region-demo.example",
+        password_hash=password,
+    )
+    session.add(person)
+    session.add(Employment(person=person, organisation=organisations[org], start_date=DEMO_FROM))
+    for right in rights:
+        session.add(
+            AdminRight(
+                person=person,
+                right=right,
+                organisation=organisations[org],
+                station=stations.get(station or ""),
+                trained_on=DEMO_FROM,
+                approved_on=DEMO_FROM,
+                valid_from=DEMO_FROM,
+            )
+        )
+
+
+def _add_missing_staff(session: Session) -> list[str]:
+    """Staff added to the demo after a database was loaded (elin, issue 12), so that
+    `demo load` on an older demo database brings it up to CONTRACT.md's table."""
+    known = set(session.scalars(select(Person.username).where(Person.username.in_(STAFF))))
+    missing = [username for username in STAFF if username not in known]
+    if not missing:
+        return []
+    organisations = {
+        org.code: org
+        for org in session.scalars(
+            select(Organisation).where(Organisation.code.in_([REGION, UNIT]))
+        )
+    }
+    stations = {station.code: station for station in session.scalars(select(CardStation))}
+    password = hash_password(DEMO_PASSWORD)
+    for username in missing:
+        _add_staff(session, username, organisations, stations, password)
+    return missing
 
 
 def _stations(session: Session, region: Organisation) -> dict[str, CardStation]:

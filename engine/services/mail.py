@@ -19,13 +19,21 @@ from engine.errors import Invalid
 from engine.model import Case
 from engine.model import OutboxMessage
 from engine.model import Person
+from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
+from engine.model.revocations import REVOKE_UNACTIVATED_CARD
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import to_local
 from engine.rights import people_with_role
 
 SEND_EMAIL = "send_email"
-SERVICE_OPERATIONS = (SEND_EMAIL,)
-RECIPIENTS = ("holder", "remote_admins_of_holder_organisation", "case_starter")
+# R19: revoke_employment_cards (engine.services.employment_end) revokes at an employment end.
+SERVICE_OPERATIONS = (SEND_EMAIL, REVOKE_EMPLOYMENT_CARDS, REVOKE_UNACTIVATED_CARD)
+RECIPIENTS = (
+    "holder",
+    "remote_admins_of_holder_organisation",
+    "case_starter",
+    "loa2_admins_of_case_organisation",  # loa2-onsite's renewal loop (R5, R11)
+)
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "renewal_reminder": (
@@ -45,6 +53,17 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The certificate on your reserve card {card_number} was renewed until {valid_until}. "
         "Log in to SITHS Mina sidor and update the certificate on the card (R15).",
     ),
+    # R16: an ordinary card not activated within 100 days of mailing is revoked.
+    "activation_reminder": (
+        "Påminnelse: aktivera ditt SITHS-kort {card_number} / "
+        "Reminder: activate your SITHS card {card_number}",
+        "Hej {holder_name},\n\nDitt SITHS-kort {card_number} är inte aktiverat. Aktivera det "
+        "personligen hos en ID-administratör med giltig legitimation före {lapse_at}; annars "
+        "spärras kortet automatiskt och beställningen avbryts (R16).\n\n"
+        "Your SITHS card {card_number} is not activated. Activate it in person with an ID "
+        "administrator, with valid ID, before {lapse_at}; otherwise the card is revoked "
+        "automatically and the order cancelled (R16).",
+    ),
 }
 
 
@@ -63,7 +82,8 @@ def _recipients(session: Session, clock: Clock, case: Case, to: str) -> list[Per
         return [case.started_by]
     people = session.scalars(select(Person).where(Person.username.is_not(None))).all()
     day = to_local(clock.now()).date()
-    return people_with_role(people, "remote_admin", day, case.organisation)
+    role = "loa2_admin" if to == "loa2_admins_of_case_organisation" else "remote_admin"
+    return people_with_role(people, role, day, case.organisation)
 
 
 def queue_email(
@@ -75,6 +95,7 @@ def queue_email(
         "holder_name": data.get("holder_name", ""),
         "card_number": data.get("card_number", ""),
         "valid_until": _local(data.get("certificate_valid_until")),
+        "lapse_at": _local(data.get("lapse_at")),  # R16
         "case_id": case.id,
     }
     messages = []

@@ -34,7 +34,6 @@ from sqlalchemy import ColumnElement
 from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import bindparam
-from sqlalchemy import false
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,8 +90,17 @@ def check_may_work(
         sv, en = case_state_words(case.state)
         raise Conflict(f"Ärende {case.id} är {sv}. / Case {case.id} is {en}.")
     day = to_local(now).date()
-    # R5: the lane's role, by a right in force covering the task's organisation.
-    if not rights_granting(actor, task.lane or "", day, task.organisation):
+    if task.assignee_id is not None:
+        # R20: a task for one named person (an attester) is theirs alone.
+        if task.assignee_id != actor.id:
+            raise NotPermitted(
+                "Uppgiften är tilldelad en annan person; var och en intygar i sitt eget steg "
+                "(R20). / The task is assigned to another person; each attests in their own "
+                "step (R20).",
+                rule="R20",
+            )
+    elif not rights_granting(actor, task.lane or "", day, task.organisation):
+        # R5: the lane's role, by a right in force covering the task's organisation.
         raise NotPermitted(lacks_role_message(actor, task.lane, task.organisation), rule="R5")
     if task.excluded_person_id == actor.id:
         # R6: two different administrators; the first never verifies a second time.
@@ -297,8 +305,6 @@ def may_work_template(roles: tuple[str, ...], claim: ClaimRule) -> ColumnElement
     Condition 2 is `(lane = :role AND organisation_id IN (...)) OR ...`, which the partial
     indexes on ready tasks (migration 0005) answer without reading other lanes.
     """
-    if not roles:
-        return false()
     by_role = [
         and_(
             CaseTask.lane == role,
@@ -307,10 +313,16 @@ def may_work_template(roles: tuple[str, ...], claim: ClaimRule) -> ColumnElement
         for role in roles
     ]
     person: BindParameter[int] = bindparam(PERSON_PARAMETER)
+    # Condition 2, or R20: a task assigned to one person is theirs whatever the lane.
+    lane_or_assigned = CaseTask.assignee_id == person
+    if by_role:
+        lane_or_assigned = or_(
+            and_(CaseTask.assignee_id.is_(None), or_(*by_role)), lane_or_assigned
+        )
     conditions = [
         CaseTask.state == TASK_READY,
         Case.state == CASE_OPEN,
-        or_(*by_role),
+        lane_or_assigned,
         # R6: not the first administrator, not the holder.
         or_(CaseTask.excluded_person_id.is_(None), CaseTask.excluded_person_id != person),
         or_(Case.holder_id.is_(None), Case.holder_id != person),

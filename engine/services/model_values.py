@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.model import Case
+from engine.model import ReserveCard
 from engine.policy.timekeeping import latest_date_before
 from engine.policy.timekeeping import to_local
 from engine.policy.validity import ValidityLimit
@@ -74,7 +77,7 @@ def model_values(
             if case is None:
                 raise NotFound(f"Inget ärende {case_id}. / No case {case_id}.")
             days = second_verification_days(case.process_version)
-            latest = _latest_valid_until(policy, case, now)
+            latest = _latest_valid_until(session, policy, case, now)
         return ModelValues(
             second_verification_days=days,
             loa2_max_validity=_limit(policy, 2, now),
@@ -83,7 +86,9 @@ def model_values(
         )
 
 
-def _latest_valid_until(policy: PolicyReader, case: Case, now: datetime) -> date | None:
+def _latest_valid_until(
+    session: Session, policy: PolicyReader, case: Case, now: datetime
+) -> date | None:
     """The last day the case's certificate may be typed to if issued or renewed now."""
     loa = json.loads(case.data_json).get("loa")
     holder = case.holder
@@ -96,7 +101,10 @@ def _latest_valid_until(policy: PolicyReader, case: Case, now: datetime) -> date
         limit = policy.validity_limit(loa, now)
     except (NotFound, ValueError, TypeError):
         return None  # the action refuses an unusable table (S3)
-    ceiling = holder_ceiling(loa, now, limit, case.organisation, employment.end_date)
+    # R2: a case whose card is known shows the card's end of life too.
+    card = session.get(ReserveCard, str(json.loads(case.data_json).get("card_number")))
+    end_of_life = card.end_of_life if card is not None else None
+    ceiling = holder_ceiling(loa, now, limit, case.organisation, employment.end_date, end_of_life)
     if ceiling.until <= now:
         return None
     return latest_date_before(ceiling.until)

@@ -106,7 +106,11 @@ class PolicyReader:
 
 
 # Built once so SQLAlchemy reuses their cache keys on every step.
-_CLOSING_DAYS = select(ClosingDay)
+# Only the global closing days close office and service-desk hours; a station's or an
+# organisation's own closing days close its stations for R8 planning only.
+_CLOSING_DAYS = select(ClosingDay).where(
+    ClosingDay.station_id.is_(None), ClosingDay.organisation_id.is_(None)
+)
 _DECISION_VERSIONS = select(DecisionVersion).order_by(
     DecisionVersion.decision_id, DecisionVersion.version
 )

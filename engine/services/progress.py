@@ -31,8 +31,11 @@ from engine.model.cases import TASK_CANCELLED
 from engine.model.cases import TASK_READY
 from engine.model.cases import TIMER_CANCELLED
 from engine.model.cases import TIMER_WAITING
+from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
+from engine.model.revocations import REVOKE_UNACTIVATED_CARD
 from engine.runner import CaseRunner
 from engine.runner import TimerView
+from engine.services.assignees import assignee_id
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.mail import SEND_EMAIL
@@ -186,6 +189,15 @@ def _carry_out_effects(session: Session, clock: Clock, case: Case, runner: CaseR
     for effect in runner.effects:
         if effect.operation == SEND_EMAIL:
             queue_email(session, clock, case, effect.params, data)
+        elif effect.operation == REVOKE_EMPLOYMENT_CARDS:
+            # Imported here: revocation ends cases through this module (R19).
+            from engine.services.employment_end import revoke_employment_cards
+
+            revoke_employment_cards(session, clock, case, data)
+        elif effect.operation == REVOKE_UNACTIVATED_CARD:
+            from engine.services.ordinary_card import revoke_unactivated_card
+
+            revoke_unactivated_card(session, clock, case, data)
     runner.effects.clear()
 
 
@@ -222,6 +234,7 @@ def _project_tasks(
             "organisation_id": case.organisation_id,
             "excluded_person_id": excluded,
             "claimed_by_id": None,
+            "assignee_id": assignee_id(session, view.properties, runner.data),
             "completed_at": None,
             "completed_by_id": None,
         }

@@ -38,6 +38,7 @@ from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from engine.errors import DomainError
@@ -288,6 +289,14 @@ def cases_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:
 def certificates_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:
     """S2 for report rows about certificates: the card they are on is in the scope."""
     return _bound(query, Certificate.card_number.in_(_CARDS_IN_SCOPE), scope)
+
+
+def card_rows_in_scope(
+    query: Select[*Row], card_number: InstrumentedAttribute[str], scope: ReadScope
+) -> Select[*Row]:
+    """S2 for report rows about a card (e.g. the revocation register, R19): the card is in
+    the scope."""
+    return _bound(query, card_number.in_(_CARDS_IN_SCOPE), scope)
 
 
 def audit_rows_in_scope(query: Select[*Row], scope: ReadScope) -> Select[*Row]:

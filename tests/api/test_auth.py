@@ -59,9 +59,8 @@ def _assert_401(response: TestResponse) -> None:
 
 def test_every_api_route_refuses_a_request_without_a_token(app: Flask, client: FlaskClient) -> None:
     urls = _protected_urls(app)
-    assert (
-        len(urls) == 18
-    )  # 10 case, task, card and me routes (cancel, S4); 8 under /processes (migrate, S5)
+    # 11 case, task, card and me routes (cancel, S4; revoke, R19); 8 under /processes (S5)
+    assert len(urls) == 19
     # Each URL reaches its own route: a placeholder left unfilled, or a path no route
     # matches, would also answer 401 and test nothing.
     routes = app.url_map.bind("localhost")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from engine.database import Database
 from engine.errors import Conflict
 from engine.model import AuditEvent
-from engine.schema import alembic_config
+from engine.schema import migrating
 from engine.schema import upgrade_schema
 from engine.services.audit import AuditContext
 from engine.services.audit import record
@@ -244,9 +244,7 @@ def test_audit_chain_migration_0011_chains_the_rows_written_before_it(flows: Flo
     _issue_to_frida(flows)
     database = flows.runtime.database
     count = len(_chain(database))
-    config = alembic_config(database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with migrating(database) as config:
         command.downgrade(config, "0010_access")
     upgrade_schema(database)
     assert [seq for _, seq in _chain(database)] == list(range(1, count + 1))

@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 
 from engine.clock import FixedClock
-from engine.schema import alembic_config
+from engine.schema import migrating
 from engine.schema import upgrade_schema
 from engine.services.delivery import deliver_due
 from engine.services.incident_actions import outbox_entries
@@ -26,9 +26,7 @@ def test_r15_mail_queued_before_0008_is_delivered_after_the_upgrade(
     flows.complete(case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-12-07")
     fire_due_timers(flows.runtime, flows.at("2026-12-04 15:01").clock)
     database = flows.runtime.database
-    config = alembic_config(database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with migrating(database) as config:
         command.downgrade(config, "0007_serve")
     upgrade_schema(database)
     flows.runtime.database.engine.dispose()  # no connection keeps the old table shape

@@ -99,7 +99,7 @@ def test_r4_a_renewal_at_another_loa_than_the_cards_is_refused(flows: Flows) -> 
     case = flows.at("2026-11-23 15:01").order_loa2("david", holder="erik")
     assert case.version == 2
     flows.complete(case.id, "issue_loa2", "sara", card_number="RK000001", valid_until="2026-12-07")
-    flows.at("2026-12-04 16:00").complete(case.id, "request_renewal", "david")
+    flows.at("2026-12-03 10:00").complete(case.id, "request_renewal", "david")
     with pytest.raises(NotPermitted, match=r"\(R4\)") as refused:
         flows.complete(case.id, "renew_loa2", "sara", valid_until="2026-12-18")
     assert refused.value.rule == "R4"

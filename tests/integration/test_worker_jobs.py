@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from engine.model import WorkerHeartbeat
+from engine.services import queries
 from engine.services.heartbeat import freshest_worker
 from engine.services.runtime import Runtime
 from engine.settings import Settings
@@ -106,3 +107,23 @@ def test_beats_of_workers_gone_a_week_are_forgotten(flows: Flows) -> None:
     sweep_timers(context_at(runtime, AFTER_DEADLINE, name="worker:new:2"))
     with runtime.database.sessions() as session:
         assert list(session.scalars(select(WorkerHeartbeat.worker))) == ["worker:new:2"]
+
+
+def test_r18_the_sweep_mails_the_holder_30_days_before_expiry_with_no_one_acting(
+    flows: Flows,
+) -> None:
+    case = flows.at("2026-11-23 10:00").start_loa3("anna", holder="frida")
+    flows.at("2026-11-23 10:05").complete(
+        case.id,
+        "second_verification",
+        "bertil",
+        id_document="passport",
+        card_number="RK000020",
+        valid_until="2027-05-01",
+    )
+    sweep_timers(context_at(flows.runtime, "2027-04-01T23:59:00+02:00"))
+    assert not [m for m in queries.list_outbox(flows.runtime) if "går ut" in m["subject"]]
+    sweep_timers(context_at(flows.runtime, "2027-04-02T00:00:00+02:00"))
+    sweep_timers(context_at(flows.runtime, "2027-04-02T00:01:00+02:00"))
+    reminders = [m for m in queries.list_outbox(flows.runtime) if "går ut" in m["subject"]]
+    assert [m["to"] for m in reminders] == ["frida@region-demo.example"]

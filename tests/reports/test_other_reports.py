@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import select
 
 from engine.errors import NotFound
+from engine.model import Person
+from engine.services.registers import rosters
+from engine.services.runtime import Runtime
 from tests.reports.conftest import Render
 from tests.reports.scenario import Scenario
+from tests.support.flows import Flows
+from tests.support.flows import local
 
 
 def test_expiring_lists_the_newest_certificates_with_who_must_act(
@@ -34,8 +42,13 @@ def test_r14_expiring_loa2_of_an_organisation_without_acceptance_needs_a_loa3_ca
 
 
 def test_r8_staffing_finds_the_day_no_second_loa3_admin_can_be_met(
-    scenario: Scenario, render: Render
+    scenario: Scenario, render: Render, runtime: Runtime
 ) -> None:
+    # Halmstad's second LoA3 administrator, elin, starts only after the period.
+    with runtime.database.sessions.begin() as session:
+        elin = session.scalars(select(Person).where(Person.username == "elin")).one()
+        for right in elin.rights:
+            right.valid_from = date(2026, 2, 1)
     text = render("staffing", first="2025-12-29", last="2026-01-09", lang="en")
     assert "Kortstation Kungsbacka Monday closed – Tuesday 09:00–12:00 1 bertil" in text
     # Friday 2 January 2026: anna only, Trettondedag jul on Tuesday closes Kungsbacka.
@@ -79,3 +92,17 @@ def test_r10_audit_extract_of_a_holder_shows_the_dispensation(
 def test_audit_extract_of_an_unknown_case_is_refused(scenario: Scenario, render: Render) -> None:
     with pytest.raises(NotFound):
         render("audit", case_id=999)
+
+
+def test_r8_staffing_lists_the_rostered_admins_with_their_shifts_and_hours(
+    scenario: Scenario, render: Render, flows: Flows
+) -> None:
+    flows.at("2025-12-20 10:00")
+    for day in ("2025-12-29", "2025-12-30"):
+        rosters.add_shift(
+            flows.runtime, flows.clock, "maria", "anna", "halmstad",
+            local(f"{day} 08:00"), local(f"{day} 16:00"),
+        )  # fmt: skip
+    text = render("staffing", first="2025-12-29", last="2026-01-09", lang="en")
+    assert "Rostered ID administrators" in text
+    assert "Kortstation Halmstad anna 2 16.0" in text

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text
 
 from cli.main import main
 from tests.reports.conftest import pdf_text
@@ -86,6 +88,16 @@ def test_a_long_report_shows_progress_on_stderr_and_keeps_stdout_json(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Halmstad's second LoA3 administrator, elin, starts after the period: one day blocked.
+    database = create_engine(sqlite_url)
+    with database.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE admin_rights SET valid_from = '2026-02-01' "
+                "WHERE person_id = (SELECT id FROM people WHERE username = 'elin')"
+            )
+        )
+    database.dispose()
     # Every row counts as "long" here; real runs report every 10,000 rows.
     monkeypatch.setattr("reports.sources.PROGRESS_EVERY_ROWS", 1)
     monkeypatch.setattr("reports.generate.PROGRESS_EVERY_ROWS", 1)

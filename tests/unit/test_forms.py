@@ -37,6 +37,29 @@ CONTRACT_FORMS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ),
     ("loa2-remote-order", "request_renewal"): ({"comment"}, set()),
     ("loa2-remote-order", "renew_loa2"): ({"valid_until"}, {"valid_until"}),
+    # --- onsite (issue 12) ---
+    ("loa2-onsite", "start"): (
+        {"holder", "id_document", "card_number", "valid_until"},
+        {"holder", "id_document", "card_number", "valid_until"},
+    ),
+    ("loa2-onsite", "request_renewal"): ({"comment"}, set()),
+    ("loa2-onsite", "renew_loa2"): ({"valid_until"}, {"valid_until"}),
+    ("loa3-renewal", "start"): ({"card_number"}, {"card_number"}),
+    ("loa3-renewal", "renew_loa3"): ({"valid_until"}, {"valid_until"}),
+    # --- revoke: R16, R19, R20 ---
+    ("employment-end", "start"): (
+        {"holder", "organisation", "ends_on"},
+        {"holder", "organisation", "ends_on"},
+    ),
+    ("employment-end", "register_return"): ({"returned", "note"}, {"returned"}),
+    ("ordinary-card", "start"): ({"holder"}, {"holder"}),
+    ("ordinary-card", "mail_card"): ({"card_number"}, {"card_number"}),
+    ("ordinary-card", "activate"): ({"id_document"}, {"id_document"}),
+    ("forgotten-card", "start"): (
+        {"attester_1", "attester_2", "card_number"},
+        {"attester_1", "attester_2", "card_number"},
+    ),
+    ("forgotten-card", "attest"): ({"attestation"}, {"attestation"}),
 }
 CONTRACT_USER_TASKS = [key for key in CONTRACT_FORMS if key[1] != "start"]
 
@@ -204,7 +227,9 @@ def test_each_contract_user_task_is_a_bpmn_user_task_with_a_form(
     assert registry.get(process_id, task_id) is not None
 
 
-@pytest.mark.parametrize("process_id", ["loa3-reserve", "loa2-remote-order"])
+@pytest.mark.parametrize(
+    "process_id", ["loa3-reserve", "loa2-remote-order", "loa2-onsite", "loa3-renewal"]
+)
 def test_each_contract_process_has_a_start_form(registry: FormRegistry, process_id: str) -> None:
     assert registry.get(process_id, "start") is not None
 

@@ -10,6 +10,7 @@ from engine.process_properties import ACTION_ELEMENTS
 from engine.process_properties import PROPERTIES
 from engine.process_properties import check_properties
 from engine.services.actions import ACTIONS
+from engine.services.lifecycle_actions import LIFECYCLE_ACTIONS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "process-properties.md"
 
@@ -19,7 +20,7 @@ def messages(kind: str, **properties: str) -> list[str]:
 
 
 def test_every_action_the_engine_runs_has_its_element_in_the_schema() -> None:
-    assert set(ACTION_ELEMENTS) == set(ACTIONS)
+    assert set(ACTION_ELEMENTS) == set(ACTIONS) | set(LIFECYCLE_ACTIONS)
 
 
 def test_every_property_is_documented_for_process_owners() -> None:

@@ -77,7 +77,8 @@ def test_property_schema_is_the_deploy_checks_own_with_labels_in_the_language(
     schema = browser.get("/workspace/properties.json").get_json()["properties"]
     assert [p["name"] for p in schema] == list(PROPERTIES)
     loa = next(p for p in schema if p["name"] == "loa")
-    assert loa["values"] == ["2", "3"] and loa["elements"] == ["UserTask"]
+    # loa is also set on the start event of loa2-onsite (issue_at_station, R5)
+    assert loa["values"] == ["2", "3"] and loa["elements"] == ["StartEvent", "UserTask"]
     assert loa["label"] == "Tillitsnivå (LoA)"
     action = next(p for p in schema if p["name"] == "action")
     assert action["value_elements"]["issue_reserve_card"] == "UserTask"

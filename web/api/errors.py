@@ -41,6 +41,7 @@ from engine.forms import FormInvalid
 from engine.problems import ModelRejected
 from engine.runner import ProcessDefinitionError
 from engine.runner import ScriptRefused
+from engine.services.registers.employment_import import ImportRejected
 from engine.services.tokens import NotAuthenticated
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     FormInvalid: 422,
     ModelRejected: 422,
     ProcessDefinitionError: 422,
+    ImportRejected: 422,  # a directory export with bad lines; nothing changed
 }
 AUTHENTICATE_HEADER = 'Bearer realm="sithsflow"'
 API_PREFIX = "/api"

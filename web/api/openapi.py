@@ -245,6 +245,18 @@ def _paths() -> dict[str, Any]:
                 parameters=[_path_param("number", PATH_TEXT, "e.g. RK000001.")],
             )
         },
+        "/cards/{number}/revoke": {
+            "post": _operation(
+                "revokeCard",
+                "Revoke a card and its certificates (R19): the service desk only; door access "
+                "is flagged to end and open cases on the card end. A revoked card is never "
+                "issued again (R2).",
+                {"200": _json(_keyed("card", ref("RevokedCard")), "The revoked card.")},
+                errors=("403", "404", "409", "422"),
+                body="RevokeCardRequest",
+                parameters=[_path_param("number", PATH_TEXT, "e.g. RK000001.")],
+            )
+        },
         "/me": {
             "get": _operation(
                 "me",

@@ -24,6 +24,7 @@ from engine.services import queries
 from engine.services.cancel import cancel_case
 from engine.services.deploy.versions import active_forms
 from engine.services.migration import migrate_cases
+from engine.services.revoke import revoke_card
 from web.api.auth import api_reader
 from web.api.auth import install_authentication
 from web.api.context import clock
@@ -147,6 +148,20 @@ def migrate(process_id: str) -> Json:
 @api_blueprint.get("/cards/<number>")
 def show_card(number: str) -> Json:
     return {"card": queries.show_card(runtime(), number, reader=api_reader())}
+
+
+@api_blueprint.post("/cards/<number>/revoke")
+def revoke(number: str) -> Json:
+    """Revoke a card for a `reason`, optionally recorded `via` the national support line (R19)."""
+    body = json_object()
+    refuse_unknown_keys(body, "reason", "via")
+    via = body.get("via")
+    if via is not None and not isinstance(via, str):
+        raise Invalid("'via' ska vara en text. / 'via' must be a string.")
+    revoked = revoke_card(
+        runtime(), clock(), number, identity().username, required_text(body, "reason"), via
+    )
+    return {"card": revoked.as_json()}
 
 
 @api_blueprint.get("/me")

@@ -15,6 +15,7 @@ from engine.forms import START_FORM_ID
 from engine.forms import Form
 from engine.inputs import LARGEST_ID
 from engine.model.cases import CASE_STATES
+from engine.model.revocations import REVOCATION_REASONS
 
 Schema = dict[str, Any]
 
@@ -189,6 +190,33 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
         # A reason of spaces only is no reason: the server strips it and refuses (422).
         "CancelCaseRequest": _obj({"reason": {"type": "string", "pattern": "\\S"}})
         | {"additionalProperties": False},
+        "RevokeCardRequest": _obj(
+            {
+                "reason": {
+                    "type": "string",
+                    "enum": list(REVOCATION_REASONS),
+                    "description": "Why the card is revoked (R19).",
+                },
+                "via": {
+                    "type": "string",
+                    "enum": ["national-support-line"],
+                    "description": "Recorded afterwards as done by the national support line.",
+                },
+            },
+            required=["reason"],
+        )
+        | {"additionalProperties": False},
+        "RevokedCard": _obj(
+            {
+                "number": TEXT,
+                "state": {"type": "string", "enum": ["revoked"]},
+                "reason": TEXT,
+                "via": TEXT,
+                "revoked_at": TIME,
+                "add_ons_to_end": {"type": "array", "items": TEXT},
+                "ended_cases": {"type": "array", "items": INTEGER},
+            }
+        ),
         "MigrateRequest": _obj(
             {
                 "to": ROW_NUMBER | {"description": "The target version."},

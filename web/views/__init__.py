@@ -13,6 +13,7 @@ def register_views(app: Flask) -> None:
     from web.views import health
     from web.views import home
     from web.views import incidents
+    from web.views import registers
     from web.views import reports
     from web.views import tasks
     from web.views import workspace
@@ -28,5 +29,6 @@ def register_views(app: Flask) -> None:
         admin.blueprint,
         incidents.blueprint,
         workspace.blueprint,
+        registers.blueprint,
     ):
         app.register_blueprint(blueprint)

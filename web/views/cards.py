@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from engine.errors import DomainError
+from engine.model.revocations import REVOCATION_REASONS
 from engine.services import lookup
 from engine.services import queries
+from engine.services.revoke import revoke_card
 from web import context
 from web.access import READERS
 from web.case_data import document_label
+from web.i18n import localized
 from web.security import current_reader
+from web.security import current_username
 from web.security import requires
 
 blueprint = Blueprint("cards", __name__)
@@ -48,7 +55,33 @@ def card(number: str) -> str:
         for c in shown["certificates"]
         for v in c["verifications"]
     }
-    return render_template("card.html", card=shown, history=history, documents=documents)
+    return render_template(
+        "card.html",
+        card=shown,
+        history=history,
+        documents=documents,
+        revocation_reasons=REVOCATION_REASONS,
+    )
+
+
+@blueprint.post("/cards/<number>/revoke")
+@requires("service_desk")
+def revoke(number: str) -> Response:
+    """R19: the service desk revokes the card; the engine checks the rest."""
+    try:
+        revoked = revoke_card(
+            context.runtime(),
+            context.clock(),
+            number,
+            current_username(),
+            request.form.get("reason", ""),
+            request.form.get("via") or None,
+        )
+    except DomainError as refused:
+        flash(localized(refused.message), "error")
+    else:
+        flash(gettext("Card %(number)s revoked.", number=revoked.number), "success")
+    return redirect(url_for("cards.card", number=number))
 
 
 @blueprint.get("/people/<int:person_id>")

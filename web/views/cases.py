@@ -1,4 +1,5 @@
-"""Starting cases (LoA3 first verification, LoA2 remote order) and the case page."""
+"""Starting cases (LoA3 first verification, LoA2 remote order, LoA2 on site, LoA3 renewal)
+and the case page."""
 
 from __future__ import annotations
 
@@ -21,10 +22,15 @@ from engine.services.deploy.versions import version_forms
 from engine.services.live_cards import order_warnings
 from engine.services.lookup import case_position
 from engine.services.model_values import model_values
+from engine.services.station_plan import second_visits
 from engine.services.worklist import office_hours_status
 from web import context
+from web.access import EMPLOYMENT_END_STARTERS
 from web.access import LOA2_ORDERERS
+from web.access import LOA2_STATION_ADMINS
+from web.access import LOA3_RENEWERS
 from web.access import LOA3_STARTERS
+from web.access import ORDINARY_CARD_ORDERERS
 from web.access import READERS
 from web.case_data import case_facts
 from web.case_data import entered_fields
@@ -44,6 +50,10 @@ blueprint = Blueprint("cases", __name__)
 
 LOA3_PROCESS = "loa3-reserve"
 LOA2_PROCESS = "loa2-remote-order"
+LOA2_ONSITE_PROCESS = "loa2-onsite"
+LOA3_RENEWAL_PROCESS = "loa3-renewal"
+ORDINARY_CARD_PROCESS = "ordinary-card"
+EMPLOYMENT_END_PROCESS = "employment-end"
 # Posted with the order once the administrator has read its warnings.
 CONFIRMED = "confirmed"
 
@@ -97,6 +107,11 @@ def show(case_id: int) -> str:
         names=model.names,
         timers=timers,
         now=context.clock().now(),
+        second_visits=(
+            second_visits(runtime, context.clock(), case_id)
+            if case["process"] == LOA3_PROCESS
+            else None
+        ),
     )
 
 
@@ -114,11 +129,40 @@ def start_loa2() -> Response | str | tuple[str, int]:
     return _start(LOA2_PROCESS, "start_loa2")
 
 
+@blueprint.route("/start/loa2-onsite", methods=["GET", "POST"])
+@requires(*LOA2_STATION_ADMINS)
+def start_loa2_onsite() -> Response | str | tuple[str, int]:
+    """An ID administrator at a card station issues LoA2 at once (R5, R12)."""
+    return _start(LOA2_ONSITE_PROCESS, "start_loa2_onsite")
+
+
+@blueprint.route("/start/loa3-renewal", methods=["GET", "POST"])
+@requires(*LOA3_RENEWERS)
+def start_loa3_renewal() -> Response | str | tuple[str, int]:
+    """A LoA3 ID administrator or the service desk asks for a LoA3 renewal (R9)."""
+    return _start(LOA3_RENEWAL_PROCESS, "start_loa3_renewal")
+
+
+@blueprint.route("/start/ordinary-card", methods=["GET", "POST"])
+@requires(*ORDINARY_CARD_ORDERERS)
+def start_ordinary_card() -> Response | str | tuple[str, int]:
+    """A full ID administrator orders an ordinary card (R5, R16)."""
+    return _start(ORDINARY_CARD_PROCESS, "start_ordinary_card")
+
+
+@blueprint.route("/start/employment-end", methods=["GET", "POST"])
+@requires(*EMPLOYMENT_END_STARTERS)
+def start_employment_end() -> Response | str | tuple[str, int]:
+    """The service desk registers an employment's end; the cards go at the date (R19)."""
+    return _start(EMPLOYMENT_END_PROCESS, "start_employment_end")
+
+
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
     runtime, clock = context.runtime(), context.clock()
     # The start form of the version a new case would get (the active one).
     form = version_forms(runtime, process).get(process, START_FORM_ID)
-    hours = office_hours_status(runtime, clock) if process == LOA2_PROCESS else None
+    loa2 = process in (LOA2_PROCESS, LOA2_ONSITE_PROCESS)
+    hours = office_hours_status(runtime, clock) if loa2 else None
     # R7 and the validity limits a new case gets: the version it starts on, the tables in force.
     shown = model_values(runtime, clock, process)
     r7_days = shown.placeholders(language())["r7_days"]

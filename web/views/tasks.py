@@ -16,6 +16,7 @@ from engine.errors import TaskNotReady
 from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services.model_values import model_values
+from engine.services.waiting_work import waiting_for_opening
 from engine.services.worklist import MINE
 from engine.services.worklist import QueueFilter
 from engine.services.worklist import task_to_work
@@ -62,9 +63,12 @@ def queues() -> str:
         if key.startswith(CURSOR_PREFIX) and value
     }
     work = worklist(context.runtime(), context.clock(), current_username(), chosen, cursors=cursors)
+    # R9: renewals waiting for the service desk to open, before they become tasks.
+    waiting = waiting_for_opening(context.runtime(), context.clock(), current_username())
     return render_template(
         "tasks.html",
         work=work,
+        waiting=waiting,
         chosen=chosen,
         due_choices=DUE_CHOICES,
         mine_key=MINE,

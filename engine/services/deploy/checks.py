@@ -41,6 +41,7 @@ from engine.services.deploy.smoke import smoke_run
 from engine.services.deploy.structure import check_bpmn_structure
 from engine.services.deploy.structure import check_dmn_structure
 from engine.services.deploy.versions import active_version
+from engine.services.mail import SEND_EMAIL
 from engine.services.mail import SERVICE_OPERATIONS
 from engine.services.mail import check_email_params
 
@@ -218,6 +219,8 @@ def check_service_calls(filename: str, process: ParsedProcess) -> list[Problem]:
                     f"Okänd tjänst '{operation}'. / Unknown service '{operation}'.",
                 )
             )
+            continue
+        if operation != SEND_EMAIL:
             continue
         try:
             check_email_params(params)

@@ -20,6 +20,9 @@ from engine.runner.outline import ProcessOutline
 
 LOA3_LANE = "loa3_admin"
 FIRST_VERIFICATION = "first_verification"
+# loa2-onsite: one ID administrator verifies in person and issues at the start (R5).
+ISSUE_AT_STATION = "issue_at_station"
+STATION_LANES = ("loa2_admin", "loa3_admin")
 VALIDITY_LIMITS = "validity-limits"
 RENEWAL_REMINDER = "renewal-reminder"
 # R11 from this date: LoA2 at most 14 days; before it, 6 months (004). R9: LoA3 6 months.
@@ -67,6 +70,18 @@ def check_s3(filename: str, outline: ProcessOutline) -> list[Problem]:
                     f"starthändelsen i lanen {LOA3_LANE}, inte '{element.lane}'. / The first "
                     f"verification (R6) is made by a LoA3 ID administrator: put the start "
                     f"event in the lane {LOA3_LANE}, not '{element.lane}'.",
+                )
+            )
+        if action == ISSUE_AT_STATION and element.lane not in STATION_LANES:
+            problems.append(
+                Problem(
+                    filename,
+                    element.id,
+                    f"Utfärdande på kortstation görs av en ID-administratör (R5): lägg "
+                    f"starthändelsen i lanen loa2_admin eller loa3_admin, inte "
+                    f"'{element.lane}'. / Issuance at a card station is made by an ID "
+                    f"administrator (R5): put the start event in the lane loa2_admin or "
+                    f"loa3_admin, not '{element.lane}'.",
                 )
             )
         if action not in ISSUING_ACTIONS or props.get("loa") not in ("2", "3"):

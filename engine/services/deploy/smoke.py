@@ -192,10 +192,27 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
             "first_verified_at": at.isoformat(),
             "deadline_at": add_local_days(at, SIMULATED_DEADLINE_DAYS).isoformat(),
         }
+    if action == "end_employment":
+        return {"holder": "smoke", "organisation": "smoke", "revoke_at": at.isoformat()}
+    if action in ("order_ordinary_card", "activate_ordinary_card"):
+        return {"holder": "smoke", "loa": 3}
+    if action == "start_forgotten_card":
+        return {"holder": "smoke", "loa": 2, "next_attester": "smoke", "attestations": 0}
+    if action == "attest_forgotten_card":
+        return {"attestations": 2, "next_attester": ""}
+    if action == "mail_ordinary_card":
+        lapse_at = add_local_days(at, 100)
+        return {
+            "card_number": "SK000001",
+            "lapse_at": lapse_at.isoformat(),
+            "activation_reminder_at": add_local_days(lapse_at, -14).isoformat(),
+        }
     if action == "order_loa2":
         return {"holder": "smoke", "loa": 2, "ordered_by": "smoke", "cycle": 1}
+    if action == "select_card_for_renewal":
+        loa = 3
     valid_until = add_local_days(at, SIMULATED_VALIDITY_DAYS)
-    return {
+    data: dict[str, Any] = {
         "loa": loa,
         "card_number": "RK000001",
         "valid_until": to_local(valid_until).isoformat(),
@@ -203,3 +220,10 @@ def _action_data(action: str | None, properties: Mapping[str, str], at: datetime
         "reminder_at": add_local_days(valid_until, -SIMULATED_REMINDER_LEAD_DAYS).isoformat(),
         "valid_for_national_systems": loa == 3,
     }
+    if action == "issue_at_station":
+        data.update(holder="smoke", cycle=1)
+    if action == "select_card_for_renewal":
+        # R9: the service desk is closed; the case waits a day for its next opening.
+        opens = add_local_days(at, 1).isoformat()
+        data.update(holder="smoke", in_service_hours=False, service_opens_at=opens)
+    return data
