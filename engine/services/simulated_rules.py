@@ -1,0 +1,480 @@
+"""The rules a simulated step is judged by: rule ID, inputs and outcome, for each decision.
+
+A process owner simulating a draft asks not only "where does the case go?" but "which rule
+lets it, or stops it, there?". At each simulated start and task this module takes the
+decisions the engine's domain actions take (engine.services.actions, station_actions) on
+what a simulation knows: the instant on the Swedish calendar with its closing days, the
+step's LoA, lane and model, and the decision tables — the draft's own tables from the
+moment a deploy could make them judge (S6: never earlier than the deploy), the tables in
+force before that. Judged here: R1/R4 (the step's LoA against the case's), R5 (the role of
+the step's lane), R6/R7 (two LoA3 administrators, a deadline timer), R9 (the service desk's
+hours), R12 (office hours), R15 (a remote order), the validity ceiling (the
+validity-limits table capped by R9/R11, R13, R14) and the renewal reminder's lead time
+(the renewal-reminder table). What needs real people and cards (rights in force, R3
+employment, age and identity, R2 stock) is judged on a real case only: the simulated
+workers hold the rights their lanes name. R14 reads the setting of the organisation the
+scenario names (`"organisation": code`), else the rule's default (LoA2 not accepted).
+
+A refusal is a decision too (`passed=False`); the simulation stops at its step, as a real
+case would wait there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import DomainError
+from engine.errors import Invalid
+from engine.invariants import CERTIFICATE_ACTIONS
+from engine.invariants import RENEW_ACTION
+from engine.invariants import SERVICE_DESK_ROLE
+from engine.invariants import certificate_loa
+from engine.invariants import require_case_loa
+from engine.model import Organisation
+from engine.policy.calendar import SwedishCalendar
+from engine.policy.office_hours import LOA2_OFFICE_HOURS_RULE_FROM
+from engine.policy.office_hours import check_loa2_issue_time
+from engine.policy.service_hours import check_service_desk_hours
+from engine.policy.service_hours import next_service_desk_opening
+from engine.policy.timekeeping import add_local_days
+from engine.policy.timekeeping import format_local
+from engine.policy.timekeeping import to_local
+from engine.policy.validity import ValidityLimit
+from engine.policy.validity import capped_by_rules
+from engine.policy.validity import describe_limit
+from engine.policy.validity import is_valid_for_national_systems
+from engine.policy.validity import resolve_valid_until
+from engine.policy.validity import statutory_limit
+from engine.policy.validity import validity_ceiling
+from engine.rights import role_may_issue
+from engine.runner import decide
+from engine.runner.definitions import deadline_days
+from engine.runner.definitions import has_deadline_timer
+from engine.services.deploy.smoke import _action_data
+from engine.services.policy import RENEWAL_REMINDER
+from engine.services.policy import VALIDITY_LIMITS
+from engine.services.policy import PolicyReader
+from engine.services.registers.organisation_settings import setting_in_force
+
+ISSUE_AT_STATION = "issue_at_station"
+FIRST_VERIFICATION = "first_verification"
+ORDER_LOA2 = "order_loa2"
+SELECT_FOR_RENEWAL = "select_card_for_renewal"
+LOA2_SETTING = "accepts_loa2_after_national_end"
+# The reminder's lead time is the warning before expiry (R18); the table has no rule column.
+REMINDER_RULE = "R18"
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    """One rule decided at a simulated step: the rule, what it was judged on, the outcome.
+
+    `table` names the DMN decision table that decided (with "draft" or its version);
+    `passed` is False for a refusal, which stops the simulated case at `element`.
+    """
+
+    element: str
+    at: datetime
+    rule: str
+    inputs: tuple[tuple[str, str], ...]
+    outcome_sv: str
+    outcome_en: str
+    passed: bool = True
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What a simulated step adds to the case data, and the decisions taken on the way."""
+
+    data: dict[str, Any]
+    decisions: tuple[RuleDecision, ...]
+
+    @property
+    def refused(self) -> bool:
+        return any(not d.passed for d in self.decisions)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The simulated step being judged: where, when, in which lane, with what properties."""
+
+    element: str
+    at: datetime
+    lane: str | None
+    properties: Mapping[str, str]
+
+
+class RuleBook:
+    """The calendar, the tables and the organisation a simulation judges by, read once."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        spec_json: str,
+        draft_files: Mapping[str, str],
+        deploy_from: datetime,
+        organisation: str | None,
+    ) -> None:
+        self._session = session
+        self._reader = PolicyReader(session)
+        self._spec_json = spec_json
+        self._draft = draft_files
+        self._deploy_from = deploy_from
+        self._organisation = _organisation(session, organisation)
+        self._organisation_code = organisation
+
+    @property
+    def calendar(self) -> SwedishCalendar:
+        return self._reader.calendar
+
+    def table(self, decision_id: str, at: datetime) -> tuple[str, str]:
+        """(DMN text, label): the draft's table once a deploy could bring it in (S6), else
+        the version in force at `at`."""
+        draft = self._draft.get(f"{decision_id}.dmn")
+        if draft is not None and at >= self._deploy_from:
+            return draft, f"{decision_id} (utkast / draft)"
+        version = self._reader.decision_in_force(decision_id, at)
+        return version.source_xml, version.label
+
+    def accepts_loa2(self, at: datetime) -> tuple[bool, str]:
+        """R14: the scenario organisation's setting in force that day (S6), and how to show it."""
+        if self._organisation is None:
+            return False, "— (standard: nej / default: no)"
+        day = to_local(at).date()
+        accepts = any(
+            setting_in_force(self._session, org, LOA2_SETTING, day)
+            for org in self._organisation.lineage()
+        )
+        return accepts, f"{self._organisation_code}: {'ja / yes' if accepts else 'nej / no'}"
+
+    def judge(self, action: str | None, step: Step, case_data: Mapping[str, Any]) -> Judged:
+        """The decisions of `step`'s domain action and the data it adds to the case."""
+        base = _action_data(action, dict(step.properties), step.at)
+        if action in CERTIFICATE_ACTIONS or action == ISSUE_AT_STATION:
+            return self._certificate(action, step, case_data, base)
+        if action == FIRST_VERIFICATION:
+            decisions = [
+                self._role(step, 3, renewal=False, verify=True),
+                _passed(
+                    step,
+                    "R6",
+                    {"verification": "first"},
+                    "Första identitetskontrollen; en annan LoA3-administratör utfärdar",
+                    "First identity verification; another LoA3 administrator issues",
+                ),
+            ]
+            return Judged(base, tuple(decisions))
+        if action == ORDER_LOA2:
+            ordered = _passed(
+                step,
+                "R15",
+                {"lane": step.lane or "—"},
+                "Beställd med formulär; TjänsteID utfärdar",
+                "Ordered by form; the service desk issues",
+            )
+            return Judged(base, (ordered,))
+        if action == SELECT_FOR_RENEWAL:
+            return self._service_desk_opening(step, base)
+        return Judged(base, ())
+
+    def _certificate(
+        self, action: str, step: Step, case_data: Mapping[str, Any], base: dict[str, Any]
+    ) -> Judged:
+        decisions: list[RuleDecision] = []
+        renewal = action == RENEW_ACTION
+        try:
+            loa = certificate_loa(dict(step.properties), action)
+        except DomainError as error:
+            return Judged(base, (_refused(step, error, {"loa": step.properties.get("loa", "—")}),))
+        checks: list[RuleDecision] = [
+            _checked(
+                step,
+                "R1",
+                {"case_loa": str(case_data.get("loa", "—")), "step_loa": str(loa)},
+                lambda: require_case_loa(dict(case_data), loa),
+                f"Steget ger samma nivå som ärendet (LoA{loa})",
+                f"The step gives the case's own level (LoA{loa})",
+            ),
+            self._role(step, loa, renewal=renewal),
+        ]
+        if loa == 3 and not renewal:
+            checks += [self._deadline(step), self._second_admin(step, case_data)]
+        if loa == 3 and renewal and step.lane == SERVICE_DESK_ROLE:
+            checks.append(self._service_desk_hours(step))
+        if loa == 2:
+            checks.append(self._office_hours(step))
+        decisions += checks
+        if any(not d.passed for d in decisions):
+            return Judged(base, tuple(decisions))
+        limit, table_decision = self._validity_limit(step, loa)
+        decisions.append(table_decision)
+        if limit is None:
+            return Judged(base, tuple(decisions))
+        valid_until, more = self._ceiling(step, loa, limit)
+        decisions += more
+        if valid_until is None:
+            return Judged(base, tuple(decisions))
+        lead, reminder = self._reminder(step, loa, valid_until)
+        decisions.append(reminder)
+        data = {
+            **base,
+            "loa": loa,
+            "valid_until": to_local(valid_until).isoformat(),
+            "certificate_valid_until": valid_until.isoformat(),
+            "reminder_at": add_local_days(valid_until, -lead).isoformat(),
+            "valid_for_national_systems": is_valid_for_national_systems(loa, valid_until),
+        }
+        return Judged(data, tuple(decisions))
+
+    def _role(self, step: Step, loa: int, *, renewal: bool, verify: bool = False) -> RuleDecision:
+        inputs = {"lane": step.lane or "—", "loa": str(loa)}
+        what_sv = "förnya" if renewal else ("styrka identitet för" if verify else "utfärda")
+        what_en = "renew" if renewal else ("verify identity for" if verify else "issue")
+        if role_may_issue(step.lane, loa, renewal=renewal):
+            return _passed(
+                step,
+                "R5",
+                inputs,
+                f"Lanens roll får {what_sv} LoA{loa}",
+                f"The lane's role may {what_en} LoA{loa}",
+            )
+        return _failed(
+            step,
+            "R5",
+            inputs,
+            f"Lanens roll får inte {what_sv} LoA{loa}; motorn nekar (S3)",
+            f"The lane's role may not {what_en} LoA{loa}; the engine refuses (S3)",
+        )
+
+    def _deadline(self, step: Step) -> RuleDecision:
+        days = deadline_days(self._spec_json, "R7")
+        inputs = {"deadline_timer": f"{days} d" if days is not None else "—"}
+        if has_deadline_timer(self._spec_json, "R7"):
+            return _passed(
+                step,
+                "R7",
+                inputs,
+                "Andra verifieringen har en tidsfrist",
+                "The second verification has a deadline",
+            )
+        return _failed(
+            step,
+            "R7",
+            inputs,
+            "Versionen ger andra verifieringen ingen tidsfrist; LoA3 utfärdas inte",
+            "The version gives the second verification no deadline; LoA3 is not issued",
+        )
+
+    def _second_admin(self, step: Step, case_data: Mapping[str, Any]) -> RuleDecision:
+        first = case_data.get("first_admin")
+        inputs = {"first_verification": "ja / yes" if first else "nej / no"}
+        if first:
+            return _passed(
+                step,
+                "R6",
+                inputs,
+                "En andra LoA3-administratör, inte den första, utfärdar",
+                "A second LoA3 administrator, not the first, issues",
+            )
+        return _failed(
+            step,
+            "R6",
+            inputs,
+            "Ingen första identitetskontroll; LoA3 utfärdas bara av två administratörer",
+            "No first identity verification; LoA3 is issued only by two administrators",
+        )
+
+    def _office_hours(self, step: Step) -> RuleDecision:
+        local = to_local(step.at)
+        closed = self.calendar.closed_reason(local.date())
+        inputs = {
+            "local_time": local.strftime("%Y-%m-%d %H:%M"),
+            "holiday_free_weekday": f"nej / no ({closed})" if closed else "ja / yes",
+        }
+        if local.date() < LOA2_OFFICE_HOURS_RULE_FROM:
+            sv, en = "Före 2025-12-01: LoA2 när som helst", "Before 2025-12-01: LoA2 at any time"
+        else:
+            sv, en = "Utanför kontorstid", "Outside office hours"
+        return _checked(
+            step, "R12", inputs, lambda: check_loa2_issue_time(step.at, self.calendar), sv, en
+        )
+
+    def _service_desk_hours(self, step: Step) -> RuleDecision:
+        local = to_local(step.at)
+        return _checked(
+            step,
+            "R9",
+            {"local_time": local.strftime("%Y-%m-%d %H:%M")},
+            lambda: check_service_desk_hours(step.at, self.calendar),
+            "TjänsteID har öppet",
+            "The service desk is open",
+        )
+
+    def _service_desk_opening(self, step: Step, base: dict[str, Any]) -> Judged:
+        opens = next_service_desk_opening(step.at, self.calendar)
+        data = {**base, "in_service_hours": opens == step.at, "service_opens_at": opens.isoformat()}
+        decision = _passed(
+            step,
+            "R9",
+            {"local_time": format_local(step.at)},
+            f"TjänsteID förlänger från {format_local(opens)}",
+            f"The service desk renews from {format_local(opens)}",
+        )
+        return Judged(data, (self._role(step, 3, renewal=True), decision))
+
+    def _validity_limit(self, step: Step, loa: int) -> tuple[ValidityLimit | None, RuleDecision]:
+        xml, label = self.table(VALIDITY_LIMITS, step.at)
+        day = to_local(step.at).date().isoformat()
+        inputs = {"loa": str(loa), "issued_on": day}
+        try:
+            row = decide(xml, {"loa": loa, "issued_on": day})
+            limit = ValidityLimit(
+                days=row.get("max_days"), months=row.get("max_months"), rule=row["rule"]
+            )
+        except (KeyError, ValueError, TypeError, DomainError) as error:
+            refusal = Invalid(
+                f"Tabellen ger ingen användbar giltighetstid ({error}) / The table gives no "
+                f"usable validity ({error})",
+                rule="S3",
+            )
+            return None, _refused(step, refusal, inputs, table=label)
+        return limit, _passed(
+            step,
+            limit.rule,
+            inputs,
+            f"Högst {describe_limit(limit, 'sv')}",
+            f"At most {describe_limit(limit, 'en')}",
+            table=label,
+        )
+
+    def _ceiling(
+        self, step: Step, loa: int, limit: ValidityLimit
+    ) -> tuple[datetime | None, list[RuleDecision]]:
+        accepts, shown = self.accepts_loa2(step.at)
+        ceiling = validity_ceiling(
+            loa=loa,
+            issued_at=step.at,
+            limit=limit,
+            accepts_loa2_after_national_end=accepts,
+            employment_end=None,
+        )
+        inputs = {
+            "issued_at": format_local(step.at),
+            "table_limit": describe_limit(limit, "en"),
+            "rules_limit": describe_limit(statutory_limit(loa, step.at), "en"),
+        }
+        if loa == 2:
+            inputs["organisation_accepts_loa2_after_2026_06_30"] = shown
+        try:
+            # The simulated worker asks for as long as the rules allow.
+            valid_until = resolve_valid_until(
+                to_local(ceiling.until).date(), issued_at=step.at, ceiling=ceiling
+            )
+        except DomainError as error:
+            return None, [_refused(step, error, inputs)]
+        decisions = [
+            _passed(
+                step,
+                ceiling.rule,
+                inputs,
+                f"Giltig till {format_local(valid_until)} ({ceiling.reason_sv})",
+                f"Valid until {format_local(valid_until)} ({ceiling.reason_en})",
+            )
+        ]
+        rules = capped_by_rules(loa, step.at, limit)
+        if rules is not None:
+            decisions.append(
+                _passed(
+                    step,
+                    rules.rule,
+                    {"table_limit": describe_limit(limit, "en")},
+                    f"Tabellens {describe_limit(limit, 'sv')} sänks till "
+                    f"{describe_limit(rules, 'sv')} (S3)",
+                    f"The table's {describe_limit(limit, 'en')} is capped at "
+                    f"{describe_limit(rules, 'en')} (S3)",
+                )
+            )
+        return valid_until, decisions
+
+    def _reminder(self, step: Step, loa: int, valid_until: datetime) -> tuple[int, RuleDecision]:
+        xml, label = self.table(RENEWAL_REMINDER, step.at)
+        lead = int(decide(xml, {"loa": loa}).get("lead_days") or 0)
+        reminder_at = add_local_days(valid_until, -lead)
+        return lead, _passed(
+            step,
+            REMINDER_RULE,
+            {"loa": str(loa), "valid_until": format_local(valid_until)},
+            f"Påminnelse {lead} dagar före utgång: {format_local(reminder_at)}",
+            f"Reminder {lead} days before expiry: {format_local(reminder_at)}",
+            table=label,
+        )
+
+
+def _organisation(session: Session, code: str | None) -> Organisation | None:
+    if code is None:
+        return None
+    found = session.scalars(select(Organisation).where(Organisation.code == code)).first()
+    if found is None:
+        raise Invalid(
+            f"Scenariots organisation '{code}' finns inte. / "
+            f"The scenario's organisation '{code}' does not exist."
+        )
+    return found
+
+
+def _passed(
+    step: Step,
+    rule: str,
+    inputs: Mapping[str, str],
+    sv: str,
+    en: str,
+    *,
+    table: str | None = None,
+) -> RuleDecision:
+    return RuleDecision(step.element, step.at, rule, tuple(inputs.items()), sv, en, True, table)
+
+
+def _failed(step: Step, rule: str, inputs: Mapping[str, str], sv: str, en: str) -> RuleDecision:
+    return RuleDecision(step.element, step.at, rule, tuple(inputs.items()), sv, en, False)
+
+
+def _refused(
+    step: Step, error: DomainError, inputs: Mapping[str, str], *, table: str | None = None
+) -> RuleDecision:
+    """A refusal of the engine's own check, its bilingual message split for the page."""
+    sv, _, en = error.message.partition(" / ")
+    return RuleDecision(
+        step.element,
+        step.at,
+        error.rule or "S3",
+        tuple(inputs.items()),
+        sv.strip(),
+        (en or sv).strip(),
+        False,
+        table,
+    )
+
+
+def _checked(
+    step: Step,
+    rule: str,
+    inputs: Mapping[str, str],
+    check: Callable[[], None],
+    sv: str,
+    en: str,
+) -> RuleDecision:
+    """Run one of the engine's checks: a pass with `sv`/`en`, or its refusal."""
+    try:
+        check()
+    except DomainError as error:
+        return _refused(step, error, inputs)
+    return _passed(step, rule, inputs, sv, en)

@@ -1,0 +1,113 @@
+"""Each rule a simulated run decides (issue 13): rule ID, inputs and outcome, per element.
+
+The simulation judges a draft's steps by the engine's own checks on the simulated clock
+and by the draft's decision tables, so a process owner sees which rule lets a case on,
+or stops it, before anything is deployed.
+"""
+
+from __future__ import annotations
+
+from engine.services import drafts
+from engine.services import simulation
+from engine.services.simulated_rules import RuleDecision
+from tests.support.flows import Flows
+from tests.support.flows import local
+
+LOA2 = "loa2-remote-order"
+LOA3 = "loa3-reserve"
+ACCEPTS_LOA2 = {"organisation": "hemtjanst-demo"}  # R14: its own systems accept LoA2
+
+
+def _simulate(
+    flows: Flows, process: str, at: str, data: dict[str, object]
+) -> simulation.Simulation:
+    return simulation.simulate_draft(
+        flows.runtime,
+        flows.clock,
+        process,
+        "petra",
+        start_at=local(at),
+        workers_act=True,
+        data=data,
+    )
+
+
+def _first(run: simulation.Simulation, element: str, rule: str) -> RuleDecision:
+    return next(d for d in run.decisions if d.element == element and d.rule == rule)
+
+
+def test_r12_r15_julafton_start_records_each_rule_with_its_inputs_and_outcome(
+    flows: Flows,
+) -> None:
+    run = _simulate(flows, LOA2, "2026-12-24 10:00", ACCEPTS_LOA2)
+
+    ordered = _first(run, "start", "R15")
+    assert ordered.passed and ordered.outcome_en == "Ordered by form; the service desk issues"
+    r12 = _first(run, "issue_loa2", "R12")
+    assert r12.passed
+    assert dict(r12.inputs) == {
+        "local_time": "2026-12-24 10:00",
+        "holiday_free_weekday": "nej / no (Julafton)",
+    }
+    assert r12.outcome_en == "Outside office hours"
+    assert _first(run, "issue_loa2", "R5").passed  # the service desk's lane may issue LoA2
+    table = _first(run, "issue_loa2", "R11")
+    assert table.table == "validity-limits (utkast / draft)"
+    assert dict(table.inputs) == {"loa": "2", "issued_on": "2026-12-24"}
+    assert table.outcome_en == "At most 14 days"
+    reminder = _first(run, "issue_loa2", "R18")
+    assert reminder.table == "renewal-reminder (utkast / draft)"
+    assert reminder.outcome_en.startswith("Reminder 3 days before expiry: 2027-01-04 10:00")
+    assert not any(not d.passed for d in run.decisions)
+    assert ("task", "issue_loa2") in [(s.kind, s.element) for s in run.steps]
+
+
+def test_r12_weekday_at_ten_refuses_loa2_and_the_simulated_case_waits_there(
+    flows: Flows,
+) -> None:
+    run = _simulate(flows, LOA2, "2026-12-01 10:00", ACCEPTS_LOA2)
+
+    refusal = _first(run, "issue_loa2", "R12")
+    assert not refusal.passed
+    assert "Next allowed time" in refusal.outcome_en
+    assert refusal.outcome_sv.startswith("LoA2 får bara utfärdas eller förnyas utanför kontorstid")
+    assert [(s.kind, s.element) for s in run.steps][-1] == ("refused", "issue_loa2")
+    assert not run.ended
+
+
+def test_r14_without_the_organisations_acceptance_no_loa2_is_issued_after_2026_06_30(
+    flows: Flows,
+) -> None:
+    run = _simulate(flows, LOA2, "2026-12-24 10:00", {})
+
+    refusal = _first(run, "issue_loa2", "R14")
+    assert not refusal.passed
+    assert dict(refusal.inputs)["organisation_accepts_loa2_after_2026_06_30"].endswith("no)")
+
+
+def test_drafts_reminder_lead_time_decides_the_simulated_reminder(flows: Flows) -> None:
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA2, "petra").files
+    lead = '<inputEntry id="r1_loa"><text>2</text></inputEntry>\n        <outputEntry id="r1_days"><text>3</text></outputEntry>'
+    assert lead in files["renewal-reminder.dmn"]
+    files["renewal-reminder.dmn"] = files["renewal-reminder.dmn"].replace(
+        lead, lead.replace("<text>3</text></outputEntry>", "<text>5</text></outputEntry>")
+    )
+    drafts.save_draft(flows.runtime, flows.clock, LOA2, "petra", files)
+
+    run = _simulate(flows, LOA2, "2026-12-24 10:00", ACCEPTS_LOA2)
+
+    reminder = _first(run, "issue_loa2", "R18")
+    assert reminder.outcome_en.startswith("Reminder 5 days before expiry: 2027-01-02 10:00")
+
+
+def test_r6_r7_r9_loa3_issue_records_two_admins_the_deadline_and_the_six_month_ceiling(
+    flows: Flows,
+) -> None:
+    run = _simulate(flows, LOA3, "2026-12-24 10:00", {"holder": "ivan"})
+
+    assert _first(run, "start", "R6").outcome_en.startswith("First identity verification")
+    assert _first(run, "second_verification", "R7").passed
+    assert dict(_first(run, "second_verification", "R7").inputs) == {"deadline_timer": "5 d"}
+    assert _first(run, "second_verification", "R6").passed
+    ceiling = [d for d in run.decisions if d.rule == "R9" and d.table is None]
+    assert ceiling and ceiling[0].outcome_en.startswith("Valid until 2027-06-24 10:00")
