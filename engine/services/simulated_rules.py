@@ -53,6 +53,7 @@ from engine.policy.validity import is_valid_for_national_systems
 from engine.policy.validity import resolve_valid_until
 from engine.policy.validity import statutory_limit
 from engine.policy.validity import validity_ceiling
+from engine.rights import ROLE_GRANTED_BY
 from engine.rights import role_may_issue
 from engine.runner import decide
 from engine.runner.definitions import deadline_days
@@ -236,10 +237,20 @@ class RuleBook:
         return Judged(data, tuple(decisions))
 
     def _role(self, step: Step, loa: int, *, renewal: bool, verify: bool = False) -> RuleDecision:
+        """R5 for the simulated worker: a person of the step's lane, judged by the rights
+        that grant the lane (a lane such as `loa3_renewer` is granted by several)."""
         inputs = {"lane": step.lane or "—", "loa": str(loa)}
         what_sv = "förnya" if renewal else ("styrka identitet för" if verify else "utfärda")
         what_en = "renew" if renewal else ("verify identity for" if verify else "issue")
-        if role_may_issue(step.lane, loa, renewal=renewal):
+        lane_rights = ROLE_GRANTED_BY.get(step.lane or "", frozenset())
+        allowed = frozenset().union(
+            *(
+                rights
+                for role, rights in ROLE_GRANTED_BY.items()
+                if role_may_issue(role, loa, renewal=renewal)
+            )
+        )
+        if lane_rights and lane_rights <= allowed:
             return _passed(
                 step,
                 "R5",
@@ -251,8 +262,10 @@ class RuleBook:
             step,
             "R5",
             inputs,
-            f"Lanens roll får inte {what_sv} LoA{loa}; motorn nekar (S3)",
-            f"The lane's role may not {what_en} LoA{loa}; the engine refuses (S3)",
+            f"Alla i lanens roll får inte {what_sv} LoA{loa}; motorn nekar dem som saknar "
+            "behörigheten (S3)",
+            f"Not everyone in the lane's role may {what_en} LoA{loa}; the engine refuses those "
+            "without the right (S3)",
         )
 
     def _deadline(self, step: Step) -> RuleDecision:
@@ -376,9 +389,7 @@ class RuleBook:
             inputs["organisation_accepts_loa2_after_2026_06_30"] = shown
         try:
             # The simulated worker asks for as long as the rules allow.
-            valid_until = resolve_valid_until(
-                to_local(ceiling.until).date(), issued_at=step.at, ceiling=ceiling
-            )
+            valid_until = resolve_valid_until(ceiling.until, issued_at=step.at, ceiling=ceiling)
         except DomainError as error:
             return None, [_refused(step, error, inputs)]
         decisions = [

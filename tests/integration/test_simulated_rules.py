@@ -7,6 +7,9 @@ or stops it, before anything is deployed.
 
 from __future__ import annotations
 
+import pytest
+
+from engine.errors import Invalid
 from engine.services import drafts
 from engine.services import simulation
 from engine.services.simulated_rules import RuleDecision
@@ -98,6 +101,28 @@ def test_drafts_reminder_lead_time_decides_the_simulated_reminder(flows: Flows) 
 
     reminder = _first(run, "issue_loa2", "R18")
     assert reminder.outcome_en.startswith("Reminder 5 days before expiry: 2027-01-02 10:00")
+    # S6: before a deploy could bring the draft's table in, the table then in force judges.
+    past = _simulate(flows, LOA2, "2025-11-20 16:00", ACCEPTS_LOA2)
+    judged_then = _first(past, "issue_loa2", "R18")
+    assert judged_then.table == "renewal-reminder@1"
+    assert judged_then.outcome_en.startswith("Reminder 3 days before expiry")
+    assert _first(past, "issue_loa2", "R13").outcome_en.startswith("Valid until 2025-12-01 00:00")
+
+
+def test_r9_julafton_renewal_waits_for_the_service_desks_opening_by_the_calendar(
+    flows: Flows,
+) -> None:
+    run = _simulate(flows, "loa3-renewal", "2026-12-24 10:00", {})
+
+    assert _first(run, "start", "R5").passed  # loa3_renewer: LoA3 admins or the service desk
+    opening = _first(run, "start", "R9")
+    assert opening.outcome_en == "The service desk renews from 2026-12-28 07:30"
+    assert [(s.kind, s.element, s.at) for s in run.steps][:3] == [
+        ("start", "start", local("2026-12-24 10:00")),
+        ("timer", "wait_for_opening", local("2026-12-28 07:30")),
+        ("task", "renew_loa3", local("2026-12-28 07:30")),
+    ]
+    assert _first(run, "renew_loa3", "R9").outcome_en == "The service desk is open"
 
 
 def test_r6_r7_r9_loa3_issue_records_two_admins_the_deadline_and_the_six_month_ceiling(
@@ -111,3 +136,34 @@ def test_r6_r7_r9_loa3_issue_records_two_admins_the_deadline_and_the_six_month_c
     assert _first(run, "second_verification", "R6").passed
     ceiling = [d for d in run.decisions if d.rule == "R9" and d.table is None]
     assert ceiling and ceiling[0].outcome_en.startswith("Valid until 2027-06-24 10:00")
+
+
+PROCESSES = (
+    "employment-end",
+    "forgotten-card",
+    "loa2-onsite",
+    LOA2,
+    "loa3-renewal",
+    LOA3,
+    "ordinary-card",
+)
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+@pytest.mark.parametrize("at", ["2026-12-24 10:00", "2026-12-01 10:00", "2025-11-20 16:00"])
+def test_every_bundled_process_simulates_with_each_decision_named_and_said_in_both_languages(
+    flows: Flows, process: str, at: str
+) -> None:
+    run = _simulate(flows, process, at, ACCEPTS_LOA2)
+
+    assert run.steps
+    for decision in run.decisions:
+        assert decision.rule and decision.outcome_sv and decision.outcome_en
+        assert decision.element in {s.element for s in run.steps}
+    refused = [d for d in run.decisions if not d.passed]
+    assert bool(refused) == (run.steps[-1].kind == simulation.REFUSED)
+
+
+def test_a_scenario_naming_an_unknown_organisation_is_refused(flows: Flows) -> None:
+    with pytest.raises(Invalid):
+        _simulate(flows, LOA2, "2026-12-24 10:00", {"organisation": "nowhere"})
