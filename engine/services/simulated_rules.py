@@ -21,7 +21,6 @@ case would wait there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,16 +45,9 @@ from engine.policy.service_hours import next_service_desk_opening
 from engine.policy.timekeeping import add_local_days
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import to_local
-from engine.policy.validity import ValidityLimit
-from engine.policy.validity import capped_by_rules
-from engine.policy.validity import describe_limit
 from engine.policy.validity import is_valid_for_national_systems
-from engine.policy.validity import resolve_valid_until
-from engine.policy.validity import statutory_limit
-from engine.policy.validity import validity_ceiling
 from engine.rights import ROLE_GRANTED_BY
 from engine.rights import role_may_issue
-from engine.runner import decide
 from engine.runner.definitions import deadline_days
 from engine.runner.definitions import has_deadline_timer
 from engine.services.deploy.smoke import _action_data
@@ -63,32 +55,21 @@ from engine.services.policy import RENEWAL_REMINDER
 from engine.services.policy import VALIDITY_LIMITS
 from engine.services.policy import PolicyReader
 from engine.services.registers.organisation_settings import setting_in_force
+from engine.services.rule_decisions import RuleDecision
+from engine.services.rule_decisions import Step
+from engine.services.rule_decisions import checked
+from engine.services.rule_decisions import failed
+from engine.services.rule_decisions import passed
+from engine.services.rule_decisions import refused
+from engine.services.simulated_validity import ceiling_of
+from engine.services.simulated_validity import reminder_of
+from engine.services.simulated_validity import validity_limit
 
 ISSUE_AT_STATION = "issue_at_station"
 FIRST_VERIFICATION = "first_verification"
 ORDER_LOA2 = "order_loa2"
 SELECT_FOR_RENEWAL = "select_card_for_renewal"
 LOA2_SETTING = "accepts_loa2_after_national_end"
-# The reminder's lead time is the warning before expiry (R18); the table has no rule column.
-REMINDER_RULE = "R18"
-
-
-@dataclass(frozen=True)
-class RuleDecision:
-    """One rule decided at a simulated step: the rule, what it was judged on, the outcome.
-
-    `table` names the DMN decision table that decided (with "draft" or its version);
-    `passed` is False for a refusal, which stops the simulated case at `element`.
-    """
-
-    element: str
-    at: datetime
-    rule: str
-    inputs: tuple[tuple[str, str], ...]
-    outcome_sv: str
-    outcome_en: str
-    passed: bool = True
-    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,16 +82,6 @@ class Judged:
     @property
     def refused(self) -> bool:
         return any(not d.passed for d in self.decisions)
-
-
-@dataclass(frozen=True)
-class Step:
-    """The simulated step being judged: where, when, in which lane, with what properties."""
-
-    element: str
-    at: datetime
-    lane: str | None
-    properties: Mapping[str, str]
 
 
 class RuleBook:
@@ -165,7 +136,7 @@ class RuleBook:
         if action == FIRST_VERIFICATION:
             decisions = [
                 self._role(step, 3, renewal=False, verify=True),
-                _passed(
+                passed(
                     step,
                     "R6",
                     {"verification": "first"},
@@ -175,7 +146,7 @@ class RuleBook:
             ]
             return Judged(base, tuple(decisions))
         if action == ORDER_LOA2:
-            ordered = _passed(
+            ordered = passed(
                 step,
                 "R15",
                 {"lane": step.lane or "—"},
@@ -195,9 +166,9 @@ class RuleBook:
         try:
             loa = certificate_loa(dict(step.properties), action)
         except DomainError as error:
-            return Judged(base, (_refused(step, error, {"loa": step.properties.get("loa", "—")}),))
+            return Judged(base, (refused(step, error, {"loa": step.properties.get("loa", "—")}),))
         checks: list[RuleDecision] = [
-            _checked(
+            checked(
                 step,
                 "R1",
                 {"case_loa": str(case_data.get("loa", "—")), "step_loa": str(loa)},
@@ -216,15 +187,15 @@ class RuleBook:
         decisions += checks
         if any(not d.passed for d in decisions):
             return Judged(base, tuple(decisions))
-        limit, table_decision = self._validity_limit(step, loa)
+        limit, table_decision = validity_limit(step, loa, self.table(VALIDITY_LIMITS, step.at))
         decisions.append(table_decision)
         if limit is None:
             return Judged(base, tuple(decisions))
-        valid_until, more = self._ceiling(step, loa, limit)
+        valid_until, more = ceiling_of(step, loa, limit, self.accepts_loa2(step.at))
         decisions += more
         if valid_until is None:
             return Judged(base, tuple(decisions))
-        lead, reminder = self._reminder(step, loa, valid_until)
+        lead, reminder = reminder_of(step, loa, valid_until, self.table(RENEWAL_REMINDER, step.at))
         decisions.append(reminder)
         data = {
             **base,
@@ -251,14 +222,14 @@ class RuleBook:
             )
         )
         if lane_rights and lane_rights <= allowed:
-            return _passed(
+            return passed(
                 step,
                 "R5",
                 inputs,
                 f"Lanens roll får {what_sv} LoA{loa}",
                 f"The lane's role may {what_en} LoA{loa}",
             )
-        return _failed(
+        return failed(
             step,
             "R5",
             inputs,
@@ -272,14 +243,14 @@ class RuleBook:
         days = deadline_days(self._spec_json, "R7")
         inputs = {"deadline_timer": f"{days} d" if days is not None else "—"}
         if has_deadline_timer(self._spec_json, "R7"):
-            return _passed(
+            return passed(
                 step,
                 "R7",
                 inputs,
                 "Andra verifieringen har en tidsfrist",
                 "The second verification has a deadline",
             )
-        return _failed(
+        return failed(
             step,
             "R7",
             inputs,
@@ -291,14 +262,14 @@ class RuleBook:
         first = case_data.get("first_admin")
         inputs = {"first_verification": "ja / yes" if first else "nej / no"}
         if first:
-            return _passed(
+            return passed(
                 step,
                 "R6",
                 inputs,
                 "En andra LoA3-administratör, inte den första, utfärdar",
                 "A second LoA3 administrator, not the first, issues",
             )
-        return _failed(
+        return failed(
             step,
             "R6",
             inputs,
@@ -317,13 +288,13 @@ class RuleBook:
             sv, en = "Före 2025-12-01: LoA2 när som helst", "Before 2025-12-01: LoA2 at any time"
         else:
             sv, en = "Utanför kontorstid", "Outside office hours"
-        return _checked(
+        return checked(
             step, "R12", inputs, lambda: check_loa2_issue_time(step.at, self.calendar), sv, en
         )
 
     def _service_desk_hours(self, step: Step) -> RuleDecision:
         local = to_local(step.at)
-        return _checked(
+        return checked(
             step,
             "R9",
             {"local_time": local.strftime("%Y-%m-%d %H:%M")},
@@ -335,7 +306,7 @@ class RuleBook:
     def _service_desk_opening(self, step: Step, base: dict[str, Any]) -> Judged:
         opens = next_service_desk_opening(step.at, self.calendar)
         data = {**base, "in_service_hours": opens == step.at, "service_opens_at": opens.isoformat()}
-        decision = _passed(
+        decision = passed(
             step,
             "R9",
             {"local_time": format_local(step.at)},
@@ -343,91 +314,6 @@ class RuleBook:
             f"The service desk renews from {format_local(opens)}",
         )
         return Judged(data, (self._role(step, 3, renewal=True), decision))
-
-    def _validity_limit(self, step: Step, loa: int) -> tuple[ValidityLimit | None, RuleDecision]:
-        xml, label = self.table(VALIDITY_LIMITS, step.at)
-        day = to_local(step.at).date().isoformat()
-        inputs = {"loa": str(loa), "issued_on": day}
-        try:
-            row = decide(xml, {"loa": loa, "issued_on": day})
-            limit = ValidityLimit(
-                days=row.get("max_days"), months=row.get("max_months"), rule=row["rule"]
-            )
-        except (KeyError, ValueError, TypeError, DomainError) as error:
-            refusal = Invalid(
-                f"Tabellen ger ingen användbar giltighetstid ({error}) / The table gives no "
-                f"usable validity ({error})",
-                rule="S3",
-            )
-            return None, _refused(step, refusal, inputs, table=label)
-        return limit, _passed(
-            step,
-            limit.rule,
-            inputs,
-            f"Högst {describe_limit(limit, 'sv')}",
-            f"At most {describe_limit(limit, 'en')}",
-            table=label,
-        )
-
-    def _ceiling(
-        self, step: Step, loa: int, limit: ValidityLimit
-    ) -> tuple[datetime | None, list[RuleDecision]]:
-        accepts, shown = self.accepts_loa2(step.at)
-        ceiling = validity_ceiling(
-            loa=loa,
-            issued_at=step.at,
-            limit=limit,
-            accepts_loa2_after_national_end=accepts,
-            employment_end=None,
-        )
-        inputs = {
-            "issued_at": format_local(step.at),
-            "table_limit": describe_limit(limit, "en"),
-            "rules_limit": describe_limit(statutory_limit(loa, step.at), "en"),
-        }
-        if loa == 2:
-            inputs["organisation_accepts_loa2_after_2026_06_30"] = shown
-        try:
-            # The simulated worker asks for as long as the rules allow.
-            valid_until = resolve_valid_until(ceiling.until, issued_at=step.at, ceiling=ceiling)
-        except DomainError as error:
-            return None, [_refused(step, error, inputs)]
-        decisions = [
-            _passed(
-                step,
-                ceiling.rule,
-                inputs,
-                f"Giltig till {format_local(valid_until)} ({ceiling.reason_sv})",
-                f"Valid until {format_local(valid_until)} ({ceiling.reason_en})",
-            )
-        ]
-        rules = capped_by_rules(loa, step.at, limit)
-        if rules is not None:
-            decisions.append(
-                _passed(
-                    step,
-                    rules.rule,
-                    {"table_limit": describe_limit(limit, "en")},
-                    f"Tabellens {describe_limit(limit, 'sv')} sänks till "
-                    f"{describe_limit(rules, 'sv')} (S3)",
-                    f"The table's {describe_limit(limit, 'en')} is capped at "
-                    f"{describe_limit(rules, 'en')} (S3)",
-                )
-            )
-        return valid_until, decisions
-
-    def _reminder(self, step: Step, loa: int, valid_until: datetime) -> tuple[int, RuleDecision]:
-        xml, label = self.table(RENEWAL_REMINDER, step.at)
-        lead = int(decide(xml, {"loa": loa}).get("lead_days") or 0)
-        reminder_at = add_local_days(valid_until, -lead)
-        return lead, _passed(
-            step,
-            REMINDER_RULE,
-            {"loa": str(loa), "valid_until": format_local(valid_until)},
-            f"Påminnelse {lead} dagar före utgång: {format_local(reminder_at)}",
-            f"Reminder {lead} days before expiry: {format_local(reminder_at)}",
-            table=label,
-        )
 
 
 def _organisation(session: Session, code: str | None) -> Organisation | None:
@@ -440,52 +326,3 @@ def _organisation(session: Session, code: str | None) -> Organisation | None:
             f"The scenario's organisation '{code}' does not exist."
         )
     return found
-
-
-def _passed(
-    step: Step,
-    rule: str,
-    inputs: Mapping[str, str],
-    sv: str,
-    en: str,
-    *,
-    table: str | None = None,
-) -> RuleDecision:
-    return RuleDecision(step.element, step.at, rule, tuple(inputs.items()), sv, en, True, table)
-
-
-def _failed(step: Step, rule: str, inputs: Mapping[str, str], sv: str, en: str) -> RuleDecision:
-    return RuleDecision(step.element, step.at, rule, tuple(inputs.items()), sv, en, False)
-
-
-def _refused(
-    step: Step, error: DomainError, inputs: Mapping[str, str], *, table: str | None = None
-) -> RuleDecision:
-    """A refusal of the engine's own check, its bilingual message split for the page."""
-    sv, _, en = error.message.partition(" / ")
-    return RuleDecision(
-        step.element,
-        step.at,
-        error.rule or "S3",
-        tuple(inputs.items()),
-        sv.strip(),
-        (en or sv).strip(),
-        False,
-        table,
-    )
-
-
-def _checked(
-    step: Step,
-    rule: str,
-    inputs: Mapping[str, str],
-    check: Callable[[], None],
-    sv: str,
-    en: str,
-) -> RuleDecision:
-    """Run one of the engine's checks: a pass with `sv`/`en`, or its refusal."""
-    try:
-        check()
-    except DomainError as error:
-        return _refused(step, error, inputs)
-    return _passed(step, rule, inputs, sv, en)

@@ -36,10 +36,10 @@ from engine.services.deploy.smoke import _form_data
 from engine.services.deploy.versions import definition_of
 from engine.services.deploy.versions import require_owner
 from engine.services.drafts import open_draft
+from engine.services.rule_decisions import RuleDecision
+from engine.services.rule_decisions import Step
 from engine.services.runtime import Runtime
 from engine.services.simulated_rules import RuleBook
-from engine.services.simulated_rules import RuleDecision
-from engine.services.simulated_rules import Step
 
 MAX_STEPS = 60
 MAX_SCENARIO_NAME = 100

@@ -12,7 +12,7 @@ import pytest
 from engine.errors import Invalid
 from engine.services import drafts
 from engine.services import simulation
-from engine.services.simulated_rules import RuleDecision
+from engine.services.rule_decisions import RuleDecision
 from tests.support.flows import Flows
 from tests.support.flows import local
 

@@ -24,7 +24,7 @@ from engine.errors import Invalid
 from engine.policy.timekeeping import to_local
 from engine.services import flow_watch
 from engine.services.deploy import versions
-from engine.services.simulated_rules import RuleDecision
+from engine.services.rule_decisions import RuleDecision
 from web import context
 from web.errors import status_of
 from web.i18n import language
