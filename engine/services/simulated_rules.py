@@ -113,20 +113,22 @@ class RuleBook:
         the version in force at `at`."""
         draft = self._draft.get(f"{decision_id}.dmn")
         if draft is not None and at >= self._deploy_from:
-            return draft, f"{decision_id} (utkast / draft)"
+            return draft, f"{decision_id} (utkast) / {decision_id} (draft)"
         version = self._reader.decision_in_force(decision_id, at)
         return version.source_xml, version.label
 
     def accepts_loa2(self, at: datetime) -> tuple[bool, str]:
         """R14: the scenario organisation's setting in force that day (S6), and how to show it."""
         if self._organisation is None:
-            return False, "— (standard: nej / default: no)"
+            return False, "ingen, standard: nej / none, default: no"
         day = to_local(at).date()
         accepts = any(
             setting_in_force(self._session, org, LOA2_SETTING, day)
             for org in self._organisation.lineage()
         )
-        return accepts, f"{self._organisation_code}: {'ja / yes' if accepts else 'nej / no'}"
+        code = self._organisation_code
+        shown = f"{code}: ja / {code}: yes" if accepts else f"{code}: nej / {code}: no"
+        return accepts, shown
 
     def judge(self, action: str | None, step: Step, case_data: Mapping[str, Any]) -> Judged:
         """The decisions of `step`'s domain action and the data it adds to the case."""
@@ -282,7 +284,7 @@ class RuleBook:
         closed = self.calendar.closed_reason(local.date())
         inputs = {
             "local_time": local.strftime("%Y-%m-%d %H:%M"),
-            "holiday_free_weekday": f"nej / no ({closed})" if closed else "ja / yes",
+            "holiday_free_weekday": f"nej ({closed}) / no ({closed})" if closed else "ja / yes",
         }
         if local.date() < LOA2_OFFICE_HOURS_RULE_FROM:
             sv, en = "Före 2025-12-01: LoA2 när som helst", "Before 2025-12-01: LoA2 at any time"

@@ -73,8 +73,8 @@ def ceiling_of(
     )
     inputs = {
         "issued_at": format_local(step.at),
-        "table_limit": describe_limit(limit, "en"),
-        "rules_limit": describe_limit(statutory_limit(loa, step.at), "en"),
+        "table_limit": _both(limit),
+        "rules_limit": _both(statutory_limit(loa, step.at)),
     }
     if loa == 2:
         inputs["organisation_accepts_loa2_after_2026_06_30"] = shown
@@ -98,7 +98,7 @@ def ceiling_of(
             passed(
                 step,
                 rules.rule,
-                {"table_limit": describe_limit(limit, "en")},
+                {"table_limit": _both(limit)},
                 f"Tabellens {describe_limit(limit, 'sv')} sänks till "
                 f"{describe_limit(rules, 'sv')} (S3)",
                 f"The table's {describe_limit(limit, 'en')} is capped at "
@@ -123,3 +123,8 @@ def reminder_of(
         f"Reminder {lead} days before expiry: {format_local(reminder_at)}",
         table=label,
     )
+
+
+def _both(limit: ValidityLimit) -> str:
+    """An input value in both languages ("14 dagar / 14 days"), shown in the reader's."""
+    return f"{describe_limit(limit, 'sv')} / {describe_limit(limit, 'en')}"

@@ -50,16 +50,16 @@ def test_r12_r15_julafton_start_records_each_rule_with_its_inputs_and_outcome(
     assert r12.passed
     assert dict(r12.inputs) == {
         "local_time": "2026-12-24 10:00",
-        "holiday_free_weekday": "nej / no (Julafton)",
+        "holiday_free_weekday": "nej (Julafton) / no (Julafton)",
     }
     assert r12.outcome_en == "Outside office hours"
     assert _first(run, "issue_loa2", "R5").passed  # the service desk's lane may issue LoA2
     table = _first(run, "issue_loa2", "R11")
-    assert table.table == "validity-limits (utkast / draft)"
+    assert table.table == "validity-limits (utkast) / validity-limits (draft)"
     assert dict(table.inputs) == {"loa": "2", "issued_on": "2026-12-24"}
     assert table.outcome_en == "At most 14 days"
     reminder = _first(run, "issue_loa2", "R18")
-    assert reminder.table == "renewal-reminder (utkast / draft)"
+    assert reminder.table == "renewal-reminder (utkast) / renewal-reminder (draft)"
     assert reminder.outcome_en.startswith("Reminder 3 days before expiry: 2027-01-04 10:00")
     assert not any(not d.passed for d in run.decisions)
     assert ("task", "issue_loa2") in [(s.kind, s.element) for s in run.steps]
@@ -85,7 +85,9 @@ def test_r14_without_the_organisations_acceptance_no_loa2_is_issued_after_2026_0
 
     refusal = _first(run, "issue_loa2", "R14")
     assert not refusal.passed
-    assert dict(refusal.inputs)["organisation_accepts_loa2_after_2026_06_30"].endswith("no)")
+    assert dict(refusal.inputs)["organisation_accepts_loa2_after_2026_06_30"].endswith(
+        "default: no"
+    )
 
 
 def test_drafts_reminder_lead_time_decides_the_simulated_reminder(flows: Flows) -> None:

@@ -97,13 +97,14 @@ def watch_config(process_id: str, based_on_version: int) -> Json:
 
 
 def decision_json(decision: RuleDecision) -> Json:
-    """One rule decided by a simulation, with its outcome in the session's language."""
+    """One rule decided by a simulation, its outcome, inputs and table in the session's
+    language (a value "svenska / English" shows one half)."""
     return {
         "element": decision.element,
         "at": to_local(decision.at).strftime("%Y-%m-%d %H:%M"),
         "rule": decision.rule,
-        "table": decision.table,
-        "inputs": [[name, value] for name, value in decision.inputs],
+        "table": localized(decision.table) if decision.table else None,
+        "inputs": [[name, localized(value)] for name, value in decision.inputs],
         "outcome": decision.outcome_en if language() == "en" else decision.outcome_sv,
         "passed": decision.passed,
     }
