@@ -140,7 +140,7 @@ def test_incidents_per_element_are_counted_on_the_diagram_and_link_to_their_case
     badge = page.locator(".incident-badge[data-element=wait]")
     badge.wait_for()
     assert badge.inner_text() == "⚠ 1"
-    assert "1 öppna incidenter i 1 ärenden" in page.locator("#incident-list").inner_text()
+    assert "Öppna incidenter: 1 (ärenden: 1)" in page.locator("#incident-list").inner_text()
     shot(page, "workspace-incidents")
 
     badge.click()

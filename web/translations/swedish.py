@@ -504,7 +504,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "No rule was decided on this path.": "Ingen regel avgjordes på den här vägen.",
     "Open incidents per element of version %(version)s.": "Öppna incidenter per element i version %(version)s.",
     "Version %(version)s has no open incidents.": "Version %(version)s har inga öppna incidenter.",
-    "%(count)s open incidents on %(cases)s cases: list them": "%(count)s öppna incidenter i %(cases)s ärenden: visa dem",
+    "Open incidents: %(count)s (cases: %(cases)s); list them": "Öppna incidenter: %(count)s (ärenden: %(cases)s); visa dem",
     "The draft is larger than the server accepts (256 KB in all) and was not saved. The draft saved before is unchanged and your changes are still on this page: make a form, table or diagram smaller and save again.": "Utkastet är större än servern tar emot (256 kB sammanlagt) och sparades inte. Det tidigare sparade utkastet är oförändrat och dina ändringar finns kvar på sidan: gör ett formulär, en tabell eller ett diagram mindre och spara igen.",
     "Rules decided": "Regler som avgjordes",
     "Each rule the simulated case passed or was refused by: the rule, what it was judged on and the outcome, with the draft's decision tables. Rights, employments and cards of real people are judged on real cases only.": "Varje regel som det simulerade ärendet klarade eller nekades av: regeln, vad den bedömdes på och utfallet, med utkastets beslutstabeller. Verkliga personers behörigheter, anställningar och kort bedöms bara i verkliga ärenden.",

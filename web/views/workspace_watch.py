@@ -123,7 +123,7 @@ def watch_strings() -> dict[str, str]:
         ),
         "noIncidents": gettext("Version %(version)s has no open incidents.", version="{version}"),
         "incidentsHere": gettext(
-            "%(count)s open incidents on %(cases)s cases: list them",
+            "Open incidents: %(count)s (cases: %(cases)s); list them",
             count="{count}",
             cases="{cases}",
         ),
