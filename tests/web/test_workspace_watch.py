@@ -80,6 +80,8 @@ def test_s1_incidents_per_element_link_to_the_filtered_incident_list(
     ]
     listed = text(browser.get(answer["elements"][0]["url"]))
     assert f"#{case_id}" in listed and 'id="incident-filter"' in listed
+    # The resolved ones too, still at this element only.
+    assert 'href="/incidents?all=1&amp;process=failing&amp;version=1&amp;element=wait"' in listed
     elsewhere = text(browser.get("/incidents?process=failing&version=1&element=start"))
     assert f"#{case_id}" not in elsewhere
     assert browser.get("/workspace/failing/incidents?version=x").status_code == 422
