@@ -19,6 +19,7 @@ from engine.policy.validity import describe_limit
 from engine.policy.validity import resolve_valid_until
 from engine.policy.validity import statutory_limit
 from engine.policy.validity import validity_ceiling
+from engine.runner import RuleTaskDone
 from engine.runner import decide
 from engine.services.rule_decisions import RuleDecision
 from engine.services.rule_decisions import Step
@@ -27,6 +28,8 @@ from engine.services.rule_decisions import refused
 
 # The reminder's lead time is the warning before expiry (R18); the table has no rule column.
 REMINDER_RULE = "R18"
+# The rule a table's decision is cited by when its row names none (a `rule` output).
+TABLE_RULES = {"renewal-reminder": REMINDER_RULE, "validity-limits": "R11"}
 
 
 def validity_limit(
@@ -128,3 +131,20 @@ def reminder_of(
 def _both(limit: ValidityLimit) -> str:
     """An input value in both languages ("14 dagar / 14 days"), shown in the reader's."""
     return f"{describe_limit(limit, 'sv')} / {describe_limit(limit, 'en')}"
+
+
+def rule_task_decision(done: RuleTaskDone, at: datetime) -> RuleDecision:
+    """A business rule task of the draft that ran: its table (the draft's, compiled into
+    the simulated version), inputs and outputs; cited by the row's `rule` output, else the
+    table's rule."""
+    outputs = dict(done.outputs)
+    rule = str(outputs.get("rule") or TABLE_RULES.get(done.decision, done.decision))
+    said = ", ".join(f"{name} = {value}" for name, value in done.outputs)
+    step = Step(done.name, at, None, {})
+    inputs = {name: str(value) for name, value in done.inputs}
+    table = f"{done.decision} (utkast) / {done.decision} (draft)"
+    if not said:
+        sv, en = "Ingen rad gällde; inget resultat", "No row applied; no result"
+    else:
+        sv, en = f"Resultat: {said}", f"Result: {said}"
+    return passed(step, rule, inputs, sv, en, table=table)

@@ -40,6 +40,7 @@ from engine.services.rule_decisions import RuleDecision
 from engine.services.rule_decisions import Step
 from engine.services.runtime import Runtime
 from engine.services.simulated_rules import RuleBook
+from engine.services.simulated_validity import rule_task_decision
 
 MAX_STEPS = 60
 MAX_SCENARIO_NAME = 100
@@ -156,6 +157,8 @@ def _run(
         refused = SimulatedStep(REFUSED, start_id, start_at, *titles)
         return Simulation(process_id, (refused,), False, tuple(decisions))
     runner = CaseRunner.start(spec_json, values, simulated)
+    ran: set[str] = set()
+    _record_rule_tasks(runner, ran, decisions, start_at)
     case_data = dict(values)
     steps = [SimulatedStep(START, start_id, start_at, *titles)]
     ended: set[str] = set()
@@ -185,17 +188,29 @@ def _run(
             completion = {**_form_data(forms.get(task.name), now), **judged.data}
             case_data.update(completion)
             runner.complete_user_task(task.id, completion)
+            _record_rule_tasks(runner, ran, decisions, now)
             steps.append(SimulatedStep(TASK, task.name, now, *_form_titles(forms, task.name)))
         elif timers:
             timer = timers[0]
             simulated.set(max(timer.due_at, now))
             runner.fire_timer(timer.task_id)
+            _record_rule_tasks(runner, ran, decisions, simulated.now())
             steps.append(SimulatedStep(TIMER, timer.name, simulated.now()))
         else:
             steps.append(SimulatedStep(STUCK, steps[-1].element, now))
             break
     _record_ends(runner, steps, ended, simulated.now())
     return Simulation(process_id, tuple(steps), bool(ended), tuple(decisions))
+
+
+def _record_rule_tasks(
+    runner: CaseRunner, ran: set[str], decisions: list[RuleDecision], at: datetime
+) -> None:
+    """The decisions of the business rule tasks that ran in the last step."""
+    for done in runner.business_rules_done():
+        if done.task_id not in ran:
+            ran.add(done.task_id)
+            decisions.append(rule_task_decision(done, at))
 
 
 def _form_titles(forms: Mapping[str, Any], form_id: str) -> tuple[str | None, str | None]:

@@ -19,6 +19,45 @@ from tests.support.flows import local
 LOA2 = "loa2-remote-order"
 LOA3 = "loa3-reserve"
 ACCEPTS_LOA2 = {"organisation": "hemtjanst-demo"}  # R14: its own systems accept LoA2
+# A business rule task after the issue that asks the renewal-reminder table.
+RULE_TASK = """    <bpmn:businessRuleTask id="lead_time" name="Påminnelsens framförhållning">
+      <bpmn:extensionElements>
+        <spiffworkflow:calledDecisionId>renewal-reminder</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements>
+      <bpmn:incoming>flow_issue_lead</bpmn:incoming>
+      <bpmn:outgoing>flow_issue_join</bpmn:outgoing>
+    </bpmn:businessRuleTask>
+"""
+LEAD_ROW = (
+    '<inputEntry id="r1_loa"><text>2</text></inputEntry>\n'
+    '        <outputEntry id="r1_days"><text>3</text></outputEntry>'
+)
+
+
+def _with_rule_task(bpmn: str) -> str:
+    """loa2-remote-order with `lead_time` between the issue and the renewal cycle."""
+    issue_to_join = (
+        '<bpmn:sequenceFlow id="flow_issue_join" sourceRef="issue_loa2" targetRef="join_cycle" />'
+    )
+    assert issue_to_join in bpmn
+    bpmn = bpmn.replace(
+        "<bpmn:outgoing>flow_issue_join</bpmn:outgoing>",
+        "<bpmn:outgoing>flow_issue_lead</bpmn:outgoing>",
+        1,
+    )
+    bpmn = bpmn.replace(
+        issue_to_join,
+        '<bpmn:sequenceFlow id="flow_issue_lead" sourceRef="issue_loa2" targetRef="lead_time" />'
+        '<bpmn:sequenceFlow id="flow_issue_join" sourceRef="lead_time" targetRef="join_cycle" />',
+    )
+    bpmn = bpmn.replace(
+        '    <bpmn:exclusiveGateway id="join_cycle"',
+        RULE_TASK + '    <bpmn:exclusiveGateway id="join_cycle"',
+    )
+    return bpmn.replace(
+        "<bpmn:flowNodeRef>issue_loa2</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>issue_loa2</bpmn:flowNodeRef><bpmn:flowNodeRef>lead_time</bpmn:flowNodeRef>",
+    )
 
 
 def _simulate(
@@ -169,3 +208,25 @@ def test_every_bundled_process_simulates_with_each_decision_named_and_said_in_bo
 def test_a_scenario_naming_an_unknown_organisation_is_refused(flows: Flows) -> None:
     with pytest.raises(Invalid):
         _simulate(flows, LOA2, "2026-12-24 10:00", {"organisation": "nowhere"})
+
+
+def test_r18_a_business_rule_task_of_the_draft_records_its_tables_inputs_and_result(
+    flows: Flows,
+) -> None:
+    files = drafts.open_draft(flows.runtime, flows.clock, LOA2, "petra").files
+    files[f"{LOA2}.bpmn"] = _with_rule_task(files[f"{LOA2}.bpmn"])
+    files["renewal-reminder.dmn"] = files["renewal-reminder.dmn"].replace(
+        LEAD_ROW, LEAD_ROW.replace("<text>3</text></outputEntry>", "<text>5</text></outputEntry>")
+    )
+    drafts.save_draft(flows.runtime, flows.clock, LOA2, "petra", files)
+
+    run = _simulate(flows, LOA2, "2026-12-24 10:00", ACCEPTS_LOA2)
+
+    decided = _first(run, "lead_time", "R18")
+    assert decided.table == "renewal-reminder (utkast) / renewal-reminder (draft)"
+    assert dict(decided.inputs) == {"loa": "2"}
+    assert (decided.outcome_sv, decided.outcome_en) == (
+        "Resultat: lead_days = 5",
+        "Result: lead_days = 5",
+    )
+    assert [d.element for d in run.decisions].count("lead_time") == 1
