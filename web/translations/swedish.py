@@ -515,6 +515,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Show incidents on the diagram": "Visa incidenter i diagrammet",
     "At element %(element)s of %(process)s, version %(version)s.": "Vid elementet %(element)s i %(process)s, version %(version)s.",
     "Show every incident": "Visa alla incidenter",
+    'R14 is judged by the setting of the organisation the scenario data names, e.g. {"organisation": "hemtjanst-demo"}; without one, by the rule\'s default (LoA2 not accepted after 2026-06-30).': 'R14 bedöms efter inställningen hos den organisation som scenariodatan anger, t.ex. {"organisation": "hemtjanst-demo"}; utan en sådan efter regelns standard (LoA2 godtas inte efter 2026-06-30).',
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
