@@ -496,6 +496,26 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Employment ends": "Anställning upphör",
     "The service desk mails the card; it must be activated in person with valid ID within 100 days of mailing, or it is revoked automatically (R16).": "Servicecenter skickar kortet; det ska aktiveras personligen med giltig legitimation inom 100 dagar från utskicket, annars spärras det automatiskt (R16).",
     "From the last day no certificate runs past the employment (R3). When the day is over the card user's cards in the organisation are revoked and the card is to come back cut through the chip (R19).": "Från sista dagen gäller inget certifikat längre än anställningen (R3). När dagen är slut spärras kortanvändarens kort i organisationen och kortet ska lämnas tillbaka klippt genom chipet (R19).",
+    # --- simwatch ---
+    "refused by a rule": "nekades av en regel",
+    "passed": "godkänd",
+    "refused": "nekad",
+    "Rules decided here": "Regler som avgjordes här",
+    "No rule was decided on this path.": "Ingen regel avgjordes på den här vägen.",
+    "Open incidents per element of version %(version)s.": "Öppna incidenter per element i version %(version)s.",
+    "Version %(version)s has no open incidents.": "Version %(version)s har inga öppna incidenter.",
+    "Open incidents: %(count)s (cases: %(cases)s); list them": "Öppna incidenter: %(count)s (ärenden: %(cases)s); visa dem",
+    "The draft is larger than the server accepts (256 KB in all) and was not saved. The draft saved before is unchanged and your changes are still on this page: make a form, table or diagram smaller and save again.": "Utkastet är större än servern tar emot (256 kB sammanlagt) och sparades inte. Det tidigare sparade utkastet är oförändrat och dina ändringar finns kvar på sidan: gör ett formulär, en tabell eller ett diagram mindre och spara igen.",
+    "Rules decided": "Regler som avgjordes",
+    "Each rule the simulated case passed or was refused by: the rule, what it was judged on and the outcome, with the draft's decision tables. Rights, employments and cards of real people are judged on real cases only.": "Varje regel som det simulerade ärendet klarade eller nekades av: regeln, vad den bedömdes på och utfallet, med utkastets beslutstabeller. Verkliga personers behörigheter, anställningar och kort bedöms bara i verkliga ärenden.",
+    "Inputs": "Indata",
+    "Outcome": "Utfall",
+    "Incidents per element": "Incidenter per element",
+    "Failed timers and scripts that wait for a person, counted at their element; each count links to the incident list of its cases.": "Timrar och skript som misslyckats och väntar på en person, räknade vid sitt element; varje antal länkar till incidentlistan med dess ärenden.",
+    "Show incidents on the diagram": "Visa incidenter i diagrammet",
+    "At element %(element)s of %(process)s, version %(version)s.": "Vid elementet %(element)s i %(process)s, version %(version)s.",
+    "Show every incident": "Visa alla incidenter",
+    'R14 is judged by the setting of the organisation the scenario data names, e.g. {"organisation": "hemtjanst-demo"}; without one, by the rule\'s default (LoA2 not accepted after 2026-06-30).': 'R14 bedöms efter inställningen hos den organisation som scenariodatan anger, t.ex. {"organisation": "hemtjanst-demo"}; utan en sådan efter regelns standard (LoA2 godtas inte efter 2026-06-30).',
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
