@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from engine.runner.case_runner import CaseRunner
 from engine.runner.case_runner import EndReached
+from engine.runner.case_runner import RuleTaskDone
 from engine.runner.case_runner import TimerView
 from engine.runner.case_runner import UserTaskView
 from engine.runner.decisions import decide
@@ -45,6 +46,7 @@ __all__ = [
     "ParsedDecision",
     "ParsedProcess",
     "ProcessDefinitionError",
+    "RuleTaskDone",
     "ScriptRefused",
     "TimerView",
     "UserTaskView",

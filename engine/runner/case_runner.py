@@ -56,6 +56,18 @@ class EndReached:
     properties: dict[str, str]
 
 
+@dataclass(frozen=True)
+class RuleTaskDone:
+    """A business rule task that ran: its DMN table's inputs (by input expression, as the
+    task's data gave them) and its outputs (by output name; empty when no row applied)."""
+
+    task_id: str
+    name: str
+    decision: str
+    inputs: tuple[tuple[str, Any], ...]
+    outputs: tuple[tuple[str, Any], ...]
+
+
 @dataclass
 class CaseRunner:
     """One case's workflow in memory, between load and save."""
@@ -194,6 +206,39 @@ class CaseRunner:
             for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
             if type(task.task_spec).__name__ == "EndEvent"
         ]
+
+    def business_rules_done(self) -> list[RuleTaskDone]:
+        """Every business rule task that has run, in the order it ran (the simulation lists
+        each one's decision)."""
+        done = sorted(
+            (
+                task
+                for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if getattr(task.task_spec, "dmnEngine", None) is not None
+            ),
+            key=lambda t: t.last_state_change,
+        )
+        found = []
+        for task in done:
+            table = task.task_spec.dmnEngine.decision_table
+            extensions = getattr(task.task_spec, "extensions", {}) or {}
+            found.append(
+                RuleTaskDone(
+                    task_id=str(task.id),
+                    name=task.task_spec.bpmn_id,
+                    decision=str(extensions.get("calledDecisionId") or table.id),
+                    inputs=tuple(
+                        (str(i.expression), task.data.get(str(i.expression), "—"))
+                        for i in table.inputs
+                    ),
+                    outputs=tuple(
+                        (str(o.name), task.data[o.name])
+                        for o in table.outputs
+                        if o.name in task.data
+                    ),
+                )
+            )
+        return found
 
     def data(self) -> dict[str, Any]:
         """The data of the last task that ran (what the case knows now)."""

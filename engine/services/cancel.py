@@ -20,7 +20,6 @@ from datetime import date
 
 from sqlalchemy import exists
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -32,14 +31,9 @@ from engine.errors import NotPermitted
 from engine.model import Case
 from engine.model import CaseTask
 from engine.model import Person
-from engine.model import Timer
 from engine.model.cases import CASE_CANCELLED
 from engine.model.cases import CASE_OPEN
-from engine.model.cases import TASK_CANCELLED
 from engine.model.cases import TASK_COMPLETED
-from engine.model.cases import TASK_READY
-from engine.model.cases import TIMER_CANCELLED
-from engine.model.cases import TIMER_WAITING
 from engine.policy.timekeeping import to_local
 from engine.rights import PROCESS_OWNER
 from engine.rights import SERVICE_DESK
@@ -49,6 +43,7 @@ from engine.services.audit import record
 from engine.services.audit import record_refusal
 from engine.services.cases import CaseSummary
 from engine.services.directory import find_user
+from engine.services.progress import end_tasks_and_timers
 from engine.services.progress import load_runner
 from engine.services.progress import store_state
 from engine.services.runtime import Runtime
@@ -85,7 +80,7 @@ def cancel_case(
             runner = load_runner(case, clock)
             runner.cancel()
             store_state(case, runner)
-            _end_tasks_and_timers(session, case)
+            end_tasks_and_timers(session, case)
             case.state = CASE_CANCELLED
             case.ended_at = clock.now()
             record(
@@ -145,18 +140,3 @@ def _anything_done_after_start(session: Session, case: Case) -> bool:
         return True
     completed = exists().where(CaseTask.case_id == case.id, CaseTask.state == TASK_COMPLETED)
     return bool(session.scalar(select(completed)))
-
-
-def _end_tasks_and_timers(session: Session, case: Case) -> None:
-    session.execute(
-        update(CaseTask)
-        .where(CaseTask.case_id == case.id, CaseTask.state == TASK_READY)
-        .values(state=TASK_CANCELLED)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        update(Timer)
-        .where(Timer.case_id == case.id, Timer.status == TIMER_WAITING)
-        .values(status=TIMER_CANCELLED)
-        .execution_options(synchronize_session="fetch")
-    )

@@ -2,7 +2,8 @@
 
 For process owners (S1), who see processes and counts, never personal data (S2): the
 answers are counts and durations per BPMN element or per version, with no case, holder
-or card in them.
+or card in them. The cases behind an incident count are listed by the incident page
+(`incidents_for` with an `ElementFilter`), which keeps its own read rules.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from engine.clock import Clock
 from engine.model import Case
 from engine.model import CaseTask
+from engine.model import Incident
 from engine.model import ProcessVersion
 from engine.model.cases import CASE_CANCELLED
 from engine.model.cases import CASE_COMPLETED
@@ -27,6 +29,7 @@ from engine.model.cases import CASE_OPEN
 from engine.model.cases import TASK_READY
 from engine.services.deploy.versions import definition_of
 from engine.services.deploy.versions import require_owner
+from engine.services.incidents import KIND_DELIVERY
 from engine.services.runtime import Runtime
 
 HOUR_SECONDS = 3600
@@ -84,6 +87,43 @@ def waiting_by_element(
         ElementWait(name, len(hours), round(median(hours), 1))
         for name, hours in sorted(waits.items())
     )
+
+
+@dataclass(frozen=True)
+class ElementIncidents:
+    """Open incidents at one element of a version, and on how many cases."""
+
+    element: str
+    incidents: int
+    cases: int
+
+
+def incidents_by_element(
+    runtime: Runtime, clock: Clock, process_id: str, version: int, username: str
+) -> tuple[ElementIncidents, ...]:
+    """S1: the open incidents of `version`'s cases per element (a failed timer or script),
+    in one grouped query over the open incidents (ix_incidents_resolved_at), whatever the
+    number of cases. E-mail deliveries are left out: they belong to a message, not an
+    element of the diagram."""
+    with runtime.database.sessions() as session:
+        require_owner(session, clock, username)
+        definition_of(session, process_id)
+        rows = session.execute(
+            select(
+                Incident.element, func.count(Incident.id), func.count(Incident.case_id.distinct())
+            )
+            .join(Case, Case.id == Incident.case_id)
+            .join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
+            .where(
+                Incident.resolved_at.is_(None),
+                Incident.kind != KIND_DELIVERY,
+                ProcessVersion.process_id == process_id,
+                ProcessVersion.version == version,
+            )
+            .group_by(Incident.element)
+            .order_by(Incident.element)
+        ).all()
+    return tuple(ElementIncidents(str(e), int(n), int(c)) for e, n, c in rows)
 
 
 def outcomes_by_version(

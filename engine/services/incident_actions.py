@@ -40,6 +40,7 @@ from engine.services.audit import record_refusal
 from engine.services.directory import find_user
 from engine.services.incidents import KIND_DELIVERY
 from engine.services.incidents import RESOLVED_BY_RETRY
+from engine.services.incidents import ElementFilter
 from engine.services.incidents import IncidentRow
 from engine.services.incidents import incidents_in
 from engine.services.incidents import resolve_incidents
@@ -219,14 +220,20 @@ def resend_message(runtime: Runtime, clock: Clock, message_id: int, username: st
 
 
 def incidents_for(
-    runtime: Runtime, clock: Clock, username: str, *, open_only: bool = True
+    runtime: Runtime,
+    clock: Clock,
+    username: str,
+    *,
+    open_only: bool = True,
+    at_element: ElementFilter | None = None,
 ) -> list[IncidentRow]:
     """The incidents `username` may see: all for a process owner; for the service desk,
-    those of cases in the organisations its rights cover (S2); refused for anyone else."""
+    those of cases in the organisations its rights cover (S2); refused for anyone else.
+    `at_element`: only those at one element of one process version."""
     with runtime.database.sessions() as session:
         actor = find_user(session, username, employments=False)
         day = to_local(clock.now()).date()
-        rows = incidents_in(session, open_only=open_only)
+        rows = incidents_in(session, open_only=open_only, at_element=at_element)
         if has_role(actor, PROCESS_OWNER, day):
             return rows
         if not has_role(actor, SERVICE_DESK, day):

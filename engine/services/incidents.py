@@ -20,7 +20,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.model import Case
 from engine.model import Incident
+from engine.model import ProcessVersion
 from engine.services.runtime import Runtime
 
 KIND_TIMER = "timer"
@@ -149,6 +151,16 @@ def resolve_incidents(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class ElementFilter:
+    """The incidents at one element of one process version (the workspace's counts link
+    to them)."""
+
+    process_id: str
+    version: int
+    element: str
+
+
 def list_incidents(
     runtime: Runtime, *, open_only: bool = False, case_id: int | None = None
 ) -> list[IncidentRow]:
@@ -158,9 +170,23 @@ def list_incidents(
 
 
 def incidents_in(
-    session: Session, *, open_only: bool = False, case_id: int | None = None
+    session: Session,
+    *,
+    open_only: bool = False,
+    case_id: int | None = None,
+    at_element: ElementFilter | None = None,
 ) -> list[IncidentRow]:
     query = select(Incident).order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    if at_element is not None:
+        query = (
+            query.join(Case, Case.id == Incident.case_id)
+            .join(ProcessVersion, ProcessVersion.id == Case.process_version_id)
+            .where(
+                ProcessVersion.process_id == at_element.process_id,
+                ProcessVersion.version == at_element.version,
+                Incident.element == at_element.element,
+            )
+        )
     if open_only:
         query = query.where(Incident.resolved_at.is_(None))
     if case_id is not None:

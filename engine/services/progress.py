@@ -289,3 +289,20 @@ def _project_timers(
     ]
     if new_rows:
         connection.execute(_INSERT_TIMER, new_rows)
+
+
+def end_tasks_and_timers(session: Session, case: Case) -> None:
+    """A case that ends before its flow does (S4 cancel, R19 revocation): its open tasks
+    and waiting timers end with it, so no queue offers them and no sweep fires them."""
+    session.execute(
+        update(CaseTask)
+        .where(CaseTask.case_id == case.id, CaseTask.state == TASK_READY)
+        .values(state=TASK_CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(Timer)
+        .where(Timer.case_id == case.id, Timer.status == TIMER_WAITING)
+        .values(status=TIMER_CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )

@@ -35,20 +35,14 @@ from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.identifiers import normal_card_number
 from engine.model import Case
-from engine.model import CaseTask
 from engine.model import Certificate
 from engine.model import Person
 from engine.model import ReserveCard
-from engine.model import Timer
 from engine.model.cards import CARD_ISSUED
 from engine.model.cards import CARD_MAILED
 from engine.model.cards import CARD_REVOKED
 from engine.model.cases import CASE_CANCELLED
 from engine.model.cases import CASE_OPEN
-from engine.model.cases import TASK_CANCELLED
-from engine.model.cases import TASK_READY
-from engine.model.cases import TIMER_CANCELLED
-from engine.model.cases import TIMER_WAITING
 from engine.model.revocations import DOOR_ACCESS
 from engine.model.revocations import REVOCATION_REASONS
 from engine.model.revocations import VIA_NATIONAL_SUPPORT_LINE
@@ -63,6 +57,7 @@ from engine.services.audit import record
 from engine.services.audit import record_refusal
 from engine.services.directory import find_user
 from engine.services.policy import PolicyReader
+from engine.services.progress import end_tasks_and_timers
 from engine.services.progress import load_runner
 from engine.services.progress import store_state
 from engine.services.runtime import Runtime
@@ -243,7 +238,7 @@ def end_cases_on_card(
         runner = load_runner(case, clock)
         runner.cancel()
         store_state(case, runner)
-        _end_tasks_and_timers(session, case)
+        end_tasks_and_timers(session, case)
         case.state = CASE_CANCELLED
         case.ended_at = clock.now()
         record(
@@ -313,21 +308,6 @@ def _require_service_desk(actor: Person, card: ReserveCard, day: date) -> None:
         f"cards: the service desk does, outside office hours via the national support line "
         f"(R19).",
         rule=REVOKE_RULE,
-    )
-
-
-def _end_tasks_and_timers(session: Session, case: Case) -> None:
-    session.execute(
-        update(CaseTask)
-        .where(CaseTask.case_id == case.id, CaseTask.state == TASK_READY)
-        .values(state=TASK_CANCELLED)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        update(Timer)
-        .where(Timer.case_id == case.id, Timer.status == TIMER_WAITING)
-        .values(status=TIMER_CANCELLED)
-        .execution_options(synchronize_session="fetch")
     )
 
 

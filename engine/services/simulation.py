@@ -6,9 +6,11 @@ would be (a draft with problems is refused with them, ModelRejected), then start
 scenario's instant with data generated from its start form (the smoke run's generator,
 engine.services.deploy.smoke) overlaid by the scenario's own data, and stepped: a ready
 task is completed at once (when workers act) with data generated from its form, else the
-earliest waiting timer fires and the clock moves to its due instant. Nothing touches the
-database; the domain actions' effects are simulated as the smoke run simulates them, so
-the path shows the model's flow and timers, not a decision on real people or cards.
+earliest waiting timer fires and the clock moves to its due instant. Nothing is written
+to the database. Each start and task is judged by the rules its domain action would apply
+(engine.services.simulated_rules: rule ID, inputs, outcome), on the simulated clock with
+the draft's decision tables, so the path shows which rule lets the case on or stops it
+(a refused step ends the run there); decisions on real people or cards are not taken.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ from engine.problems import ModelRejected
 from engine.runner import CaseRunner
 from engine.services.deploy.bundle import read_contents
 from engine.services.deploy.checks import validate_bundle
-from engine.services.deploy.smoke import _action_data
 from engine.services.deploy.smoke import _form_data
 from engine.services.deploy.versions import definition_of
 from engine.services.deploy.versions import require_owner
 from engine.services.drafts import open_draft
+from engine.services.rule_decisions import RuleDecision
+from engine.services.rule_decisions import Step
 from engine.services.runtime import Runtime
+from engine.services.simulated_rules import RuleBook
+from engine.services.simulated_validity import rule_task_decision
 
 MAX_STEPS = 60
 MAX_SCENARIO_NAME = 100
@@ -45,13 +50,16 @@ TASK = "task"
 TIMER = "timer"
 END = "end"
 STUCK = "stuck"
+REFUSED = "refused"  # a rule refused the step: the case waits there (see the decisions)
+# Scenario data naming the organisation whose R14 setting judges LoA2 (simulated_rules).
+ORGANISATION_KEY = "organisation"
 
 
 @dataclass(frozen=True)
 class SimulatedStep:
     """One step of the path: what happened (`kind`), at which element, when."""
 
-    kind: str  # start, task, timer, end, stuck
+    kind: str  # start, task, timer, end, stuck, refused
     element: str
     at: datetime
     # The form the worker fills in at this step (start or task), in Swedish and English.
@@ -74,6 +82,8 @@ class Simulation:
     process: str
     steps: tuple[SimulatedStep, ...]
     ended: bool  # an end event was reached within MAX_STEPS
+    # Every rule decided on the way (rule ID, inputs, outcome), in the order taken.
+    decisions: tuple[RuleDecision, ...] = ()
 
 
 def simulate_draft(
@@ -98,9 +108,30 @@ def simulate_draft(
         raise ModelRejected(list(validated.problems))
     process = next(p for p in validated.processes if p.parsed.process_id == process_id)
     start_id = next((e.id for e in process.outline.of_kind("StartEvent")), START)
-    return _run(
-        process_id, start_id, process.parsed.spec_json, process.forms, start_at, workers_act, data
-    )
+    organisation = (data or {}).get(ORGANISATION_KEY)
+    with runtime.database.sessions() as session:
+        book = RuleBook(
+            session,
+            spec_json=process.parsed.spec_json,
+            draft_files=draft.files,
+            deploy_from=clock.now(),
+            organisation=str(organisation) if organisation is not None else None,
+        )
+        return _run(
+            process_id,
+            start_id,
+            process.parsed.spec_json,
+            process.forms,
+            book,
+            _Scenario(start_at, workers_act, data),
+        )
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    start_at: datetime
+    workers_act: bool
+    data: Mapping[str, Any] | None
 
 
 def _run(
@@ -108,19 +139,28 @@ def _run(
     start_id: str,
     spec_json: str,
     forms: Mapping[str, Any],
-    start_at: datetime,
-    workers_act: bool,
-    data: Mapping[str, Any] | None,
+    book: RuleBook,
+    scenario: _Scenario,
 ) -> Simulation:
+    start_at, workers_act = scenario.start_at, scenario.workers_act
     simulated = FixedClock(start_at)
-    _lane, start_props = CaseRunner.start_event_properties(spec_json)
+    lane, start_props = CaseRunner.start_event_properties(spec_json)
+    judged = book.judge(start_props.get("action"), Step(start_id, start_at, lane, start_props), {})
+    decisions = list(judged.decisions)
     values = {
         **_form_data(forms.get(START_FORM_ID), start_at),
-        **_action_data(start_props.get("action"), start_props, start_at),
-        **json.loads(json.dumps(data or {})),  # a copy the run may change freely
+        **judged.data,
+        **json.loads(json.dumps(scenario.data or {})),  # a copy the run may change freely
     }
+    titles = _form_titles(forms, START_FORM_ID)
+    if judged.refused:
+        refused = SimulatedStep(REFUSED, start_id, start_at, *titles)
+        return Simulation(process_id, (refused,), False, tuple(decisions))
     runner = CaseRunner.start(spec_json, values, simulated)
-    steps = [SimulatedStep(START, start_id, start_at, *_form_titles(forms, START_FORM_ID))]
+    ran: set[str] = set()
+    _record_rule_tasks(runner, ran, decisions, start_at)
+    case_data = dict(values)
+    steps = [SimulatedStep(START, start_id, start_at, *titles)]
     ended: set[str] = set()
     for _ in range(MAX_STEPS):
         _record_ends(runner, steps, ended, simulated.now())
@@ -134,24 +174,43 @@ def _run(
                 steps.append(SimulatedStep(STUCK, tasks[0].name, now))
                 break
             task = tasks[0]
-            runner.complete_user_task(
-                task.id,
-                {
-                    **_form_data(forms.get(task.name), now),
-                    **_action_data(task.properties.get("action"), task.properties, now),
-                },
+            judged = book.judge(
+                task.properties.get("action"),
+                Step(task.name, now, task.lane, task.properties),
+                case_data,
             )
+            decisions += judged.decisions
+            if judged.refused:
+                steps.append(
+                    SimulatedStep(REFUSED, task.name, now, *_form_titles(forms, task.name))
+                )
+                break
+            completion = {**_form_data(forms.get(task.name), now), **judged.data}
+            case_data.update(completion)
+            runner.complete_user_task(task.id, completion)
+            _record_rule_tasks(runner, ran, decisions, now)
             steps.append(SimulatedStep(TASK, task.name, now, *_form_titles(forms, task.name)))
         elif timers:
             timer = timers[0]
             simulated.set(max(timer.due_at, now))
             runner.fire_timer(timer.task_id)
+            _record_rule_tasks(runner, ran, decisions, simulated.now())
             steps.append(SimulatedStep(TIMER, timer.name, simulated.now()))
         else:
             steps.append(SimulatedStep(STUCK, steps[-1].element, now))
             break
     _record_ends(runner, steps, ended, simulated.now())
-    return Simulation(process_id, tuple(steps), bool(ended))
+    return Simulation(process_id, tuple(steps), bool(ended), tuple(decisions))
+
+
+def _record_rule_tasks(
+    runner: CaseRunner, ran: set[str], decisions: list[RuleDecision], at: datetime
+) -> None:
+    """The decisions of the business rule tasks that ran in the last step."""
+    for done in runner.business_rules_done():
+        if done.task_id not in ran:
+            ran.add(done.task_id)
+            decisions.append(rule_task_decision(done, at))
 
 
 def _form_titles(forms: Mapping[str, Any], form_id: str) -> tuple[str | None, str | None]:

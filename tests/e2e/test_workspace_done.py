@@ -118,6 +118,10 @@ def test_petra_changes_the_lead_time_adds_a_task_with_a_form_simulates_deploys_a
     assert path[issued + 1] == (
         f"2026-11-23 15:01 · uppgift utförd · {NEW_TASK} · formulär: {NEW_TASK}"
     )
+    # The draft's table decides the simulated reminder: 5 days before expiry, not 3.
+    reminder = page.locator("#decisions tr[data-element=issue_loa2][data-rule=R18]").first
+    assert "renewal-reminder (utkast)" in reminder.inner_text()
+    assert "Påminnelse 5 dagar före utgång" in reminder.inner_text()
     shot(page, "done-simulation")
 
     # Deployed: the diff names the new task, its form and the decision table first.

@@ -2,6 +2,8 @@
 // scenario of the draft run on the server's simulated clock with its path marked on the
 // diagram; kept scenarios are rerun with one button. The server computes; this shows.
 import { elementName } from "./properties.js";
+import { RuleDecisions } from "./decisions.js";
+import { Incidents } from "./incidents.js";
 
 const VISITED_MARKER = "simulated";
 
@@ -13,6 +15,8 @@ export class Watching {
     document.getElementById("show-waiting").addEventListener("click", () => this.ws.run(() => this.showWaiting()));
     document.getElementById("simulate-draft").addEventListener("click", () => this.ws.run(() => this.simulate()));
     this.showScenarios(scenarios);
+    this.decisions = new RuleDecisions(workspace);
+    this.incidents = new Incidents(workspace);
   }
 
   // The heat map: per element, the open cases waiting there and their median wait.
@@ -64,6 +68,7 @@ export class Watching {
       return;
     }
     this.showPath(answer.steps);
+    this.decisions.show(answer.decisions);
     this.showScenarios(answer.scenarios);
     this.ws.say(answer.ended ? this.ws.t.simulated : this.ws.t.simulatedStuck, answer.ended ? "success" : "error");
   }

@@ -536,6 +536,26 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Insert after the selected element": "Infoga efter det valda elementet",
     "Select a task, event or gateway with at most one outgoing flow first: the new user task goes on that flow.": "Välj först en uppgift, händelse eller gateway med högst ett utgående flöde: den nya användaruppgiften hamnar på det flödet.",
     "User task %(name)s inserted, with an empty form to fill in.": "Användaruppgiften %(name)s infogad, med ett tomt formulär att fylla i.",
+    # --- simwatch ---
+    "refused by a rule": "nekades av en regel",
+    "passed": "godkänd",
+    "refused": "nekad",
+    "Rules decided here": "Regler som avgjordes här",
+    "No rule was decided on this path.": "Ingen regel avgjordes på den här vägen.",
+    "Open incidents per element of version %(version)s.": "Öppna incidenter per element i version %(version)s.",
+    "Version %(version)s has no open incidents.": "Version %(version)s har inga öppna incidenter.",
+    "Open incidents: %(count)s (cases: %(cases)s); list them": "Öppna incidenter: %(count)s (ärenden: %(cases)s); visa dem",
+    "The draft is larger than the server accepts (256 KB in all) and was not saved. The draft saved before is unchanged and your changes are still on this page: make a form, table or diagram smaller and save again.": "Utkastet är större än servern tar emot (256 kB sammanlagt) och sparades inte. Det tidigare sparade utkastet är oförändrat och dina ändringar finns kvar på sidan: gör ett formulär, en tabell eller ett diagram mindre och spara igen.",
+    "Rules decided": "Regler som avgjordes",
+    "Each rule the simulated case passed or was refused by: the rule, what it was judged on and the outcome, with the draft's decision tables. Rights, employments and cards of real people are judged on real cases only.": "Varje regel som det simulerade ärendet klarade eller nekades av: regeln, vad den bedömdes på och utfallet, med utkastets beslutstabeller. Verkliga personers behörigheter, anställningar och kort bedöms bara i verkliga ärenden.",
+    "Inputs": "Indata",
+    "Outcome": "Utfall",
+    "Incidents per element": "Incidenter per element",
+    "Failed timers and scripts that wait for a person, counted at their element; each count links to the incident list of its cases.": "Timrar och skript som misslyckats och väntar på en person, räknade vid sitt element; varje antal länkar till incidentlistan med dess ärenden.",
+    "Show incidents on the diagram": "Visa incidenter i diagrammet",
+    "At element %(element)s of %(process)s, version %(version)s.": "Vid elementet %(element)s i %(process)s, version %(version)s.",
+    "Show every incident": "Visa alla incidenter",
+    'R14 is judged by the setting of the organisation the scenario data names, e.g. {"organisation": "hemtjanst-demo"}; without one, by the rule\'s default (LoA2 not accepted after 2026-06-30).': 'R14 bedöms efter inställningen hos den organisation som scenariodatan anger, t.ex. {"organisation": "hemtjanst-demo"}; utan en sådan efter regelns standard (LoA2 godtas inte efter 2026-06-30).',
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

@@ -25,6 +25,7 @@ from engine.services.incident_actions import STATE_SKIPPED
 from engine.services.incident_actions import STATE_WAITING
 from engine.services.incident_actions import incidents_for
 from engine.services.incident_actions import retry_incident
+from engine.services.incidents import ElementFilter
 from engine.services.incidents import IncidentRow
 from engine.services.incidents import list_incidents
 from web import context
@@ -49,12 +50,28 @@ KINDS: dict[str, LazyString] = {
 @blueprint.get("/incidents")
 @requires(*HANDLERS)
 def index() -> str:
-    """Open incidents, newest first; `?all=1` shows the resolved ones too."""
+    """Open incidents, newest first; `?all=1` shows the resolved ones too; `?process=P&
+    version=N&element=E` only those at one element of a version (the workspace links)."""
     show_all = request.args.get("all") == "1"
+    at_element = _element_filter()
     rows = incidents_for(
-        context.runtime(), context.clock(), current_username(), open_only=not show_all
+        context.runtime(),
+        context.clock(),
+        current_username(),
+        open_only=not show_all,
+        at_element=at_element,
     )
-    return render_template("incidents.html", incidents=rows, show_all=show_all)
+    return render_template(
+        "incidents.html", incidents=rows, show_all=show_all, at_element=at_element
+    )
+
+
+def _element_filter() -> ElementFilter | None:
+    process, element = request.args.get("process"), request.args.get("element")
+    version = request.args.get("version", "")
+    if not process or not element or not version.isdigit():
+        return None
+    return ElementFilter(process, int(version), element)
 
 
 @blueprint.post("/incidents/<int:incident_id>/retry")

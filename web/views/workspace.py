@@ -45,10 +45,12 @@ from web.i18n import language
 from web.i18n import localized
 from web.security import current_username
 from web.security import requires
+from web.views import workspace_watch
 from web.workspace_schema import modeler_strings
 from web.workspace_schema import property_schema
 
 blueprint = Blueprint("workspace", __name__, url_prefix="/workspace")
+workspace_watch.register(blueprint)
 OWNERS = ("process_owner",)
 P = ParamSpec("P")
 Json = dict[str, Any]
@@ -113,7 +115,8 @@ def model(process_id: str) -> Response:
         ],
         "workspaceUrl": url_for("workspace.index"),
         "properties": property_schema(),
-        "strings": modeler_strings(),
+        "strings": {**modeler_strings(), **workspace_watch.watch_strings()},
+        **workspace_watch.watch_config(process_id, draft.based_on_version),
     }
     page = render_template(
         "workspace/model.html",
@@ -230,6 +233,7 @@ def simulate(process_id: str) -> Json:
             }
             for step in run.steps
         ],
+        "decisions": [workspace_watch.decision_json(d) for d in run.decisions],
     }
 
 
