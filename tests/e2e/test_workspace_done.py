@@ -3,7 +3,7 @@
 petra, without leaving the browser or touching a file, lengthens the LoA2 renewal
 reminder's lead time in the decision table in force for loa2-remote-order (dmn-js),
 adds a user task with a form to the process, simulates the draft (the new task and its
-form on the path), deploys it (the diff names the task, its form and the table), and
+form on the path, the reminder decided by the draft's table), deploys it (the diff names the task, its form and the table), and
 watches the first new case wait at and pass the new task (the heat map, the version list),
 its reminder set by the new lead time. A broken change (an invalid form, a broken
 condition) is shown at its field and element and never reaches the active version, even
