@@ -496,6 +496,13 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Employment ends": "Anställning upphör",
     "The service desk mails the card; it must be activated in person with valid ID within 100 days of mailing, or it is revoked automatically (R16).": "Servicecenter skickar kortet; det ska aktiveras personligen med giltig legitimation inom 100 dagar från utskicket, annars spärras det automatiskt (R16).",
     "From the last day no certificate runs past the employment (R3). When the day is over the card user's cards in the organisation are revoked and the card is to come back cut through the chip (R19).": "Från sista dagen gäller inget certifikat längre än anställningen (R3). När dagen är slut spärras kortanvändarens kort i organisationen och kortet ska lämnas tillbaka klippt genom chipet (R19).",
+    # --- regapi ---
+    "%(n)d employment-end cases started, moved or cancelled (R19).": "%(n)d ärenden om anställningens slut startade, flyttade eller avbrutna (R19).",
+    "Employment-end cases the end dates start, move or cancel (R19)": "Ärenden om anställningens slut som slutdatumen startar, flyttar eller avbryter (R19)",
+    "Step": "Steg",
+    "starts a case": "startar ett ärende",
+    "moves the revocation date": "flyttar spärrdagen",
+    "cancels the case": "avbryter ärendet",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -625,4 +632,9 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("revocation reason", "Name change"): "Namnbyte",
     ("revocation reason", "Employment ended"): "Anställningen upphörde",
     ("card state", "Mailed, not activated"): "Skickat, ej aktiverat",
+    # --- regapi ---
+    (
+        "audit action",
+        "End date moved by the directory (R19)",
+    ): "Slutdatum flyttat av katalogen (R19)",
 }
