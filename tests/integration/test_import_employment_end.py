@@ -169,3 +169,21 @@ def test_r19_the_registers_employment_end_starts_then_moves_the_same_case(flows:
     employments.end_employment(flows.runtime, flows.clock, "sara", row.id, date(2026, 12, 10))
     assert [c[0] for c in employment_end_cases(flows)] == [case_id]
     assert waiting(flows, case_id) == [("end_date", "2026-12-11T00:00:00+01:00")]
+
+
+def test_r19_a_fixed_term_employment_added_in_the_register_starts_its_end_case(
+    flows: Flows,
+) -> None:
+    flows.at("2026-11-24 10:00")
+    row = employments.add_employment(
+        flows.runtime, flows.clock, "sara", "erik", "region-demo", date(2026, 12, 1),
+        date(2027, 2, 28),
+    )  # fmt: skip
+    [(case_id, state, subject)] = employment_end_cases(flows)
+    assert (state, subject) == ("open", f"employment:{row.id}")
+    assert waiting(flows, case_id) == [("end_date", "2027-03-01T00:00:00+01:00")]
+    # Without an end date nothing starts.
+    employments.add_employment(
+        flows.runtime, flows.clock, "sara", "frida", "hemtjanst-demo", date(2026, 12, 1)
+    )
+    assert len(employment_end_cases(flows)) == 1

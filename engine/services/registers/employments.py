@@ -88,6 +88,10 @@ def add_employment(
             rule="R3",
             details=_details(employment),
         )
+        # R19: a fixed-term employment's end starts its employment-end case at once.
+        planned = plan_step(session, None, end, existing=False, today=day)
+        if planned is not None:
+            apply_step(session, clock, Writer(person.id, person.label, role), employment, planned)
         uow.commit()
         return row_of(employment)
 
