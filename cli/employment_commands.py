@@ -107,12 +107,19 @@ def employment_import_command(inv: Invocation, path: Path, dry_run: bool, userna
             "changes": plain(result.changes),
             "unchanged": result.unchanged,
             "applied": result.applied,
+            # R19: the employment-end cases the end dates start, move or cancel.
+            "end_cases": plain(result.end_cases),
         },
         lambda: (
             "\n".join(
                 f"rad {c.line}: {c.action} {c.holder} {c.organisation} "
                 f"{c.start_date}–{c.end_date or ''}"
                 for c in result.changes
+            )
+            + "".join(
+                f"\nrad {e.line}: employment-end {e.step} {e.holder} {e.organisation} "
+                f"{e.ends_on or ''}" + (f" (ärende {e.case_id})" if e.case_id else "")
+                for e in result.end_cases
             )
             + f"\n{len(result.changes)} ändringar, {result.unchanged} oförändrade"
             + ("" if result.applied else " (torrkörning: inget ändrat)")

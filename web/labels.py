@@ -133,6 +133,8 @@ ACTIONS: _Table = {
     # revocation (revoke.py, R19)
     "revoke": lazy_pgettext("audit action", "Card revoked"),
     "ended_by_revocation": lazy_pgettext("audit action", "Case ended: card revoked"),
+    # employment-end cases kept in step with the directory (employment_end_schedule.py)
+    "end_date_moved": lazy_pgettext("audit action", "End date moved by the directory (R19)"),
 }
 
 # What was attempted when an action was refused: "refused:complete" reads "Refused: complete".

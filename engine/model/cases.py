@@ -92,8 +92,19 @@ class Case(Base):
     """One run of a process for one holder, with its SpiffWorkflow state (spec excluded)."""
 
     __tablename__ = "cases"
-    # The case list's keyset order within one state (migration 0005).
-    __table_args__ = (Index("ix_cases_state_id", "state", "id"),)
+    # The case list's keyset order within one state (migration 0005); one open case per
+    # process and subject (migration 0016, engine.services.subjects).
+    __table_args__ = (
+        Index("ix_cases_state_id", "state", "id"),
+        Index(
+            "ux_cases_open_subject",
+            "process_id",
+            "subject",
+            unique=True,
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -112,6 +123,9 @@ class Case(Base):
     # Renewal cycles continue as new (R11): the stored state never grows with them.
     cycle: Mapped[int] = mapped_column(default=1)
     version_id: Mapped[int] = mapped_column(default=1)
+    # What a process has at most one open case about ("card:RK000020", "employment:42"):
+    # R9/R4 one renewal of a card at a time, R19 one end of an employment.
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
 
     process_version: Mapped[ProcessVersion] = relationship()
     holder: Mapped[Person | None] = relationship(foreign_keys=[holder_id])

@@ -131,12 +131,15 @@ class IssuanceRegister:
         (_, process, h_user, h_number, h_name, i_user, i_name, f_user, f_name) = record
         at = to_local(cert.valid_from)
         day = at.date()
-        if cert.loa == 3:
+        if cert.loa == 3 and cert.kind != KIND_RENEWAL:
             station = self._staff.station_of(cert.first_admin_id, "loa3_admin", day)
             second = self._staff.station_of(cert.issued_by_id, "loa3_admin", day)
             by_desk = False
         else:
-            station = self._staff.station_of(cert.issued_by_id, "loa2_admin", day)
+            # One administrator: LoA2 at a station or the service desk; a LoA3 renewal is
+            # the service desk's (R9) unless a LoA3 administrator at a station did it.
+            role = "loa3_admin" if cert.loa == 3 else "loa2_admin"
+            station = self._staff.station_of(cert.issued_by_id, role, day)
             second = None
             by_desk = station is None
         return IssuanceRow(

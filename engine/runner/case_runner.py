@@ -182,6 +182,22 @@ class CaseRunner:
         self._advance()
         return True
 
+    def move_timer(self, name: str, due_at: datetime, data: Mapping[str, Any]) -> str | None:
+        """Give the waiting timer `name` a new due instant and the case the `data` behind it
+        (R19: the directory moved an end date). The task id moved, or None if no such timer
+        waits (it fired already)."""
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            if task.task_spec.bpmn_id != name:
+                continue
+            task._set_internal_data(event_value=due_at.isoformat())
+            task.data.update(data)
+            # The case shows what its last step knows (`data`): the new date is shown too.
+            latest = self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if latest:
+                max(latest, key=lambda t: t.last_state_change).data.update(data)
+            return str(task.id)
+        return None
+
     def cancel(self) -> None:
         """S4: end every task of the workflow, running none of them (no script, no effect)."""
         self.workflow.cancel()

@@ -106,6 +106,8 @@ class ActionResult:
     # The case's organisation when the start action names a narrower one than the actor's
     # right (loa2-onsite: the card user's unit, whose R14 setting the certificate follows).
     organisation: Organisation | None = None
+    # What the process has at most one open case about (engine.services.subjects).
+    subject: str | None = None
 
 
 Action = Callable[[ActionContext], ActionResult]

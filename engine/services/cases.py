@@ -59,6 +59,8 @@ from engine.services.progress import store_state
 from engine.services.read_scope import check_may_work_in_scope
 from engine.services.read_scope import task_not_found
 from engine.services.runtime import Runtime
+from engine.services.subjects import refusal_for
+from engine.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,12 @@ def start_case(
                 started_at=clock.now(),
                 started_by_id=actor.id,
                 serializer_version=SERIALIZER_VERSION,
+                subject=result.subject,
             )
             # Inserted with its state as advance_case leaves it, so it needs no UPDATE after.
             store_state(case, runner)
             session.add(case)
-            uow.flush()
+            _flush_new_case(uow, version.process_id, result.subject)
             audit.case_id = case.id
             for certificate in result.certificates:  # issued at the start (loa2-onsite)
                 certificate.case_id = case.id
@@ -151,6 +154,17 @@ def start_case(
     except DomainError as error:
         record_refusal(runtime.database, clock, audit, "start", error)
         raise
+
+
+def _flush_new_case(uow: UnitOfWork, process_id: str, subject: str | None) -> None:
+    """Insert the case; one that lost a race for its subject is refused by its rule."""
+    try:
+        uow.flush()
+    except Conflict as error:
+        refusal = refusal_for(process_id, subject) if subject else None
+        if refusal is None:
+            raise
+        raise refusal from error
 
 
 def complete_task(

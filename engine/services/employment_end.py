@@ -26,6 +26,7 @@ from engine.errors import Invalid
 from engine.errors import NotPermitted
 from engine.model import Case
 from engine.model import Organisation
+from engine.model import Person
 from engine.model import ReserveCard
 from engine.model.cards import CARD_ISSUED
 from engine.model.people import Employment
@@ -39,6 +40,8 @@ from engine.services.actions import ActionResult
 from engine.services.actions import PolicyDecision
 from engine.services.directory import resolve_holder
 from engine.services.revoke import revoke_in_session
+from engine.services.subjects import employment_subject
+from engine.services.subjects import refuse_second_employment_end
 
 EMPLOYMENT_END_RULE = "R19"
 EMPLOYMENT_END_REASON = "employment_end"
@@ -67,25 +70,41 @@ def end_employment(ctx: ActionContext) -> ActionResult:
             f"{organisation.name} running on {ends_on.isoformat()} (R3, R19).",
             rule="R3",
         )
+    # R19: one open end of an employment; the directory import moves its date instead.
+    what = f"{holder.display_name}, {organisation.name}"
+    refuse_second_employment_end(ctx.session, employment.id, what)
     employment.end_date = ends_on
-    revoke_at = end_of_local_day(ends_on)
-    data = {
+    data = case_data(holder, organisation, ends_on)
+    return ActionResult(
+        data,
+        [end_decision(organisation, ends_on)],
+        holder=holder,
+        subject=employment_subject(employment.id),
+    )
+
+
+def case_data(holder: Person, organisation: Organisation, ends_on: date) -> dict[str, Any]:
+    """What an employment-end case knows: whose employment, where, the last day, and the
+    instant its timer revokes (the local midnight after the last day)."""
+    return {
         "holder": holder.username or holder.identity_number,
         "holder_number": holder.identity_number,
         "holder_name": holder.display_name,
         "organisation": organisation.code,
         "organisation_name": organisation.name,
         "ends_on": ends_on.isoformat(),
-        "revoke_at": revoke_at.isoformat(),
+        "revoke_at": end_of_local_day(ends_on).isoformat(),
     }
-    decision = PolicyDecision(
+
+
+def end_decision(organisation: Organisation, ends_on: date) -> PolicyDecision:
+    return PolicyDecision(
         "R3",
         f"Anställningen i {organisation.name} slutar {ends_on.isoformat()}; inget certifikat "
         f"gäller längre, korten spärras då (R19). / The employment in {organisation.name} ends "
         f"{ends_on.isoformat()}; no certificate runs past it, the cards are revoked then (R19).",
         {"ends_on": ends_on.isoformat(), "organisation": organisation.code},
     )
-    return ActionResult(data, [decision], holder=holder)
 
 
 def revoke_employment_cards(

@@ -40,6 +40,9 @@ from engine.services.directory import identity_of
 from engine.services.directory import require_employment
 from engine.services.directory import resolve_holder
 from engine.services.live_cards import live_loa2_warnings
+from engine.services.subjects import card_subject
+from engine.services.subjects import lock_card
+from engine.services.subjects import refuse_second_renewal
 
 
 def issue_at_station(ctx: ActionContext) -> ActionResult:
@@ -108,6 +111,7 @@ def select_card_for_renewal(ctx: ActionContext) -> ActionResult:
     # R5/R9: a LoA3 ID administrator or the service desk, whatever the lane says (S3).
     require_may_issue(ctx.actor, ctx.organisation, 3, day, renewal=True)
     number = normal_card_number(str(ctx.fields["card_number"]))
+    lock_card(ctx.session, number)  # a second start of this card waits for this one
     card = ctx.session.get(ReserveCard, number)
     if card is None or card.holder is None or card.state != CARD_ISSUED:
         raise NotFound(
@@ -124,6 +128,7 @@ def select_card_for_renewal(ctx: ActionContext) -> ActionResult:
         )
     holder = card.holder
     require_employment(holder, ctx.organisation, day)  # R3
+    refuse_second_renewal(ctx.session, number)  # R9, R4: one renewal at a time
     current = ctx.session.scalars(
         select(Certificate)
         .where(Certificate.card_number == number)
@@ -147,7 +152,7 @@ def select_card_for_renewal(ctx: ActionContext) -> ActionResult:
         f"from {to_local(opens).isoformat()}",
         {"service_opens_at": opens.isoformat()},
     )
-    return ActionResult(data, [decision], holder, number)
+    return ActionResult(data, [decision], holder, number, subject=card_subject(number))
 
 
 ACTIONS: dict[str, Action] = {

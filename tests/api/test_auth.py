@@ -32,6 +32,10 @@ SAMPLE_ARGUMENTS = {
     "task_id": "t",
     "number": "RK000001",
     "process_id": "loa3-reserve",
+    "employment_id": 1,
+    "closing_day_id": 1,
+    "shift_id": 1,
+    "code": "region-demo",
 }
 
 
@@ -59,8 +63,9 @@ def _assert_401(response: TestResponse) -> None:
 
 def test_every_api_route_refuses_a_request_without_a_token(app: Flask, client: FlaskClient) -> None:
     urls = _protected_urls(app)
-    # 11 case, task, card and me routes (cancel, S4; revoke, R19); 8 under /processes (S5)
-    assert len(urls) == 19
+    # 11 case, task, card and me routes (cancel, S4; revoke, R19); 8 under /processes (S5);
+    # 15 of the operators' registers (stock, employments, closing days, settings, rosters)
+    assert len(urls) == 34
     # Each URL reaches its own route: a placeholder left unfilled, or a path no route
     # matches, would also answer 401 and test nothing.
     routes = app.url_map.bind("localhost")

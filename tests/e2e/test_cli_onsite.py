@@ -74,6 +74,13 @@ def test_cli_r9_loa3_renewal_waits_for_monday_and_renews_at_the_same_loa(
         "case", "start", "loa3-renewal", "--as", "anna", "--set", "card_number=RK000006",
         now=saturday,
     )["case"]  # fmt: skip
+    # R9, R4: one renewal of the card at a time; the second is refused, nothing changes.
+    before = snapshot(cli)
+    cli.refused(
+        "case", "start", "loa3-renewal", "--as", "sara", "--set", "card_number=RK000006",
+        now=saturday, rule="R9",
+    )  # fmt: skip
+    assert snapshot(cli) == before
     shown = cli.case(started["id"])
     assert [t["name"] for t in shown["tasks"]] == []
     assert [(t["name"], t["due_at"]) for t in shown["timers"]] == [

@@ -55,11 +55,17 @@ def test_r3_employment_import_dry_run_then_bad_lines_by_number(
     good = tmp_path / "export.csv"
     good.write_text(
         "personnummer,namn,organisation,från,till\n"
-        "19920229-4568,Gustav Grön,region-demo,2026-12-01,\n",
+        "19920229-4568,Gustav Grön,region-demo,2026-12-01,\n"
+        "19121212-1212,Erik Ek,hemtjanst-demo,2024-01-01,2026-12-31\n",
         encoding="utf-8",
     )
     dry = cli.ok("employment", "import", str(good), "--dry-run", "--as", "sara", now=MONDAY_10)
-    assert (dry["applied"], [c["action"] for c in dry["changes"]]) == (False, ["new_person"])
+    assert (dry["applied"], [c["action"] for c in dry["changes"]]) == (
+        False,
+        ["new_person", "change_end"],
+    )
+    # R19: erik's end date would start his employment-end case; the dry run starts none.
+    assert [(e["line"], e["step"], e["case_id"]) for e in dry["end_cases"]] == [(3, "start", None)]
     bad = tmp_path / "bad.csv"
     bad.write_text("19920229-4568,Gustav,region-demo,2026-13-01,\n", encoding="utf-8")
     before = snapshot(cli)
@@ -68,6 +74,9 @@ def test_r3_employment_import_dry_run_then_bad_lines_by_number(
     assert snapshot(cli) == before
     done = cli.ok("employment", "import", str(good), "--as", "sara", now=MONDAY_10)
     assert done["applied"] is True
+    [started] = done["end_cases"]
+    case = cli.case(started["case_id"])
+    assert (case["process"], case["state"]) == ("employment-end", "open")
     listed = cli.ok("employment", "list", "--as", "sara", "--limit", "500", now=MONDAY_10)
     assert any(e["holder"] == "19920229-4568" for e in listed["employments"])
 

@@ -111,7 +111,13 @@ def test_r3_an_employment_added_and_ended_is_audited(flows: Flows) -> None:
         flows.runtime, flows.clock, "sara", added.id, date(2027, 3, 31)
     )
     assert ended.end_date == date(2027, 3, 31)
-    assert actions(flows)[-2:] == ["employment_added", "employment_ended"]
+    # R19: the end date starts the employment's employment-end case in the same step.
+    assert actions(flows)[-4:] == [
+        "employment_added",
+        "employment_ended",
+        "start",
+        "policy_decision",
+    ]
     with pytest.raises(Conflict):
         employments.add_employment(
             flows.runtime, flows.clock, "sara", "erik", "region-demo", date(2027, 1, 1)

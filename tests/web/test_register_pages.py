@@ -7,9 +7,11 @@ import io
 
 import pytest
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from engine.clock import FixedClock
 from engine.model import AuditEvent
+from engine.model import Case
 from engine.model import ReserveCard
 from engine.services.registers import rosters
 from engine.services.runtime import Runtime
@@ -83,6 +85,29 @@ def test_r3_an_import_dry_run_on_the_page_lists_changes_and_changes_nothing(
     with runtime.database.sessions() as session:
         actions = session.scalars(select(AuditEvent.action)).all()
         assert "employments_imported" not in actions
+
+
+def test_r19_an_import_with_an_end_date_says_it_starts_the_employment_end_case(
+    browser: Browser, runtime: Runtime
+) -> None:
+    browser.login("sara")
+    browser.get("/registers/employments")
+    csv = "19121212-1212,Erik Ek,hemtjanst-demo,2024-01-01,2026-12-31\n"
+
+    def post(dry: str) -> TestResponse:
+        return browser.post(
+            "/registers/employments",
+            {"action": "import", "dry_run": dry, "file": (io.BytesIO(csv.encode()), "e.csv")},  # type: ignore[dict-item]
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+
+    dry = text(post("1"))
+    assert "startar ett ärende" in dry
+    done = text(post("0"))
+    assert "1 ärenden om anställningens slut startade, flyttade eller avbrutna (R19)." in done
+    with runtime.database.sessions() as session:
+        assert session.scalars(select(Case.process_id)).all() == ["employment-end"]
 
 
 def test_s6_petra_dates_an_organisation_setting_on_the_page(browser: Browser) -> None:

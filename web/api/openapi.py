@@ -14,6 +14,8 @@ from engine.model.cases import CASE_STATES
 from engine.services.paging import DEFAULT_PAGE_SIZE
 from engine.services.paging import MAX_PAGE_SIZE
 from engine.services.queries import DEFAULT_CASE_PAGE_SIZE
+from web.api.register_openapi import register_paths
+from web.api.register_openapi import register_schemas
 from web.api.schemas import ROW_NUMBER
 from web.api.schemas import Schema
 from web.api.schemas import component_schemas
@@ -265,6 +267,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         **_process_paths(),
+        **_register_paths(),
         "/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -374,6 +377,11 @@ def _process_paths() -> dict[str, Any]:
     }
 
 
+def _register_paths() -> dict[str, Any]:
+    """/stock, /employments, /closing-days, /organisations/…/settings, /rosters."""
+    return register_paths(_operation, _json, _page_of, _keyed, _page_params, _path_param)
+
+
 def build_document(forms: FormRegistry, *, server_url: str) -> dict[str, Any]:
     """The document for an API served at `server_url` (e.g. `/api`)."""
     return {
@@ -396,6 +404,6 @@ def build_document(forms: FormRegistry, *, server_url: str) -> dict[str, Any]:
                     "description": "Authorization: Bearer <token>.",
                 }
             },
-            "schemas": component_schemas(forms),
+            "schemas": {**component_schemas(forms), **register_schemas()},
         },
     }

@@ -556,6 +556,13 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "At element %(element)s of %(process)s, version %(version)s.": "Vid elementet %(element)s i %(process)s, version %(version)s.",
     "Show every incident": "Visa alla incidenter",
     'R14 is judged by the setting of the organisation the scenario data names, e.g. {"organisation": "hemtjanst-demo"}; without one, by the rule\'s default (LoA2 not accepted after 2026-06-30).': 'R14 bedöms efter inställningen hos den organisation som scenariodatan anger, t.ex. {"organisation": "hemtjanst-demo"}; utan en sådan efter regelns standard (LoA2 godtas inte efter 2026-06-30).',
+    # --- regapi ---
+    "%(n)d employment-end cases started, moved or cancelled (R19).": "%(n)d ärenden om anställningens slut startade, flyttade eller avbrutna (R19).",
+    "Employment-end cases the end dates start, move or cancel (R19)": "Ärenden om anställningens slut som slutdatumen startar, flyttar eller avbryter (R19)",
+    "Step": "Steg",
+    "starts a case": "startar ett ärende",
+    "moves the revocation date": "flyttar spärrdagen",
+    "cancels the case": "avbryter ärendet",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
@@ -685,4 +692,9 @@ SWEDISH_IN_CONTEXT: dict[tuple[str, str], str] = {
     ("revocation reason", "Name change"): "Namnbyte",
     ("revocation reason", "Employment ended"): "Anställningen upphörde",
     ("card state", "Mailed, not activated"): "Skickat, ej aktiverat",
+    # --- regapi ---
+    (
+        "audit action",
+        "End date moved by the directory (R19)",
+    ): "Slutdatum flyttat av katalogen (R19)",
 }

@@ -104,6 +104,7 @@ def employments_page() -> Page:
     runtime, clock, actor = context.runtime(), context.clock(), current_username()
     form = request.form
     preview: list[employment_import.ImportChange] = []
+    end_preview: list[employment_import.EndCaseStep] = []
 
     def act() -> object:
         action = form.get("action")
@@ -130,9 +131,16 @@ def employments_page() -> Page:
             dry = form.get("dry_run") == "1"
             result = employment_import.import_employments(runtime, clock, actor, text, dry_run=dry)
             preview.extend(result.changes)
+            end_preview.extend(result.end_cases)
             if dry:
                 return gettext("Dry run: %(n)d changes, nothing changed.", n=len(result.changes))
-            return gettext("%(n)d changes imported.", n=len(result.changes))
+            done = gettext("%(n)d changes imported.", n=len(result.changes))
+            if result.end_cases:  # R19: the end dates' employment-end cases
+                done += " " + gettext(
+                    "%(n)d employment-end cases started, moved or cancelled (R19).",
+                    n=len(result.end_cases),
+                )
+            return done
         row = employments.add_employment(
             runtime,
             clock,
@@ -153,6 +161,7 @@ def employments_page() -> Page:
             page=page,
             posted=form,
             preview=preview,
+            end_preview=end_preview,
             choices=administration_choices(),
         )
 

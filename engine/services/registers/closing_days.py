@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Select
 from sqlalchemy import select
 
 from engine.clock import Clock
@@ -19,6 +20,10 @@ from engine.errors import NotFound
 from engine.model import ClosingDay
 from engine.services.audit import AuditContext
 from engine.services.audit import record
+from engine.services.paging import Page
+from engine.services.paging import decode_cursor
+from engine.services.paging import page_size
+from engine.services.paging import split_page
 from engine.services.registers.common import CLOSING_DAY_OWNERS
 from engine.services.registers.common import organisation_by_code
 from engine.services.registers.common import owner
@@ -27,6 +32,7 @@ from engine.services.registers.common import today
 from engine.services.runtime import Runtime
 
 MAX_LISTED_DAYS = 3660
+MAX_REASON = 200  # the column's width (engine.model.organisation.ClosingDay.reason)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ def add_closing_day(
 ) -> ClosingDayRow:
     if not reason.strip():
         raise Invalid("Ange varför dagen är stängd. / Give the reason the day is closed.")
+    if len(reason.strip()) > MAX_REASON:
+        raise Invalid(
+            f"Skälet får vara högst {MAX_REASON} tecken. / The reason may be at most "
+            f"{MAX_REASON} characters."
+        )
     if station and organisation:
         raise Invalid(
             "Ange kortstation eller organisation, inte båda. / "
@@ -116,18 +127,46 @@ def remove_closing_day(runtime: Runtime, clock: Clock, actor: str, row_id: int) 
 def list_closing_days(runtime: Runtime, start: date, end: date) -> list[ClosingDayRow]:
     """Every closing day from `start` to `end` (at most ten years), by day. Closing days
     are no personal data: anyone signed in may read them."""
+    with runtime.database.sessions() as session:
+        return [_row(r) for r in session.scalars(_in_period(start, end))]
+
+
+def closing_days_page(
+    runtime: Runtime,
+    start: date,
+    end: date,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[ClosingDayRow]:
+    """`list_closing_days` one keyset page at a time (by day, then id), for the API."""
+    size = page_size(limit)
+    query = _in_period(start, end).limit(size + 1)
+    if cursor is not None:
+        after_day, after_id = decode_cursor(cursor, (str, int))
+        try:
+            after = date.fromisoformat(str(after_day))
+        except ValueError:
+            raise Invalid("Ogiltig sidmarkör. / Invalid page cursor.") from None
+        query = query.where(
+            (ClosingDay.day > after) | ((ClosingDay.day == after) & (ClosingDay.id > after_id))
+        )
+    with runtime.database.sessions() as session:
+        rows = [_row(r) for r in session.scalars(query)]
+    return split_page(rows, size, lambda row: (row.day.isoformat(), row.id))
+
+
+def _in_period(start: date, end: date) -> Select[ClosingDay]:
     if end < start or (end - start).days > MAX_LISTED_DAYS:
         raise Invalid(
             "Välj en period på högst tio år, början före slut. / "
             "Choose a period of at most ten years, start before end."
         )
-    with runtime.database.sessions() as session:
-        rows = session.scalars(
-            select(ClosingDay)
-            .where(ClosingDay.day >= start, ClosingDay.day <= end)
-            .order_by(ClosingDay.day, ClosingDay.id)
-        )
-        return [_row(r) for r in rows]
+    return (
+        select(ClosingDay)
+        .where(ClosingDay.day >= start, ClosingDay.day <= end)
+        .order_by(ClosingDay.day, ClosingDay.id)
+    )
 
 
 def _row(row: ClosingDay) -> ClosingDayRow:

@@ -5,6 +5,10 @@ is allowed).
 All or nothing: every line is checked first, and a file with a bad line changes nothing
 and names each bad line by its number. A dry run says what would change and changes
 nothing. A person not yet in the directory is added with the line's name (R3).
+
+An end date the file sets, moves or removes starts, moves or cancels the employment's
+`employment-end` case (R19) in the same transaction
+(engine.services.employment_end_schedule); a dry run lists those steps too, and takes none.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from engine.model import Person
 from engine.policy.identity import parse_identity_number
 from engine.services.audit import AuditContext
 from engine.services.audit import record
+from engine.services.employment_end_schedule import PlannedStep
+from engine.services.employment_end_schedule import Writer
+from engine.services.employment_end_schedule import apply_step
+from engine.services.employment_end_schedule import plan_step
 from engine.services.registers.common import EMPLOYMENT_OWNERS
 from engine.services.registers.common import owner
 from engine.services.registers.common import today
@@ -69,10 +77,23 @@ class ImportRejected(Invalid):
 
 
 @dataclass(frozen=True)
+class EndCaseStep:
+    """R19: what a line's end date does to the employment's `employment-end` case."""
+
+    line: int
+    step: str  # "start", "move" or "cancel" (engine.services.employment_end_schedule)
+    holder: str
+    organisation: str
+    ends_on: date | None
+    case_id: int | None  # None for a case a dry run would start
+
+
+@dataclass(frozen=True)
 class ImportResult:
     changes: tuple[ImportChange, ...]
     unchanged: int
     applied: bool
+    end_cases: tuple[EndCaseStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,10 +147,20 @@ def import_employments(
                 )
         if bad:
             raise ImportRejected(sorted(bad, key=lambda b: b.line))
+        plans = _plan_end_cases(session, people, organisations, changes, day)
         if dry_run:
-            return ImportResult(tuple(changes), unchanged, applied=False)
-        for change in changes:
-            _apply(session, people, organisations[change.organisation], change)
+            steps = tuple(_step(change, plan, None) for change, plan in plans)
+            return ImportResult(tuple(changes), unchanged, applied=False, end_cases=steps)
+        written = {
+            change.line: _apply(session, people, organisations[change.organisation], change)
+            for change in changes
+        }
+        uow.flush()
+        writer = Writer(person.id, person.label, role)
+        steps = tuple(
+            _step(change, plan, apply_step(session, clock, writer, written[change.line], plan))
+            for change, plan in plans
+        )
         record(
             session,
             clock,
@@ -142,10 +173,56 @@ def import_employments(
                     for c in changes
                 ],
                 "unchanged": unchanged,
+                "end_cases": [{"line": e.line, "step": e.step, "case": e.case_id} for e in steps],
             },
         )
         uow.commit()
-        return ImportResult(tuple(changes), unchanged, applied=True)
+        return ImportResult(tuple(changes), unchanged, applied=True, end_cases=steps)
+
+
+def _plan_end_cases(
+    session: Session,
+    people: dict[str | None, Person],
+    organisations: dict[str, Organisation],
+    changes: list[ImportChange],
+    day: date,
+) -> list[tuple[ImportChange, PlannedStep]]:
+    """R19: the employment-end step each change's end date calls for, before any is written."""
+    planned: list[tuple[ImportChange, PlannedStep]] = []
+    for change in changes:
+        employment = None
+        if change.action == CHANGE_END:
+            employment = _employment(
+                people[change.holder], organisations[change.organisation], change.start_date
+            )
+        plan = plan_step(
+            session,
+            employment,
+            change.end_date,
+            existing=change.action == CHANGE_END,
+            today=day,
+        )
+        if plan is not None:
+            planned.append((change, plan))
+    return planned
+
+
+def _step(change: ImportChange, plan: PlannedStep, case_id: int | None) -> EndCaseStep:
+    return EndCaseStep(
+        change.line,
+        plan.step,
+        change.holder,
+        change.organisation,
+        change.end_date,
+        case_id if case_id is not None else plan.case_id,
+    )
+
+
+def _employment(person: Person, org: Organisation, start: date) -> Employment:
+    """The person's employment in `org` from `start` (a change_end line found it)."""
+    return next(
+        e for e in person.employments if e.organisation_id == org.id and e.start_date == start
+    )
 
 
 def _parse(text: str, day: date, bad: list[BadLine]) -> list[_Line]:
@@ -209,7 +286,7 @@ def _action(
 
 def _apply(
     session: Session, people: dict[str | None, Person], org: Organisation, change: ImportChange
-) -> None:
+) -> Employment:
     person = people.get(change.holder)
     if person is None:
         identity = parse_identity_number(change.holder, on=change.start_date)
@@ -221,15 +298,14 @@ def _apply(
         session.add(person)
         people[change.holder] = person
     if change.action == CHANGE_END:
-        for employment in person.employments:
-            if employment.organisation_id == org.id and employment.start_date == change.start_date:
-                employment.end_date = change.end_date
-        return
-    session.add(
-        Employment(
-            person=person,
-            organisation=org,
-            start_date=change.start_date,
-            end_date=change.end_date,
-        )
+        employment = _employment(person, org, change.start_date)
+        employment.end_date = change.end_date
+        return employment
+    employment = Employment(
+        person=person,
+        organisation=org,
+        start_date=change.start_date,
+        end_date=change.end_date,
     )
+    session.add(employment)
+    return employment

@@ -26,6 +26,9 @@ from engine.rights import right_is_in_force
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.directory import resolve_holder
+from engine.services.employment_end_schedule import Writer
+from engine.services.employment_end_schedule import apply_step
+from engine.services.employment_end_schedule import plan_step
 from engine.services.paging import Page
 from engine.services.paging import decode_cursor
 from engine.services.paging import page_size
@@ -85,6 +88,10 @@ def add_employment(
             rule="R3",
             details=_details(employment),
         )
+        # R19: a fixed-term employment's end starts its employment-end case at once.
+        planned = plan_step(session, None, end, existing=False, today=day)
+        if planned is not None:
+            apply_step(session, clock, Writer(person.id, person.label, role), employment, planned)
         uow.commit()
         return row_of(employment)
 
@@ -103,6 +110,8 @@ def end_employment(
             )
         person, role = owner(session, actor, EMPLOYMENT_OWNERS, day, employment.organisation)
         _check_period(employment.start_date, ends_on)
+        # R19: the end date starts (or moves) the employment's employment-end case.
+        planned = plan_step(session, employment, ends_on, existing=True, today=day)
         employment.end_date = ends_on
         record(
             session,
@@ -112,6 +121,9 @@ def end_employment(
             rule="R3",
             details=_details(employment),
         )
+        if planned is not None:
+            uow.flush()
+            apply_step(session, clock, Writer(person.id, person.label, role), employment, planned)
         uow.commit()
         return row_of(employment)
 

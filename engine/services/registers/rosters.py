@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import Select
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import Conflict
@@ -25,6 +27,12 @@ from engine.rights import has_role
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.directory import find_user
+from engine.services.paging import Page
+from engine.services.paging import decode_cursor
+from engine.services.paging import page_size
+from engine.services.paging import split_page
+from engine.services.paging import time_from_key
+from engine.services.paging import time_key
 from engine.services.registers.common import ROSTER_OWNERS
 from engine.services.registers.common import owner
 from engine.services.registers.common import station_by_code
@@ -127,22 +135,53 @@ def list_shifts(
 ) -> list[Shift]:
     """Shifts overlapping [start, end) (at most a year), by start. Who is on duty where is
     no personal data beyond the user name every colleague sees."""
+    with runtime.database.sessions() as session:
+        query = _overlapping(session, start, end, station)
+        return [_shift(r, p, s) for r, p, s in session.execute(query)]
+
+
+def shifts_page(
+    runtime: Runtime,
+    start: datetime,
+    end: datetime,
+    station: str | None = None,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Shift]:
+    """`list_shifts` one keyset page at a time (by start, then id), for the API."""
+    size = page_size(limit)
+    with runtime.database.sessions() as session:
+        query = _overlapping(session, start, end, station).limit(size + 1)
+        if cursor is not None:
+            after_text, after_id = decode_cursor(cursor, (str, int))
+            after = time_from_key(after_text, cursor)
+            query = query.where(
+                (AdminRoster.starts_at > after)
+                | ((AdminRoster.starts_at == after) & (AdminRoster.id > after_id))
+            )
+        rows = [_shift(r, p, s) for r, p, s in session.execute(query)]
+    return split_page(rows, size, lambda shift: (time_key(shift.starts_at), shift.id))
+
+
+def _overlapping(
+    session: Session, start: datetime, end: datetime, station: str | None
+) -> Select[AdminRoster, Person, CardStation]:
     if not start < end <= start + MAX_LISTED:
         raise Invalid(
             "Välj en period på högst ett år, början före slut. / "
             "Choose a period of at most a year, start before end."
         )
-    with runtime.database.sessions() as session:
-        query = (
-            select(AdminRoster, Person, CardStation)
-            .join(Person, Person.id == AdminRoster.person_id)
-            .join(CardStation, CardStation.id == AdminRoster.station_id)
-            .where(AdminRoster.ends_at > start, AdminRoster.starts_at < end)
-            .order_by(AdminRoster.starts_at, AdminRoster.id)
-        )
-        if station is not None:
-            query = query.where(AdminRoster.station_id == station_by_code(session, station).id)
-        return [_shift(r, p, s) for r, p, s in session.execute(query)]
+    query = (
+        select(AdminRoster, Person, CardStation)
+        .join(Person, Person.id == AdminRoster.person_id)
+        .join(CardStation, CardStation.id == AdminRoster.station_id)
+        .where(AdminRoster.ends_at > start, AdminRoster.starts_at < end)
+        .order_by(AdminRoster.starts_at, AdminRoster.id)
+    )
+    if station is not None:
+        query = query.where(AdminRoster.station_id == station_by_code(session, station).id)
+    return query
 
 
 def _shift(row: AdminRoster, person: Person, station: CardStation) -> Shift:

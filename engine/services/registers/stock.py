@@ -42,7 +42,7 @@ CARD_SCRAPPED = "scrapped"
 MAX_RECEIPT = 10_000
 CARD_LIFE_MONTHS = 120  # R2: the physical card is valid 10 years from production
 _NUMBER = re.compile(r"^([A-Z]*)([0-9]{1,12})$")
-_STATES = (CARD_IN_STOCK, "issued", "revoked", CARD_SCRAPPED)
+STOCK_STATES = (CARD_IN_STOCK, "issued", "revoked", CARD_SCRAPPED)
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,10 @@ def list_stock(
     limit: int | None = None,
 ) -> Page[StockCard]:
     """The cards of the organisations the actor keeps stock for, by number, one page."""
-    if state is not None and state not in _STATES:
+    if state is not None and state not in STOCK_STATES:
         raise Invalid(
-            f"Okänt kortläge '{state}'; välj {', '.join(_STATES)}. / "
-            f"Unknown card state '{state}'; choose {', '.join(_STATES)}."
+            f"Okänt kortläge '{state}'; välj {', '.join(STOCK_STATES)}. / "
+            f"Unknown card state '{state}'; choose {', '.join(STOCK_STATES)}."
         )
     size = page_size(limit)
     day = today(clock)
