@@ -155,6 +155,8 @@ class CaseTask(Base):
         ),
         Index("ix_case_tasks_ready_created", "created_at", "id", **_READY),
         Index("ix_case_tasks_ready_claimed_by", "claimed_by_id", "created_at", "id", **_READY),
+        # R20 and S2: an attester's steps (may_work) and the cases they read (read_scope).
+        Index("ix_case_tasks_assignee", "assignee_id", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

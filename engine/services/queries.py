@@ -73,6 +73,7 @@ _CASE = select(Case).where(Case.id == bindparam("case_id")).options(*_CASE_PAGE)
 _CASE_IN_SCOPE = _CASE.where(CASE_CLAUSE)
 _CLAIMED_BY = aliased(Person, name="claimed_by")
 _COMPLETED_BY = aliased(Person, name="completed_by")
+_ASSIGNEE = aliased(Person, name="assignee")
 _TASKS = (
     select(
         CaseTask.id,
@@ -85,9 +86,11 @@ _TASKS = (
         CaseTask.completed_at,
         _CLAIMED_BY.username.label("claimed_by"),
         _COMPLETED_BY.username.label("completed_by"),
+        _ASSIGNEE.username.label("assignee"),
     )
     .outerjoin(_CLAIMED_BY, _CLAIMED_BY.id == CaseTask.claimed_by_id)
     .outerjoin(_COMPLETED_BY, _COMPLETED_BY.id == CaseTask.completed_by_id)
+    .outerjoin(_ASSIGNEE, _ASSIGNEE.id == CaseTask.assignee_id)
     .where(CaseTask.case_id == bindparam("case_id"))
     .order_by(CaseTask.created_at)
 )
@@ -174,6 +177,8 @@ def _task_dict(task: Row[*tuple[Any, ...]]) -> dict[str, Any]:
         "claimed_by": task.claimed_by,
         "completed_by": task.completed_by,
         "completed_at": _iso(task.completed_at),
+        # R20: the one person who works the task (an attester), else None.
+        "assignee": task.assignee,
     }
 
 

@@ -9,7 +9,9 @@ A user reads a case, card, person, task or report row only inside their scope on
 - a remote reserve-card administrator: the holders employed (that day) in their own unit
   and the unit's cases, and the cases they started;
 - process owners: processes and counts, never personal data (nothing here);
-- a card user: their own cards (and a case they started themself, e.g. forgotten card).
+- a card user: their own cards (and a case they started themself, e.g. forgotten card);
+- an attester (R20): the cases with a step assigned to them by name (a task's
+  `assignee`), from the moment that step is theirs, and nothing else of them.
 
 Everyone reads the cases they started. The scope is computed once per request from the
 rights the user holds that day (and, in `may_work`'s one recursive query, the units
@@ -179,9 +181,15 @@ def _holders_in_scope(holder: Any) -> ColumnElement[bool]:
     )
 
 
+def _attested_cases() -> Select[int]:
+    """R20: the cases with a step assigned to the reader by name (an attester's)."""
+    return select(CaseTask.case_id).where(CaseTask.assignee_id == bindparam(_PERSON))
+
+
 def _case_template() -> ColumnElement[bool]:
     return or_(
         Case.started_by_id == bindparam(_PERSON),
+        Case.id.in_(_attested_cases()),
         _in(Case.organisation_id, _ORGANISATIONS),
         _in(Case.organisation_id, _UNITS),
         _holders_in_scope(Case.holder_id),

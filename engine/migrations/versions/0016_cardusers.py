@@ -1,0 +1,23 @@
+"""an index on the tasks assigned to one person (R20 attesters), for their queue and for
+the cases they may read (S2)
+
+Revision ID: 0016_cardusers
+Revises: 0015_revoke
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0016_cardusers"
+down_revision = "0015_revoke"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_case_tasks_assignee", "case_tasks", ["assignee_id", "case_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_case_tasks_assignee", table_name="case_tasks")

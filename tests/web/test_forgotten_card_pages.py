@@ -1,0 +1,133 @@
+"""R20 forgotten card through the pages: a card user (employed, no administrator's role)
+signs in, starts a case for themself naming two colleagues, each attester works their own
+step from their queue, and the case page shows the progress only to those who may read it
+(S2). Refusals come from the engine, translated."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from engine.clock import FixedClock
+from tests.support.flows import Flows
+from tests.support.flows import local
+from tests.web.conftest import Browser
+from tests.web.conftest import text
+
+# Before 2026-06-30 (R14: Region Demo accepts no LoA2 after it), outside office hours (R12).
+EVENING = "2026-03-02 18:00"
+FIELDS = {"attester_1": "hanna", "attester_2": "ivan", "card_number": "RK000007"}
+
+
+def _signed_in(app: Flask, user: str) -> Browser:
+    browser = Browser(app.test_client())
+    assert browser.login(user).status_code == 302
+    return browser
+
+
+def _attest_link(page: str) -> str:
+    found = re.search(r'href="(/tasks/[0-9a-f-]+)">Intyga kollegans identitet', page)
+    assert found, "no attest step in the queue"
+    return found.group(1)
+
+
+def _start(app: Flask, user: str = "frida", **fields: str) -> tuple[Browser, int]:
+    browser = _signed_in(app, user)
+    started = browser.post("/start/forgotten-card", {**FIELDS, **fields})
+    assert started.status_code == 302, text(started)
+    return browser, int(started.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_r20_a_card_user_lands_on_their_steps_with_the_forgotten_card_start(
+    app: Flask, clock: FixedClock
+) -> None:
+    clock.set(local(EVENING))
+    frida = _signed_in(app, "frida")
+    home = frida.get("/", follow_redirects=True)
+    page = text(home)
+    assert home.status_code == 200
+    assert "Steg som är dina" in page and "Ingen kollega väntar på ditt intygande." in page
+    assert 'href="/start/forgotten-card"' in page
+    # Nothing of the staff's: no group queue, no search, no administrator's start form.
+    assert "Gruppkö" not in page and 'role="search"' not in page
+    assert 'href="/start/loa3"' not in page
+    form = text(frida.get("/start/forgotten-card"))
+    assert "Första intygsgivare" in form and "Andra intygsgivare" in form
+
+
+def test_r20_frida_starts_hanna_then_ivan_attest_each_in_their_own_step_and_the_card_is_issued(
+    app: Flask, clock: FixedClock
+) -> None:
+    clock.set(local(EVENING))
+    frida, case_id = _start(app)
+    hanna, ivan = _signed_in(app, "hanna"), _signed_in(app, "ivan")
+    step = _attest_link(text(hanna.get("/tasks")))
+    # ivan's turn comes second: he neither sees hanna's step nor opens it (S2: not found).
+    assert "Ingen kollega väntar på ditt intygande." in text(ivan.get("/tasks"))
+    assert ivan.get(step).status_code == 404
+    assert ivan.get(f"/cases/{case_id}").status_code == 404
+    form = text(hanna.get(step))
+    assert "Jag känner kollegan och intygar identiteten" in form
+    done = hanna.post(step, {"attestation": "known_colleague"})
+    assert done.status_code == 302
+    case_page = text(hanna.get(f"/cases/{case_id}"))
+    assert "Väntar på att ivan intygar" in case_page
+    second = _attest_link(text(ivan.get("/tasks")))
+    assert hanna.get(second).status_code in (403, 404)
+    assert ivan.post(second, {"attestation": "known_colleague"}).status_code == 302
+    shown = text(frida.get(f"/cases/{case_id}"))
+    assert "Avslutat" in shown and "RK000007" in shown
+    assert 'class="bpmn' in shown  # the diagram
+    # Each attester's own step in the history, its choice by its label.
+    assert shown.count('data-field="attestation">Intygande: Jag känner kollegan') == 2
+    # A card user reads no card or person page, and the case links to none.
+    assert 'href="/cards/' not in shown and 'href="/people/' not in shown
+    assert frida.get("/cards/RK000007").status_code == 403
+
+
+def test_r20_hemtjanst_demo_does_not_allow_it_and_the_page_says_so(
+    app: Flask, clock: FixedClock, flows: Flows
+) -> None:
+    clock.set(local(EVENING))
+    erik = _signed_in(app, "erik")
+    before = flows.rows_but_audit()
+    refused = erik.post("/start/forgotten-card", FIELDS)
+    assert refused.status_code == 403
+    assert "tillåter inte tillfälliga reservkort med intygsgivare (R20)" in text(refused)
+    assert flows.rows_but_audit() == before
+
+
+def test_r20_the_attesters_must_be_two_colleagues_other_than_the_user(
+    app: Flask, clock: FixedClock, flows: Flows
+) -> None:
+    clock.set(local(EVENING))
+    frida = _signed_in(app, "frida")
+    before = flows.rows_but_audit()
+    for first, second in (("frida", "ivan"), ("hanna", "hanna")):
+        refused = frida.post(
+            "/start/forgotten-card", {**FIELDS, "attester_1": first, "attester_2": second}
+        )
+        assert refused.status_code == 422
+        assert "Intygsgivarna ska vara två olika kollegor" in text(refused)
+    frida.post("/language", {"lang": "en", "next": "/start/forgotten-card"})
+    refused = frida.post("/start/forgotten-card", {**FIELDS, "attester_1": "frida"})
+    assert "The attesters must be two different colleagues" in text(refused)
+    assert flows.rows_but_audit() == before
+
+
+def test_s2_an_attester_reads_the_case_they_attest_and_nothing_else(
+    app: Flask, clock: FixedClock, flows: Flows
+) -> None:
+    clock.set(local(EVENING))
+    other = flows.at(EVENING).start_loa3("anna", "frida").id
+    _frida, case_id = _start(app)
+    hanna = _signed_in(app, "hanna")
+    assert hanna.get(f"/cases/{case_id}").status_code == 200
+    assert hanna.get(f"/cases/{other}").status_code == 404
+    listed = text(hanna.get("/cases"))
+    assert f'href="/cases/{case_id}"' in listed and f'href="/cases/{other}"' not in listed
+    for path in ("/search?q=frida", "/cards/RK000001", "/reports", "/start/loa3"):
+        assert hanna.get(path).status_code == 403, path
+    erik = _signed_in(app, "erik")
+    assert erik.get(f"/cases/{case_id}").status_code == 404
