@@ -73,6 +73,7 @@ def test_r20_frida_starts_hanna_then_ivan_attest_each_in_their_own_step_and_the_
     assert done.status_code == 302
     case_page = text(hanna.get(f"/cases/{case_id}"))
     assert "Väntar på att ivan intygar" in case_page
+    assert "Intygsgivare: hanna" in case_page
     second = _attest_link(text(ivan.get("/tasks")))
     assert hanna.get(second).status_code in (403, 404)
     assert ivan.post(second, {"attestation": "known_colleague"}).status_code == 302

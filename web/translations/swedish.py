@@ -508,6 +508,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Second attester": "Andra intygsgivare",
     "Next to attest": "Nästa att intyga",
     "Attestations made": "Gjorda intyganden",
+    "Attester: %(who)s": "Intygsgivare: %(who)s",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
