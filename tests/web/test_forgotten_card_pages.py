@@ -6,10 +6,15 @@ step from their queue, and the case page shows the progress only to those who ma
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Flask
+from sqlalchemy import select
 
 from engine.clock import FixedClock
+from engine.model import Person
+from engine.services.registers.organisation_settings import set_setting
+from engine.services.runtime import Runtime
 from tests.support.flows import Flows
 from tests.support.flows import local
 from tests.web.conftest import Browser
@@ -132,3 +137,40 @@ def test_s2_an_attester_reads_the_case_they_attest_and_nothing_else(
         assert hanna.get(path).status_code == 403, path
     erik = _signed_in(app, "erik")
     assert erik.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_s6_r20_the_setting_in_force_on_the_day_decides_what_the_start_form_answers(
+    app: Flask, clock: FixedClock, runtime: Runtime
+) -> None:
+    """Region Demo stops forgotten-card temporary cards from 2026-03-05: frida starts on the
+    evening before, and is refused with R20 from that day (S6: judged at the event)."""
+    clock.set(local("2026-03-02 12:00"))
+    set_setting(
+        runtime, clock, "petra", "region-demo", "allows_forgotten_card", False, date(2026, 3, 5)
+    )
+    clock.set(local("2026-03-04 18:00"))
+    _start(app)
+    clock.set(local("2026-03-05 18:00"))
+    frida = _signed_in(app, "frida")
+    refused = frida.post("/start/forgotten-card", {**FIELDS, "card_number": "RK000008"})
+    assert refused.status_code == 403
+    assert "Region Demo tillåter inte tillfälliga reservkort med intygsgivare (R20)" in text(
+        refused
+    )
+
+
+def test_r3_without_an_employment_on_the_day_one_is_no_card_user(
+    app: Flask, clock: FixedClock, runtime: Runtime
+) -> None:
+    """frida's employment ended the day before: she signs in to the no-role page and the
+    forgotten-card form is closed to her."""
+    clock.set(local(EVENING))
+    with runtime.unit_of_work(clock) as uow:
+        frida = uow.session.scalars(select(Person).where(Person.username == "frida")).one()
+        for employment in frida.employments:
+            employment.end_date = date(2026, 3, 1)
+        uow.commit()
+    browser = _signed_in(app, "frida")
+    assert "Välkommen" in text(browser.get("/", follow_redirects=True))
+    for path in ("/start/forgotten-card", "/tasks", "/cases"):
+        assert browser.get(path).status_code == 403, path
