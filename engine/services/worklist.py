@@ -111,6 +111,8 @@ class TaskToWork:
     office_hours: OfficeHoursStatus | None
     # The forms of the case's own process version (issue 9: forms are versioned).
     forms: FormRegistry
+    # R20: the task is assigned to the user by name (an attester's step), not to a lane.
+    assigned: bool = False
 
 
 def worklist(
@@ -173,6 +175,7 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
             case_data=json.loads(task.case.data_json),
             office_hours=_office_hours(session, now) if needs_r12 else None,
             forms=forms,
+            assigned=task.assignee_id is not None,
         )
 
 
