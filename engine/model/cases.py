@@ -93,7 +93,11 @@ class Case(Base):
 
     __tablename__ = "cases"
     # The case list's keyset order within one state (migration 0005).
-    __table_args__ = (Index("ix_cases_state_id", "state", "id"),)
+    __table_args__ = (
+        Index("ix_cases_state_id", "state", "id"),
+        # S2: the cases a card user started (read_scope.PERSONAL_CASE_CLAUSE).
+        Index("ix_cases_started_by", "started_by_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))

@@ -1,5 +1,5 @@
-"""an index on the tasks assigned to one person (R20 attesters), for their queue and for
-the cases they may read (S2)
+"""indexes for card users and attesters (R20): the tasks assigned to one person (their
+queue, the cases they attest) and the cases a person started (the cases they read, S2)
 
 Revision ID: 0016_cardusers
 Revises: 0015_revoke
@@ -17,7 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_case_tasks_assignee", "case_tasks", ["assignee_id", "case_id"])
+    op.create_index("ix_cases_started_by", "cases", ["started_by_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_started_by", table_name="cases")
     op.drop_index("ix_case_tasks_assignee", table_name="case_tasks")
