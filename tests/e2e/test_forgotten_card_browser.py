@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.e2e.browser_support import PORTRAIT
 from tests.e2e.browser_support import Server
 from tests.e2e.browser_support import login
 from tests.e2e.browser_support import logout
+from tests.e2e.browser_support import open_page
 from tests.e2e.browser_support import page as page
 from tests.e2e.browser_support import server as server
 from tests.e2e.browser_support import shot
+from tests.e2e.test_accessibility import assert_all_named
+from tests.e2e.test_accessibility import assert_no_horizontal_scroll
 from tests.support.flows import local
 
 if TYPE_CHECKING:  # pragma: no cover - names for the type checker only
@@ -127,3 +131,32 @@ def test_r20_refusals_naming_oneself_one_colleague_twice_and_an_organisation_wit
     shot(page, "forgotten-07-refused-organisation")
     page.get_by_role("navigation").get_by_role("link", name="Ärenden").click()
     assert page.locator("main tbody tr").count() == 0
+
+
+def test_r20_the_card_users_pages_name_every_control_and_fit_a_portrait_tablet(
+    server: Server,
+) -> None:
+    """A card user's queue, start form (also with its errors), an attester's form and the
+    case page: every control named, no sideways scrolling at 768 px."""
+    server.clock.set(local(EVENING))
+    with open_page(PORTRAIT) as tablet:
+        login(tablet, server, "frida")
+        for what in ("card user's queue", "forgotten-card start"):
+            if what == "forgotten-card start":
+                tablet.get_by_role("navigation").get_by_role(
+                    "link", name="Jag har glömt mitt kort"
+                ).click()
+            assert_all_named(tablet, what)
+            assert_no_horizontal_scroll(tablet, what)
+        tablet.get_by_role("button", name="Starta ärendet").click()  # empty: errors
+        assert tablet.locator(".field-error").count() >= 3
+        assert_all_named(tablet, "forgotten-card start with errors")
+        assert_no_horizontal_scroll(tablet, "forgotten-card start with errors")
+        _start(tablet, "hanna", "ivan")
+        assert_no_horizontal_scroll(tablet, "forgotten-card case")
+        logout(tablet)
+        login(tablet, server, "hanna")
+        tablet.get_by_role("link", name=ATTEST).first.click()
+        assert_all_named(tablet, "attest step")
+        assert_no_horizontal_scroll(tablet, "attest step")
+        shot(tablet, "forgotten-08-attest-portrait")

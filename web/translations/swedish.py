@@ -509,7 +509,7 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "Next to attest": "Nästa att intyga",
     "Attestations made": "Gjorda intyganden",
     "Attester: %(who)s": "Intygsgivare: %(who)s",
-    "Attester, by name (R20)": "Intygsgivare, utsedd med namn (R20)",
+    "Attester (R20)": "Intygsgivare (R20)",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for
