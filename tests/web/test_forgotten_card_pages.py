@@ -175,3 +175,24 @@ def test_r3_without_an_employment_on_the_day_one_is_no_card_user(
     assert "Välkommen" in text(browser.get("/", follow_redirects=True))
     for path in ("/start/forgotten-card", "/tasks", "/cases"):
         assert browser.get(path).status_code == 403, path
+
+
+def test_r20_a_colleague_with_an_administrators_role_attests_from_her_own_queue_too(
+    app: Flask, clock: FixedClock, runtime: Runtime
+) -> None:
+    """maria (manager, employed in Region Demo), here in the staff directory with her
+    personnummer (R3: the demo's staff have none), is named first: the menu leads her to
+    her step, which no group queue holds, and she attests like any colleague."""
+    clock.set(local(EVENING))
+    with runtime.unit_of_work(clock) as uow:
+        maria = uow.session.scalars(select(Person).where(Person.username == "maria")).one()
+        maria.identity_number = "19750505-1008"
+        maria.birth_date = date(1975, 5, 5)
+        uow.commit()
+    _frida, case_id = _start(app, attester_1="maria", attester_2="hanna")
+    maria = _signed_in(app, "maria")
+    home = text(maria.get("/", follow_redirects=True))
+    assert 'href="/tasks"' in home
+    step = _attest_link(text(maria.get("/tasks")))
+    assert maria.post(step, {"attestation": "known_colleague"}).status_code == 302
+    assert "Väntar på att hanna intygar" in text(maria.get(f"/cases/{case_id}"))
