@@ -167,6 +167,10 @@ MEASURES: dict[str, Callable[[Runtime, Clock], Any]] = {
     "card_demo": card_as(None),
     "card_sara": card_as("sara"),
     "person_search_sara": person_search_as("sara"),
+    # R20 (cardusers): a card user's case list (the cases she started or attests) and her
+    # queue page (the steps assigned to her by name), beside the staff's.
+    "cases_page_1_frida": cases_page_as("frida"),
+    "queue_frida": queue_of("frida"),
 }
 QUEUE_MEASURE = "queue_bertil"
 PAGE_MEASURE = "page_bertil"

@@ -19,6 +19,15 @@ LOA2_STATION_ADMINS = ("loa2_admin",)  # loa2-onsite (R5; the engine checks the 
 LOA3_RENEWERS = ("loa3_admin", "service_desk")  # loa3-renewal (R9)
 ORDINARY_CARD_ORDERERS = ("full_admin",)  # R5, R16
 EMPLOYMENT_END_STARTERS = ("service_desk",)  # R19
+# R3, R20: anyone employed that day (engine.services.accounts.Account.card_user) starts a
+# forgotten-card case for themself and works the attest steps assigned to them by name.
+# They read only their own cases and the cases they attest (S2, engine read_scope).
+CARD_USERS = ("card_user",)
+FORGOTTEN_CARD_STARTERS = CARD_USERS
+# Who opens the queue page and a task's form: the lanes' workers and the attesters.
+TASK_WORKERS = (*WORKERS, *CARD_USERS)
+# Who opens the case list and a case page (the engine's S2 scope narrows every row).
+CASE_READERS = (*READERS, *CARD_USERS)
 ADMINS = ("system_admin",)
 
 # The printed reports (issue 4). Managers print every report for their region's meetings.

@@ -33,6 +33,11 @@ LABELS: dict[str, LazyString] = {
     "loa": lazy_gettext("Level of assurance"),
     "reason": lazy_gettext("Reason"),
     "ordered_by": lazy_gettext("Ordered by"),
+    # R20: the two colleagues who attest a forgotten card, whose turn it is, how many have.
+    "attester_1": lazy_gettext("First attester"),
+    "attester_2": lazy_gettext("Second attester"),
+    "next_attester": lazy_gettext("Next to attest"),
+    "attestations": lazy_gettext("Attestations made"),
     "id_document": lazy_gettext("ID document"),
     "first_admin": lazy_gettext("First verified by"),
     "first_verified_at": lazy_gettext("First verified at"),
@@ -49,7 +54,11 @@ LABELS: dict[str, LazyString] = {
 # The certificate's end in UTC, for the timers: the same instant as `valid_until`.
 HIDDEN = frozenset({"certificate_valid_until"})
 # Data key -> the form field whose enum labels name its values.
-ENUM_FIELDS = {"id_document": "id_document", "second_id_document": "id_document"}
+ENUM_FIELDS = {
+    "id_document": "id_document",
+    "second_id_document": "id_document",
+    "attestation": "attestation",  # R20: an attester's step
+}
 # Data key -> (endpoint, argument) of the page about the value.
 LINKS = {"holder": ("cards.find_person", "label"), "card_number": ("cards.card", "number")}
 
@@ -65,24 +74,31 @@ class Fact:
 
 
 def case_facts(
-    data: Mapping[str, Any], process: str, forms: FormRegistry, holder: str | None = None
+    data: Mapping[str, Any],
+    process: str,
+    forms: FormRegistry,
+    holder: str | None = None,
+    *,
+    links: bool = True,
 ) -> list[Fact]:
     """The case's data as facts, known keys first in their order, then the rest.
 
     `holder` is the case's card user, shown when the data does not name one (a process
-    deployed later may keep its data under other keys).
+    deployed later may keep its data under other keys). `links` False leaves out the links
+    to the holder's and the card's pages, for a card user or an attester who does not open
+    those pages (S2).
     """
     if "holder" not in data and holder:
         data = {"holder": holder, **data}
     known = [key for key in LABELS if key in data]
     unknown = [key for key in data if key not in LABELS and key not in HIDDEN]
-    return [_fact(key, data[key], process, forms) for key in (*known, *unknown)]
+    return [_fact(key, data[key], process, forms, links) for key in (*known, *unknown)]
 
 
-def _fact(key: str, value: Any, process: str, forms: FormRegistry) -> Fact:
+def _fact(key: str, value: Any, process: str, forms: FormRegistry, links: bool) -> Fact:
     label = str(LABELS[key]) if key in LABELS else _field_label(forms, process, key)
     href = None
-    if key in LINKS and value:
+    if links and key in LINKS and value:
         endpoint, argument = LINKS[key]
         values: dict[str, Any] = {argument: str(value)}
         href = url_for(endpoint, **values)

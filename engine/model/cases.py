@@ -104,6 +104,8 @@ class Case(Base):
             postgresql_where=text("state = 'open'"),
             sqlite_where=text("state = 'open'"),
         ),
+        # S2: the cases a card user started (read_scope.PERSONAL_CASE_CLAUSE, migration 0017).
+        Index("ix_cases_started_by", "started_by_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +171,8 @@ class CaseTask(Base):
         ),
         Index("ix_case_tasks_ready_created", "created_at", "id", **_READY),
         Index("ix_case_tasks_ready_claimed_by", "claimed_by_id", "created_at", "id", **_READY),
+        # R20 and S2: an attester's steps (may_work) and the cases they read (read_scope).
+        Index("ix_case_tasks_assignee", "assignee_id", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -50,6 +50,7 @@ from engine.rights import roles_of
 from engine.services.audit import AuditContext
 from engine.services.audit import record
 from engine.services.directory import find_user
+from engine.services.forgotten_card import CARD_USER_ROLE
 from engine.services.runtime import Runtime
 
 MAX_FAILED_LOGINS = 5
@@ -69,8 +70,15 @@ class Account:
     username: str
     display_name: str
     roles: tuple[str, ...]
+    # R3, R20: employed in some organisation that day, so a card user who may start a
+    # forgotten-card case for themself and work an attest step assigned to them. No
+    # administrator's right grants it (engine.rights: `card_user` is granted by none).
+    card_user: bool = False
 
     def has_any_role(self, *roles: str) -> bool:
+        """`card_user` counts as held by an employed account; the other roles by rights."""
+        if self.card_user and CARD_USER_ROLE in roles:
+            return True
         return any(role in self.roles for role in roles)
 
 
@@ -248,6 +256,7 @@ def _account(person: Person, clock: Clock) -> Account:
         username=person.username or "",
         display_name=person.display_name,
         roles=tuple(roles_of(person, day)),
+        card_user=any(employment.is_active_on(day) for employment in person.employments),
     )
 
 

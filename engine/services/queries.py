@@ -43,6 +43,7 @@ from engine.services.paging import split_page
 from engine.services.read_scope import CARD_CLAUSE
 from engine.services.read_scope import CASE_CLAUSE
 from engine.services.read_scope import Reader
+from engine.services.read_scope import case_clause
 from engine.services.read_scope import not_found
 from engine.services.read_scope import parameters
 from engine.services.read_scope import readable
@@ -73,6 +74,7 @@ _CASE = select(Case).where(Case.id == bindparam("case_id")).options(*_CASE_PAGE)
 _CASE_IN_SCOPE = _CASE.where(CASE_CLAUSE)
 _CLAIMED_BY = aliased(Person, name="claimed_by")
 _COMPLETED_BY = aliased(Person, name="completed_by")
+_ASSIGNEE = aliased(Person, name="assignee")
 _TASKS = (
     select(
         CaseTask.id,
@@ -85,9 +87,11 @@ _TASKS = (
         CaseTask.completed_at,
         _CLAIMED_BY.username.label("claimed_by"),
         _COMPLETED_BY.username.label("completed_by"),
+        _ASSIGNEE.username.label("assignee"),
     )
     .outerjoin(_CLAIMED_BY, _CLAIMED_BY.id == CaseTask.claimed_by_id)
     .outerjoin(_COMPLETED_BY, _COMPLETED_BY.id == CaseTask.completed_by_id)
+    .outerjoin(_ASSIGNEE, _ASSIGNEE.id == CaseTask.assignee_id)
     .where(CaseTask.case_id == bindparam("case_id"))
     .order_by(CaseTask.created_at)
 )
@@ -174,6 +178,8 @@ def _task_dict(task: Row[*tuple[Any, ...]]) -> dict[str, Any]:
         "claimed_by": task.claimed_by,
         "completed_by": task.completed_by,
         "completed_at": _iso(task.completed_at),
+        # R20: the one person who works the task (an attester), else None.
+        "assignee": task.assignee,
     }
 
 
@@ -268,7 +274,8 @@ def list_cases(
     query = query.order_by(Case.id.desc() if newest_first else Case.id).limit(size + 1)
     with runtime.database.sessions() as session:
         scope = scope_of(session, reader)
-        query = readable(query, CASE_CLAUSE, scope)
+        # A card user's few cases by index, not a walk of every case (read_scope).
+        query = readable(query, case_clause(scope), scope)
         items = [
             CaseListItem(
                 id=row.id,

@@ -9,7 +9,9 @@ A user reads a case, card, person, task or report row only inside their scope on
 - a remote reserve-card administrator: the holders employed (that day) in their own unit
   and the unit's cases, and the cases they started;
 - process owners: processes and counts, never personal data (nothing here);
-- a card user: their own cards (and a case they started themself, e.g. forgotten card).
+- a card user: their own cards (and a case they started themself, e.g. forgotten card);
+- an attester (R20): the cases with a step assigned to them by name (a task's
+  `assignee`), from the moment that step is theirs, and nothing else of them.
 
 Everyone reads the cases they started. The scope is computed once per request from the
 rights the user holds that day (and, in `may_work`'s one recursive query, the units
@@ -38,6 +40,7 @@ from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import union
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
@@ -179,9 +182,15 @@ def _holders_in_scope(holder: Any) -> ColumnElement[bool]:
     )
 
 
+def _attested_cases() -> Select[int]:
+    """R20: the cases with a step assigned to the reader by name (an attester's)."""
+    return select(CaseTask.case_id).where(CaseTask.assignee_id == bindparam(_PERSON))
+
+
 def _case_template() -> ColumnElement[bool]:
     return or_(
         Case.started_by_id == bindparam(_PERSON),
+        Case.id.in_(_attested_cases()),
         _in(Case.organisation_id, _ORGANISATIONS),
         _in(Case.organisation_id, _UNITS),
         _holders_in_scope(Case.holder_id),
@@ -204,10 +213,30 @@ def _person_template() -> ColumnElement[bool]:
     )
 
 
+def _personal_case_template() -> ColumnElement[bool]:
+    """CASE_CLAUSE for a reader who holds no right (a card user, an attester): the cases
+    they started or attest, as one IN over a small set, so that the database walks those
+    few cases rather than every case in id order testing the whole OR for each."""
+    personal = union(
+        select(Case.id).where(Case.started_by_id == bindparam(_PERSON)),
+        _attested_cases(),
+    )
+    return Case.id.in_(personal)
+
+
 # Built once so SQLAlchemy reuses their cache keys; each request only binds its values.
 CASE_CLAUSE = _case_template()
+PERSONAL_CASE_CLAUSE = _personal_case_template()
 CARD_CLAUSE = _card_template()
 PERSON_CLAUSE = _person_template()
+
+
+def case_clause(scope: ReadScope | None) -> ColumnElement[bool]:
+    """The case clause for `scope`: PERSONAL_CASE_CLAUSE when it reads no organisation or
+    unit (the same rows as CASE_CLAUSE then), else CASE_CLAUSE."""
+    if scope is not None and not scope.organisations and not scope.units:
+        return PERSONAL_CASE_CLAUSE
+    return CASE_CLAUSE
 
 
 def readable(

@@ -47,6 +47,7 @@ from engine.services.read_scope import task_not_found
 from engine.services.runtime import Runtime
 
 __all__ = [
+    "ASSIGNED",
     "MINE",
     "WORK_ROLES",
     "OfficeHoursStatus",
@@ -61,6 +62,8 @@ __all__ = [
 
 # The key of "my tasks" among a worklist's cursors (the group queues use their role).
 MINE = "mine"
+# The key of the steps assigned to the user by name (R20: an attester's `attest`).
+ASSIGNED = "assigned"
 # The filter's choices: every deployed process (not only those with a task in sight, which
 # would cost a scan of every ready task), and every card station.
 _CHOICES = union_all(
@@ -78,12 +81,14 @@ WORK_ROLES = ("loa3_admin", "loa2_admin", "remote_admin", "service_desk")
 
 @dataclass(frozen=True)
 class Worklist:
-    """One page of "my tasks" and of each group queue, with the filters' choices."""
+    """One page of "my tasks" and of each group queue, with the filters' choices, and the
+    steps assigned to the user by name (R20), which belong to no group queue."""
 
     mine: Page[QueueTask]
     queues: dict[str, Page[QueueTask]]
     processes: list[str] = field(default_factory=list)
     stations: list[tuple[str, str]] = field(default_factory=list)
+    assigned: Page[QueueTask] = field(default_factory=lambda: Page((), None))
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class TaskToWork:
     office_hours: OfficeHoursStatus | None
     # The forms of the case's own process version (issue 9: forms are versioned).
     forms: FormRegistry
+    # R20: the task is assigned to the user by name (an attester's step), not to a lane.
+    assigned: bool = False
 
 
 def worklist(
@@ -130,6 +137,9 @@ def worklist(
         roles = [role for role in WORK_ROLES if role in scope.roles]
         specs = [
             QueueSpec(MINE, claimed_by_me=True, cursor=cursors.get(MINE)),
+            # R20: no lane's role, so the may-work clause keeps only the tasks assigned to
+            # the user by name (an attester's step), whatever rights they hold.
+            QueueSpec(ASSIGNED, lanes=[], cursor=cursors.get(ASSIGNED)),
             # A group queue shows a colleague's claimed task as "taken by X".
             *(QueueSpec(r, ClaimRule.ANY, [r], cursor=cursors.get(r)) for r in roles),
         ]
@@ -142,7 +152,7 @@ def worklist(
             else:
                 stations.append((row.code, row.name))
         queues = {role: pages[role] for role in roles}
-        return Worklist(pages[MINE], queues, sorted(processes), sorted(stations))
+        return Worklist(pages[MINE], queues, sorted(processes), sorted(stations), pages[ASSIGNED])
 
 
 def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) -> TaskToWork:
@@ -165,6 +175,7 @@ def task_to_work(runtime: Runtime, clock: Clock, task_id: str, username: str) ->
             case_data=json.loads(task.case.data_json),
             office_hours=_office_hours(session, now) if needs_r12 else None,
             forms=forms,
+            assigned=task.assignee_id is not None,
         )
 
 

@@ -2,7 +2,8 @@
 finds no raw id on any page, and the case diagram stays readable on a tablet.
 
 Each demo user (the ID administrators, the service desk, the remote administrator, the
-process owner and system administrator, the manager, the auditor) signs in and walks every
+process owner and system administrator, the manager, the auditor, and the card users frida,
+who started a forgotten-card case, and ivan, whose attest step waits) signs in and walks every
 page their menu and their cases lead to: start page, queues, task forms, case list, each
 case (completed, open, lapsed), card, person, search, start forms, administration, reports,
 the "already done" page of a completed task. On each, the text a person reads (the page's
@@ -66,7 +67,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-USERS = ("anna", "bertil", "cecilia", "david", "sara", "petra", "maria", "olof")
+USERS = ("anna", "bertil", "cecilia", "david", "sara", "petra", "maria", "olof", "frida", "ivan")
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 NARROW: ViewportSize = {"width": 768, "height": 1024}
 MIN_LABEL_PX = 11
@@ -180,8 +181,22 @@ def _cases(database: Path) -> dict[str, object]:
             issued, "issue_loa2", "sara", card_number="RK000002", valid_until="2026-12-07"
         )
         ordered = flows.at("2026-11-25 15:30").order_loa2(holder="erik").id
+        # R20: frida's forgotten-card case, attested by hanna, ivan's step waiting.
+        forgotten = (
+            flows.at("2026-03-02 18:00")
+            .start(
+                "forgotten-card",
+                "frida",
+                attester_1="hanna",
+                attester_2="ivan",
+                card_number="RK000003",
+            )
+            .id
+        )
+        flows.complete(forgotten, "attest", "hanna", attestation="known_colleague")
         return {
             "cases": [completed, lapsed, waiting, issued, ordered],
+            "forgotten": forgotten,
             "done_task": done_task,
         }
     finally:
@@ -199,6 +214,7 @@ def _pages(page: Page, server: Server, user: str, made: dict[str, object]) -> li
     """The pages this user's menu and cases lead to."""
     urls = ["/", "/cases", "/cards/RK000001", "/cards/RK000002", "/search?q=RK00000"]
     urls += [f"/cases/{case}" for case in made["cases"]]  # type: ignore[attr-defined]
+    urls.append(f"/cases/{made['forgotten']}")
     urls += ["/search?q=Frida", "/search?q=a", f"/tasks/{made['done_task']}"]
     page.goto(server.url + "/")
     menu = [a.get_attribute("href") or "" for a in page.locator("header nav a").all()]
@@ -273,6 +289,8 @@ def test_every_role_reads_names_not_ids_on_every_page_in_both_languages(
         assert 200 in seen.get(kind, set()), (kind, sorted(seen))
     assert 200 in seen["/admin/stations/…"] and 200 in seen["/reports"], seen
     assert 200 in seen["/cases/…"] and 200 in seen["/cards/RK000001"], seen
+    # The card users' pages: the forgotten-card start form (R20).
+    assert 200 in seen["/start/forgotten-card"], seen
 
 
 @pytest.mark.parametrize("width", [1280, 768])

@@ -33,6 +33,10 @@ USERS = ("anna", "bertil", "cecilia", "david", "sara", "petra", "maria", "olof",
 WORKERS = {"anna", "bertil", "cecilia", "david", "sara"}
 READERS = WORKERS | {"petra", "maria", "olof"}
 ADMINS = {"petra"}
+# R3, R20: every demo user is employed, so each is a card user who may start a forgotten-card
+# case and open the queue page for the attest steps assigned to them; they read only their
+# own cases and the cases they attest (S2, tests/web/test_read_rights.py).
+EMPLOYED = set(USERS)
 REPORT_READERS = {"maria", "olof"}  # manager and auditor (web.access.REPORTS_BY_ROLE)
 # S2: readers whose scope does not hold Region Demo's case, people and cards.
 OUTSIDE_REGION = {"david", "petra"}
@@ -41,14 +45,17 @@ REGION_READERS = READERS - OUTSIDE_REGION
 # (url, who may open it, who gets 404 under S2); {case}, {task} and {person} are filled in
 # from the fixture; everyone else gets 403.
 PAGES: list[tuple[str, set[str], set[str]]] = [
-    ("/tasks", WORKERS, set()),
-    ("/tasks?process=loa3-reserve&station=halmstad&due=3", WORKERS, set()),
-    ("/tasks/{task}", {"bertil"}, {"david"}),
+    ("/tasks", EMPLOYED, set()),
+    ("/tasks?process=loa3-reserve&station=halmstad&due=3", EMPLOYED, set()),
+    # The engine decides: maria and olof read the case but may not work it (403, R5);
+    # outside the reader's scope it does not exist (S2).
+    ("/tasks/{task}", {"bertil"}, {"david", "petra", "erik"}),
     ("/start/loa3", {"anna", "bertil"}, set()),
     ("/start/loa2", {"david"}, set()),
-    ("/cases", READERS, set()),
-    ("/cases?state=open", READERS, set()),
-    ("/cases/{case}", REGION_READERS, OUTSIDE_REGION),
+    ("/start/forgotten-card", EMPLOYED, set()),
+    ("/cases", READERS | EMPLOYED, set()),
+    ("/cases?state=open", READERS | EMPLOYED, set()),
+    ("/cases/{case}", REGION_READERS, OUTSIDE_REGION | {"erik"}),
     ("/search?q=RK00000", READERS, set()),
     ("/cards/RK000001", REGION_READERS, OUTSIDE_REGION),
     ("/people/{person}", REGION_READERS, OUTSIDE_REGION),

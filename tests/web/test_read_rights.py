@@ -3,15 +3,22 @@ SQLite and PostgreSQL.
 
 One world per database: Region Demo with its unit hemtjanst-demo (CONTRACT.md), and a
 second organisation, Region Annan, with its own LoA3 administrator (nils), card user
-(karin) and stock. Three cases: anna's LoA3 case for frida (Region Demo), david's LoA2
-order for erik (hemtjanst-demo, issued on RK000002) and nils's LoA3 case for karin
-(Region Annan). Each user reads exactly what S2 gives them; every other row is the 404 of
-a row that does not exist (exit 2 with S2 at the command line).
+(karin) and stock. Four cases: anna's LoA3 case for frida (Region Demo), david's LoA2
+order for erik (hemtjanst-demo, issued on RK000002), nils's LoA3 case for karin
+(Region Annan) and frida's forgotten-card case (R20) with hanna's attest step ready and
+ivan's still to come. Each user reads exactly what S2 gives them; every other row is the
+404 of a row that does not exist (exit 2 with S2 at the command line).
+
+Card users (erik, frida, hanna, ivan: employed, no administrator's role) sign in to the
+pages too: they open the case list, the case pages and their queue of assigned steps,
+where S2 narrows every row to the cases they started and the cases they attest; the card,
+person and search pages stay the staff's (403).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -45,9 +52,24 @@ from tests.web.conftest import build_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANNAN_FROM = date(2024, 1, 1)
-USERS = ("anna", "cecilia", "david", "sara", "petra", "maria", "olof", "erik", "nils")
+USERS = (
+    "anna",
+    "cecilia",
+    "david",
+    "sara",
+    "petra",
+    "maria",
+    "olof",
+    "erik",
+    "nils",
+    "frida",
+    "hanna",
+    "ivan",
+)
 # Who opens the read pages at all (web.access.READERS); the others get 403 whatever the row.
 WEB_READERS = {"anna", "cecilia", "david", "sara", "petra", "maria", "olof", "nils"}
+# Card users (web.access.CARD_USERS): the case pages and their steps only (R20, S2).
+CARD_USERS = {"erik", "frida", "hanna", "ivan"}
 REGION = {"anna", "cecilia", "sara", "maria", "olof"}  # rights in Region Demo and below
 
 # Who may read each row (S2).
@@ -55,6 +77,8 @@ READABLE: dict[str, set[str]] = {
     "case_region": REGION,
     "case_unit": REGION | {"david"},  # david started it
     "case_annan": {"nils"},
+    # frida started it; hanna attests now; ivan's step is not his yet.
+    "case_forgotten": REGION | {"frida", "hanna"},
     "card_stock": REGION,
     "card_erik": REGION | {"david", "erik"},  # erik's own; david's unit's holder
     "card_annan": {"nils"},
@@ -114,6 +138,9 @@ def _build(database_url: str, folder: Path) -> World:
     unit = flows.order_loa2("david", "erik")
     flows.complete(unit.id, "issue_loa2", "sara", card_number="RK000002", valid_until="2026-12-07")
     annan = flows.start_loa3("nils", "karin")
+    forgotten = flows.start(
+        "forgotten-card", "frida", attester_1="hanna", attester_2="ivan", card_number="RK000009"
+    )
     with runtime.database.sessions() as session:
         people = {
             row.username: row.id for row in session.execute(select(Person.username, Person.id))
@@ -122,6 +149,7 @@ def _build(database_url: str, folder: Path) -> World:
         "case_region": str(region.id),
         "case_unit": str(unit.id),
         "case_annan": str(annan.id),
+        "case_forgotten": str(forgotten.id),
         "card_stock": "RK000001",
         "card_erik": "RK000002",
         "card_annan": "OA000001",
@@ -129,11 +157,12 @@ def _build(database_url: str, folder: Path) -> World:
         "person_erik": str(people["erik"]),
         "person_karin": str(people["karin"]),
         "task_annan": flows.task_id(annan.id, "second_verification"),
+        "task_attest": flows.task_id(forgotten.id, "attest"),
     }
     app = build_app(runtime, clock, folder / "instance")
     browsers = {}
     for user in USERS:
-        if user in WEB_READERS:
+        if user in WEB_READERS | CARD_USERS:
             browsers[user] = Browser(app.test_client())
             assert browsers[user].login(user).status_code == 302
     return World(runtime, database_url, app, ids, browsers, Api(app.test_client(), runtime, clock))
@@ -168,10 +197,10 @@ def test_s2_each_page_shows_a_row_only_inside_the_users_scope(world: World, user
     wrong = []
     for key, readers in READABLE.items():
         path = _web_path(key, world)
-        if user not in WEB_READERS:
-            continue  # no browser: erik signs in but the read pages are 403 for him
         status = world.browsers[user].get(path).status_code
         expected = 200 if user in readers else 404
+        if user in CARD_USERS and not key.startswith("case"):
+            expected = 403  # a card user's own card is read in the API, not on these pages
         if status != expected:
             wrong.append((path, expected, status))
     assert wrong == []
@@ -201,7 +230,7 @@ def test_s2_the_case_lists_hold_only_the_users_cases(world: World, user: str) ->
     expected = {case_id for key, case_id in cases.items() if user in READABLE[key]}
     listed = {c["id"] for c in world.api.get("/api/cases", user).get_json()["cases"]}
     assert listed == expected
-    if user in WEB_READERS:
+    if user in WEB_READERS | CARD_USERS:
         page = world.browsers[user].get("/cases").get_data(as_text=True)
         shown = {case_id for case_id in cases.values() if f'href="/cases/{case_id}"' in page}
         assert shown == expected
@@ -226,6 +255,40 @@ def test_s2_search_finds_only_cards_and_people_in_scope(world: World, user: str)
     assert ("Frida Fors" in people) == (user in READABLE["person_frida"])
     found = browser.get("/people/find/frida")
     assert found.status_code == (302 if user in READABLE["person_frida"] else 404)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_s2_the_queue_page_lists_only_steps_the_user_may_work_in_readable_cases(
+    world: World, user: str
+) -> None:
+    """R20: the attest step is in hanna's queue alone; nobody's queue page shows a task of
+    a case they may not read."""
+    page = world.browsers[user].get("/tasks")
+    # Everyone here is employed (petra, maria and olof too): the page holds their own steps.
+    assert page.status_code == 200
+    shown = set(re.findall(r'href="/tasks/([0-9a-f-]{36})"', page.get_data(as_text=True)))
+    assert (world.ids["task_attest"] in shown) == (user == "hanna")
+    readable = {
+        int(world.ids[k]) for k, readers in READABLE.items() if user in readers and "case" in k
+    }
+    cases = {int(c) for c in re.findall(r'href="/cases/(\d+)"', page.get_data(as_text=True))}
+    assert cases <= readable
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_s2_r20_the_attest_step_opens_for_its_attester_alone(world: World, user: str) -> None:
+    """hanna works her step; those who read the case are refused with R20; for everyone
+    else the step does not exist (S2)."""
+    page = world.browsers[user].get(f"/tasks/{world.ids['task_attest']}")
+    if user == "hanna":
+        expected = 200
+    elif user in READABLE["case_forgotten"]:
+        expected = 403
+    else:
+        expected = 404
+    assert page.status_code == expected
+    if expected == 404:
+        assert "Frida Fors" not in page.get_data(as_text=True)
 
 
 def test_s2_a_person_page_lists_only_the_cards_and_cases_in_scope(world: World) -> None:

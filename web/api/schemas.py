@@ -131,6 +131,8 @@ def component_schemas(forms: Iterable[Form]) -> dict[str, Schema]:
                 "claimed_by": OPTIONAL_TEXT,
                 "completed_by": OPTIONAL_TEXT,
                 "completed_at": TIME,
+                # R20: the one person who works the task (an attester), else null.
+                "assignee": OPTIONAL_TEXT,
             }
         ),
         "Timer": _obj(

@@ -563,6 +563,20 @@ SWEDISH: dict[str, str | tuple[str, str]] = {
     "starts a case": "startar ett ärende",
     "moves the revocation date": "flyttar spärrdagen",
     "cancels the case": "avbryter ärendet",
+    # --- cardusers ---
+    "I forgot my card": "Jag har glömt mitt kort",
+    "Steps assigned to you": "Steg som är dina",
+    "A colleague who forgot their card has named you as an attester: only you can attest in your step (R20).": "En kollega som glömt sitt kort har angett dig som intygsgivare: bara du kan intyga i ditt steg (R20).",
+    "No colleague is waiting for your attestation.": "Ingen kollega väntar på ditt intygande.",
+    "Two colleagues in your organisation attest your identity and you get a temporary reserve card (R20).": "Två kollegor i din organisation intygar din identitet och du får ett tillfälligt reservkort (R20).",
+    "Name two colleagues employed in your organisation as attesters, and the number of a blank reserve card from your workplace's envelope. Each attests your identity in their own step; after the second the card is issued to you as a temporary LoA2 card, only outside office hours (R12, R20).": "Ange två kollegor anställda i din organisation som intygsgivare och numret på ett blankt reservkort ur arbetsplatsens kuvert. Var och en intygar din identitet i sitt eget steg; efter den andra utfärdas kortet till dig som ett tillfälligt LoA2-kort, bara utanför kontorstid (R12, R20).",
+    "Waiting for %(who)s to attest": "Väntar på att %(who)s intygar",
+    "First attester": "Första intygsgivare",
+    "Second attester": "Andra intygsgivare",
+    "Next to attest": "Nästa att intyga",
+    "Attestations made": "Gjorda intyganden",
+    "Attester: %(who)s": "Intygsgivare: %(who)s",
+    "Attester (R20)": "Intygsgivare (R20)",
 }
 
 # Messages with a context (web/labels.py): one English word may need different Swedish for

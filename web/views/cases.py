@@ -1,5 +1,5 @@
-"""Starting cases (LoA3 first verification, LoA2 remote order, LoA2 on site, LoA3 renewal)
-and the case page."""
+"""Starting cases (LoA3 first verification, LoA2 remote order, LoA2 on site, LoA3 renewal,
+ordinary card, employment end, a card user's forgotten card) and the case page."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -25,7 +26,9 @@ from engine.services.model_values import model_values
 from engine.services.station_plan import second_visits
 from engine.services.worklist import office_hours_status
 from web import context
+from web.access import CASE_READERS
 from web.access import EMPLOYMENT_END_STARTERS
+from web.access import FORGOTTEN_CARD_STARTERS
 from web.access import LOA2_ORDERERS
 from web.access import LOA2_STATION_ADMINS
 from web.access import LOA3_RENEWERS
@@ -54,12 +57,13 @@ LOA2_ONSITE_PROCESS = "loa2-onsite"
 LOA3_RENEWAL_PROCESS = "loa3-renewal"
 ORDINARY_CARD_PROCESS = "ordinary-card"
 EMPLOYMENT_END_PROCESS = "employment-end"
+FORGOTTEN_CARD_PROCESS = "forgotten-card"
 # Posted with the order once the administrator has read its warnings.
 CONFIRMED = "confirmed"
 
 
 @blueprint.get("/cases")
-@requires(*READERS)
+@requires(*CASE_READERS)
 def index() -> str:
     """Newest first, one page at a time (keyset on the case id)."""
     state = request.args.get("state") or None
@@ -74,7 +78,7 @@ def index() -> str:
 
 
 @blueprint.get("/cases/<int:case_id>")
-@requires(*READERS)
+@requires(*CASE_READERS)
 def show(case_id: int) -> str:
     runtime = context.runtime()
     # S2: outside the reader's scope this is the 404 of a case that does not exist; once
@@ -85,7 +89,10 @@ def show(case_id: int) -> str:
     diagram = Markup(render_diagram(position, role_name, language(), reached))
     model = case_model(position)
     forms = version_forms(runtime, case["process"], case["version"])
-    facts = case_facts(case["data"], case["process"], forms, case["holder"])
+    # A card user or an attester reads the case but not the holder's or the card's pages,
+    # nor the incidents the service desk handles (S2): no links there, no incident block.
+    staff = current_user.has_any_role(*READERS)
+    facts = case_facts(case["data"], case["process"], forms, case["holder"], links=staff)
     # Each step's own fields beside its history row (R6: each administrator's document).
     entered = [entered_fields(entry, case["process"], forms) for entry in case["history"]]
     timers = timer_lines(
@@ -107,6 +114,7 @@ def show(case_id: int) -> str:
         names=model.names,
         timers=timers,
         now=context.clock().now(),
+        staff=staff,
         second_visits=(
             second_visits(runtime, context.clock(), case_id)
             if case["process"] == LOA3_PROCESS
@@ -157,11 +165,19 @@ def start_employment_end() -> Response | str | tuple[str, int]:
     return _start(EMPLOYMENT_END_PROCESS, "start_employment_end")
 
 
+@blueprint.route("/start/forgotten-card", methods=["GET", "POST"])
+@requires(*FORGOTTEN_CARD_STARTERS)
+def start_forgotten_card() -> Response | str | tuple[str, int]:
+    """A card user who forgot their card names two colleagues as attesters (R20); where the
+    organisation does not allow it that day, the engine's refusal is shown (R20, S6)."""
+    return _start(FORGOTTEN_CARD_PROCESS, "start_forgotten_card")
+
+
 def _start(process: str, endpoint: str) -> Response | str | tuple[str, int]:
     runtime, clock = context.runtime(), context.clock()
     # The start form of the version a new case would get (the active one).
     form = version_forms(runtime, process).get(process, START_FORM_ID)
-    loa2 = process in (LOA2_PROCESS, LOA2_ONSITE_PROCESS)
+    loa2 = process in (LOA2_PROCESS, LOA2_ONSITE_PROCESS, FORGOTTEN_CARD_PROCESS)
     hours = office_hours_status(runtime, clock) if loa2 else None
     # R7 and the validity limits a new case gets: the version it starts on, the tables in force.
     shown = model_values(runtime, clock, process)

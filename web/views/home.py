@@ -15,6 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.access import ADMINS
+from web.access import CARD_USERS
 from web.access import READERS
 from web.access import WORKERS
 from web.i18n import LANGUAGES
@@ -26,13 +27,16 @@ blueprint = Blueprint("home", __name__)
 @blueprint.get("/")
 @signed_in
 def index() -> Response | str:
-    """Workers land on their queues, readers on the cases, administrators on the registers."""
+    """Workers land on their queues, readers on the cases, administrators on the registers,
+    card users (employed, no administrator's role) on their steps and forgotten-card start."""
     if current_user.has_any_role(*WORKERS):
         return redirect(url_for("tasks.queues"))
     if current_user.has_any_role(*READERS):
         return redirect(url_for("cases.index"))
     if current_user.has_any_role(*ADMINS):
         return redirect(url_for("admin.index"))
+    if current_user.has_any_role(*CARD_USERS):
+        return redirect(url_for("tasks.queues"))
     return render_template("no_role.html")
 
 

@@ -9,6 +9,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.errors import DomainError
@@ -17,11 +18,14 @@ from engine.forms import FormInvalid
 from engine.services import cases
 from engine.services.model_values import model_values
 from engine.services.waiting_work import waiting_for_opening
+from engine.services.worklist import ASSIGNED
 from engine.services.worklist import MINE
 from engine.services.worklist import QueueFilter
 from engine.services.worklist import task_to_work
 from engine.services.worklist import worklist
 from web import context
+from web.access import READERS
+from web.access import TASK_WORKERS
 from web.access import WORKERS
 from web.case_data import case_facts
 from web.errors import status_of
@@ -46,9 +50,10 @@ CURSOR_PREFIX = "cursor."
 
 
 @blueprint.get("")
-@requires(*WORKERS)
+@requires(*TASK_WORKERS)
 def queues() -> str:
-    """ "Mina uppgifter" and one group queue per role, narrowed by the filters."""
+    """ "Mina uppgifter", the steps assigned to the user by name (R20) and one group queue
+    per role, narrowed by the filters."""
     due = request.args.get("due", "")
     chosen = QueueFilter(
         process=request.args.get("process") or None,
@@ -72,6 +77,7 @@ def queues() -> str:
         chosen=chosen,
         due_choices=DUE_CHOICES,
         mine_key=MINE,
+        assigned_key=ASSIGNED,
         cursor_prefix=CURSOR_PREFIX,
     )
 
@@ -93,14 +99,16 @@ def unclaim(task_id: str) -> Response:
 
 
 @blueprint.route("/<task_id>", methods=["GET", "POST"])
-@requires(*WORKERS)
+@requires(*TASK_WORKERS)
 def work(task_id: str) -> Response | str | tuple[str, int]:
     """The task's form; a refusal re-draws it with the reason and the fields' errors."""
     runtime, clock = context.runtime(), context.clock()
     opened = task_to_work(runtime, clock, task_id, current_username())
     form = opened.forms.get(opened.task.process, opened.task.name)
     task = opened.task
-    facts = case_facts(opened.case_data, task.process, opened.forms, task.holder)
+    # Links to the holder's and the card's pages only for those who open those pages.
+    links = current_user.has_any_role(*READERS)
+    facts = case_facts(opened.case_data, task.process, opened.forms, task.holder, links=links)
     # The help texts' deadline and limits: the case's own version and the tables in force.
     shown = model_values(runtime, clock, task.process, task.case)
     if request.method == "GET":
