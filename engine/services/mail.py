@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from engine.clock import Clock
 from engine.errors import Invalid
+from engine.model import AdminRight
 from engine.model import Case
 from engine.model import OutboxMessage
 from engine.model import Person
@@ -23,6 +25,7 @@ from engine.model.revocations import REVOKE_EMPLOYMENT_CARDS
 from engine.model.revocations import REVOKE_UNACTIVATED_CARD
 from engine.policy.timekeeping import format_local
 from engine.policy.timekeeping import to_local
+from engine.rights import ROLE_GRANTED_BY
 from engine.rights import people_with_role
 
 SEND_EMAIL = "send_email"
@@ -80,9 +83,16 @@ def _recipients(session: Session, clock: Clock, case: Case, to: str) -> list[Per
         return [case.holder] if case.holder is not None else []
     if to == "case_starter":
         return [case.started_by]
-    people = session.scalars(select(Person).where(Person.username.is_not(None))).all()
     day = to_local(clock.now()).date()
     role = "loa2_admin" if to == "loa2_admins_of_case_organisation" else "remote_admin"
+    # Only people holding a right that can grant the role are read (with their rights, in
+    # one more statement), not every user of the region; has_role then decides as always.
+    holders = select(AdminRight.person_id).where(AdminRight.right.in_(ROLE_GRANTED_BY[role]))
+    people = session.scalars(
+        select(Person)
+        .where(Person.username.is_not(None), Person.id.in_(holders))
+        .options(selectinload(Person.rights))
+    ).all()
     return people_with_role(people, role, day, case.organisation)
 
 
