@@ -36,6 +36,7 @@ RECIPIENTS = (
     "remote_admins_of_holder_organisation",
     "case_starter",
     "loa2_admins_of_case_organisation",  # loa2-onsite's renewal loop (R5, R11)
+    "next_attester",  # forgotten-card (R20): the colleague whose turn it is to attest
 )
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -55,6 +56,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{valid_until}. Logga in på SITHS Mina sidor och uppdatera certifikatet på kortet (R15).\n\n"
         "The certificate on your reserve card {card_number} was renewed until {valid_until}. "
         "Log in to SITHS Mina sidor and update the certificate on the card (R15).",
+    ),
+    # R20: the attester learns that a colleague waits for them, outside office hours (R12).
+    "attestation_requested": (
+        "Intyga identiteten för {holder_name} (glömt SITHS-kort) / "
+        "Attest the identity of {holder_name} (forgotten SITHS card)",
+        "Hej,\n\n{holder_name} har glömt sitt SITHS-kort och har angett dig som "
+        "intygsgivare. Öppna ärende {case_id} i sithsflow under \"Steg som är dina\" och "
+        "intyga identiteten när ni ses; kortet utfärdas när båda intygsgivarna har intygat "
+        "(R20).\n\n"
+        "{holder_name} forgot their SITHS card and named you as an attester. Open case "
+        "{case_id} in sithsflow under \"Steps assigned to you\" and attest their identity "
+        "when you meet; the card is issued once both attesters have attested (R20).",
     ),
     # R16: an ordinary card not activated within 100 days of mailing is revoked.
     "activation_reminder": (
@@ -78,7 +91,12 @@ def check_email_params(params: Mapping[str, Any]) -> None:
         raise Invalid(f"Okänd mottagare {params.get('to')!r}. / Unknown recipient.")
 
 
-def _recipients(session: Session, clock: Clock, case: Case, to: str) -> list[Person]:
+def _recipients(
+    session: Session, clock: Clock, case: Case, to: str, data: Mapping[str, Any]
+) -> list[Person]:
+    if to == "next_attester":  # R20: a user name in the case data, as the task's assignee
+        named = str(data.get("next_attester") or "")
+        return list(session.scalars(select(Person).where(Person.username == named)))
     if to == "holder":
         return [case.holder] if case.holder is not None else []
     if to == "case_starter":
@@ -109,7 +127,7 @@ def queue_email(
         "case_id": case.id,
     }
     messages = []
-    for person in _recipients(session, clock, case, str(params["to"])):
+    for person in _recipients(session, clock, case, str(params["to"]), data):
         address = person.email or f"{person.username or person.identity_number}@invalid"
         message = OutboxMessage(
             to_address=address,

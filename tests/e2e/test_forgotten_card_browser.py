@@ -11,6 +11,7 @@ while Region Demo still gets LoA2 cards (R14). Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -36,13 +37,19 @@ EVENING = "2026-03-02 18:00"
 ATTEST = "Intyga kollegans identitet"
 
 
-def _start(page: Page, first: str, second: str, card: str = "RK000007") -> None:
+def _start(
+    page: Page, first: str, second: str, card: str = "RK000007", *, refused: bool = False
+) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Jag har glömt mitt kort").click()
     main = page.locator("main")
     main.get_by_label("Första intygsgivare").fill(first)
     main.get_by_label("Andra intygsgivare").fill(second)
     main.get_by_label("Kortnummer").fill(card)
     page.get_by_role("button", name="Starta ärendet").click()
+    if refused:
+        page.get_by_role("alert").wait_for()
+    else:  # measuring before the case page has its stylesheet sees the diagram unclipped
+        page.wait_for_url(re.compile(r"/cases/\d+$"))
 
 
 def _attest(page: Page, server: Server, user: str, name: str) -> None:
@@ -103,7 +110,7 @@ def test_r20_refusals_naming_oneself_one_colleague_twice_and_an_organisation_wit
 ) -> None:
     server.clock.set(local(EVENING))
     login(page, server, "frida")
-    _start(page, "frida", "ivan")
+    _start(page, "frida", "ivan", refused=True)
     alert = page.get_by_role("alert")
     assert "Intygsgivarna ska vara två olika kollegor, ingen av dem du själv" in alert.inner_text()
     shot(page, "forgotten-06-refused-self")
@@ -125,7 +132,7 @@ def test_r20_refusals_naming_oneself_one_colleague_twice_and_an_organisation_wit
     logout(page)
 
     login(page, server, "erik")
-    _start(page, "hanna", "ivan")
+    _start(page, "hanna", "ivan", refused=True)
     refusal = page.get_by_role("alert").inner_text()
     assert "tillåter inte tillfälliga reservkort med intygsgivare (R20)" in refusal
     shot(page, "forgotten-07-refused-organisation")

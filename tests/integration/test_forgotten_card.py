@@ -5,9 +5,11 @@ next day. erik's hemtjanst-demo does not allow it."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.errors import NotPermitted
+from engine.model import OutboxMessage
 from engine.services import queries
 from tests.support.flows import Flows
 
@@ -73,3 +75,23 @@ def test_r14_after_2026_06_30_region_demo_gets_no_temporary_loa2_card(flows: Flo
         flows.complete(case_id, "attest", "ivan", attestation="known_colleague")
     assert refused.value.rule == "R14"
     assert queries.show_card(flows.runtime, "RK000005")["state"] == "in_stock"
+
+
+def _mails(flows: Flows) -> list[tuple[str, str]]:
+    """(recipient, subject) of every queued e-mail, oldest first."""
+    with flows.runtime.database.sessions() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        return [(m.to_address, m.subject) for m in rows]
+
+
+def test_r20_each_attester_is_mailed_when_it_is_their_turn_and_no_one_else(
+    flows: Flows,
+) -> None:
+    case_id = start(flows.at("2026-03-02 18:00"))
+    mails = _mails(flows)
+    assert [to.split("@")[0] for to, _ in mails] == ["hanna"]
+    assert "Frida Fors" in mails[0][1]
+    flows.complete(case_id, "attest", "hanna", attestation="known_colleague")
+    assert [to.split("@")[0] for to, _ in _mails(flows)] == ["hanna", "ivan"]
+    flows.complete(case_id, "attest", "ivan", attestation="known_colleague")
+    assert len(_mails(flows)) == 2
