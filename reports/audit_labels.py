@@ -49,6 +49,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "employment_added": ("Anställning registrerad", "Employment added"),
     "employment_ended": ("Anställning avslutad", "Employment ended"),
     "employments_imported": ("Anställningar importerade", "Employments imported"),
+    "end_date_moved": (
+        "Slutdatum flyttat av katalogen (R19)",
+        "End date moved by the directory (R19)",
+    ),
     "closing_day_added": ("Stängd dag tillagd", "Closing day added"),
     "closing_day_removed": ("Stängd dag borttagen", "Closing day removed"),
     "organisation_setting_changed": (
