@@ -62,11 +62,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Intyga identiteten för {holder_name} (glömt SITHS-kort) / "
         "Attest the identity of {holder_name} (forgotten SITHS card)",
         "Hej,\n\n{holder_name} har glömt sitt SITHS-kort och har angett dig som "
-        "intygsgivare. Öppna ärende {case_id} i sithsflow under \"Steg som är dina\" och "
+        'intygsgivare. Öppna ärende {case_id} i sithsflow under "Steg som är dina" och '
         "intyga identiteten när ni ses; kortet utfärdas när båda intygsgivarna har intygat "
         "(R20).\n\n"
         "{holder_name} forgot their SITHS card and named you as an attester. Open case "
-        "{case_id} in sithsflow under \"Steps assigned to you\" and attest their identity "
+        '{case_id} in sithsflow under "Steps assigned to you" and attest their identity '
         "when you meet; the card is issued once both attesters have attested (R20).",
     ),
     # R16: an ordinary card not activated within 100 days of mailing is revoked.
