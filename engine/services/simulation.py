@@ -32,7 +32,7 @@ from engine.problems import ModelRejected
 from engine.runner import CaseRunner
 from engine.services.deploy.bundle import read_contents
 from engine.services.deploy.checks import validate_bundle
-from engine.services.deploy.smoke import _form_data
+from engine.services.deploy.smoke import sample_form_data
 from engine.services.deploy.versions import definition_of
 from engine.services.deploy.versions import require_owner
 from engine.services.drafts import open_draft
@@ -148,7 +148,7 @@ def _run(
     judged = book.judge(start_props.get("action"), Step(start_id, start_at, lane, start_props), {})
     decisions = list(judged.decisions)
     values = {
-        **_form_data(forms.get(START_FORM_ID), start_at),
+        **sample_form_data(forms.get(START_FORM_ID), start_at),
         **judged.data,
         **json.loads(json.dumps(scenario.data or {})),  # a copy the run may change freely
     }
@@ -185,7 +185,7 @@ def _run(
                     SimulatedStep(REFUSED, task.name, now, *_form_titles(forms, task.name))
                 )
                 break
-            completion = {**_form_data(forms.get(task.name), now), **judged.data}
+            completion = {**sample_form_data(forms.get(task.name), now), **judged.data}
             case_data.update(completion)
             runner.complete_user_task(task.id, completion)
             _record_rule_tasks(runner, ran, decisions, now)

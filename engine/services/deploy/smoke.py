@@ -60,7 +60,7 @@ def smoke_run(
     clock = FixedClock(start_at)
     start_props = next((e.props for e in outline.of_kind("StartEvent")), {})
     data = {
-        **_form_data(forms.get(START_FORM_ID), start_at),
+        **sample_form_data(forms.get(START_FORM_ID), start_at),
         **_action_data(start_props.get("action"), start_props, start_at),
     }
     try:
@@ -113,7 +113,7 @@ def smoke_run(
         for task in tasks:
             stepped = CaseRunner.load(spec_json, state.runner_state, clock)
             values = {
-                **_form_data(forms.get(task.name), state.at),
+                **sample_form_data(forms.get(task.name), state.at),
                 **_action_data(task.properties.get("action"), task.properties, state.at),
             }
             try:
@@ -163,9 +163,10 @@ def _said(error: Exception) -> str:
     return message.split(" / ")[-1].strip().rstrip(".")[:300]
 
 
-def _form_data(schema: Mapping[str, Any] | None, at: datetime) -> dict[str, Any]:
-    """A plausible value for every field of a form: an enum's first value, a date a week
-    ahead for a date field, else a short text."""
+def sample_form_data(schema: Mapping[str, Any] | None, at: datetime) -> dict[str, Any]:
+    """A plausible value for every field of a form (the smoke run and the simulation fill
+    forms alike): an enum's first value, a date a week ahead for a date field, else a
+    short text."""
     if not schema:
         return {}
     values: dict[str, Any] = {}
