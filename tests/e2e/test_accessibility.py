@@ -186,6 +186,8 @@ def test_keyboard_only_sign_in_and_start_a_loa3_case(tablet: Page, server: Serve
     page = tablet
     page.goto(server.url + "/login")
     # The user name field has autofocus; going back from it passes the header to the skip link.
+    # The browser runs autofocus at its next rendering step after the load, so wait for it.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     start = page.evaluate(_FOCUSED)
     assert start is not None and start["id"] == "username", describe(start)
     assert_visibly_focused(page, start)
