@@ -219,7 +219,8 @@ def task_page(
     """
     roles = scope.roles_among(lanes)
     specs = [QueueSpec("", claim, [role], claimed_by_me, cursor) for role in roles]
-    specs = specs or [QueueSpec("", claim, lanes, claimed_by_me, cursor)]
+    if lanes is None or not specs:  # R20: the tasks assigned by name, in a branch of their own
+        specs.append(QueueSpec("", claim, [], claimed_by_me, cursor))
     return queue_pages(session, scope, specs, size=size, queue_filter=queue_filter)[""]
 
 
@@ -273,7 +274,10 @@ def _statement(branches: tuple[_Branch, ...], filters: tuple[bool, bool, bool]) 
     queries = []
     for n, branch in enumerate(branches):
         query = _ROWS.add_columns(literal(n).label("queue")).where(
-            may_work_template(branch.roles, branch.claim), *_filter_clause(*filters)
+            # A branch of lanes leaves out the tasks assigned by name; the branch without
+            # roles holds exactly those (R20), so each task is paged once, by its index.
+            may_work_template(branch.roles, branch.claim, assigned=not branch.roles),
+            *_filter_clause(*filters),
         )
         if branch.claimed_by_me:
             query = query.where(CaseTask.claimed_by_id == bindparam(PERSON_PARAMETER))

@@ -298,12 +298,17 @@ def may_work_clause(
 
 
 @lru_cache(maxsize=256)
-def may_work_template(roles: tuple[str, ...], claim: ClaimRule) -> ColumnElement[bool]:
+def may_work_template(
+    roles: tuple[str, ...], claim: ClaimRule, *, assigned: bool = True
+) -> ColumnElement[bool]:
     """Conditions 1–6 with bound parameters (`WorkScope.parameters`), built once per
     (roles, claim) so a list does not rebuild the clause on every page.
 
     Condition 2 is `(lane = :role AND organisation_id IN (...)) OR ...`, which the partial
-    indexes on ready tasks (migration 0005) answer without reading other lanes.
+    indexes on ready tasks (migration 0005) answer without reading other lanes. With
+    `assigned=False` the tasks assigned to the user by name (R20) are left out: a queue of
+    lanes pages them in a branch of their own, since `OR assignee_id = :person` would stop
+    the lane's index from giving the page in order (and list them once per lane).
     """
     by_role = [
         and_(
@@ -316,9 +321,8 @@ def may_work_template(roles: tuple[str, ...], claim: ClaimRule) -> ColumnElement
     # Condition 2, or R20: a task assigned to one person is theirs whatever the lane.
     lane_or_assigned = CaseTask.assignee_id == person
     if by_role:
-        lane_or_assigned = or_(
-            and_(CaseTask.assignee_id.is_(None), or_(*by_role)), lane_or_assigned
-        )
+        in_lanes = and_(CaseTask.assignee_id.is_(None), or_(*by_role))
+        lane_or_assigned = or_(in_lanes, lane_or_assigned) if assigned else in_lanes
     conditions = [
         CaseTask.state == TASK_READY,
         Case.state == CASE_OPEN,

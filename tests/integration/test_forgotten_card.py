@@ -4,13 +4,17 @@ next day. erik's hemtjanst-demo does not allow it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.errors import NotPermitted
 from engine.model import OutboxMessage
+from engine.model import Person
 from engine.services import queries
+from engine.services.worklist import worklist
 from tests.support.flows import Flows
 
 
@@ -95,3 +99,25 @@ def test_r20_each_attester_is_mailed_when_it_is_their_turn_and_no_one_else(
     assert [to.split("@")[0] for to, _ in _mails(flows)] == ["hanna", "ivan"]
     flows.complete(case_id, "attest", "ivan", attestation="known_colleague")
     assert len(_mails(flows)) == 2
+
+
+def test_r20_an_admin_named_as_attester_finds_the_step_once_and_only_as_assigned_to_them(
+    flows: Flows,
+) -> None:
+    """anna works three lanes; her attest step is hers by name, so it is listed once, under
+    "assigned to you", and in none of her lanes' queues."""
+    _make_card_user(flows, "anna", "19700101-1233")
+    start(flows.at("2026-03-02 18:00"), attester_1="anna", attester_2="ivan")
+    assert flows.task_names("anna") == ["attest"]
+    work = worklist(flows.runtime, flows.clock, "anna")
+    assert [t.name for t in work.assigned.items] == ["attest"]
+    assert all(t.name != "attest" for page in work.queues.values() for t in page.items)
+
+
+def _make_card_user(flows: Flows, username: str, number: str) -> None:
+    """A colleague in the directory with a personnummer (R3), as an attester must be."""
+    with flows.runtime.database.sessions() as session:
+        person = session.scalars(select(Person).where(Person.username == username)).one()
+        person.identity_number = number
+        person.birth_date = date(1970, 1, 1)
+        session.commit()
